@@ -1,0 +1,244 @@
+"""Normalize values per the contract, filter, dedupe — and account for every dropped row.
+
+Events with a bad value are rejected with a reason (they are individual records an
+export can get wrong); utilization with a bad value stops the pipeline, because a
+wrong denominator would silently bias every feature.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from hhforecast.config import CleanParams, EventsContract
+from hhforecast.contract import EVENT_REJECT_REASONS, canonical_source, registration_key
+from hhforecast.errors import ContractError
+
+REJECT_COLUMNS = ["table", "file", "sheet", "row", "reason", "column", "value"]
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_HHMM = r"(?P<h>\d{1,4}):(?P<m>[0-5]\d)(?::(?P<s>[0-5]\d))?"
+
+
+def parse_hours(values: pd.Series) -> pd.Series:
+    """Hours as float from `1.5`, `1,5`, `1.234,5`, `1,234.5`, `01:30` or `-1,5`; NaN if unparseable.
+
+    With both separators the last one is the decimal mark; a lone comma is a decimal comma.
+    """
+    text = values.astype("string").str.strip()
+    result = pd.Series(np.nan, index=values.index, dtype="float64")
+    clock = text.str.extract(f"^(?P<sign>-?){_HHMM}$")
+    is_clock = clock["h"].notna()
+    if is_clock.any():
+        c = clock.loc[is_clock]
+        hours = c["h"].astype(float) + c["m"].astype(float) / 60 + c["s"].fillna("0").astype(float) / 3600
+        result.loc[is_clock] = np.where(c["sign"].eq("-"), -hours, hours)
+    rest = text.loc[~is_clock & text.notna()]
+    comma_decimal = rest.str.contains(",", regex=False) & (
+        ~rest.str.contains(".", regex=False) | (rest.str.rfind(",") > rest.str.rfind("."))
+    )
+    normalized = rest.where(~comma_decimal, rest.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
+    normalized = normalized.where(comma_decimal, normalized.str.replace(",", "", regex=False))
+    plain = normalized.where(normalized.str.fullmatch(r"-?\d+(\.\d*)?|-?\.\d+").fillna(False))
+    result.loc[rest.index] = pd.to_numeric(plain, errors="coerce").astype("float64")
+    return result
+
+
+def parse_hh(raw: object) -> float:
+    """One HH value as hours (NaN when unparseable)."""
+    return float(parse_hours(pd.Series([raw], dtype="object")).iloc[0])
+
+
+def parse_dates(values: pd.Series) -> pd.Series:
+    """Timestamps from Excel serials, `dd/mm/yyyy[ HH:MM[:SS]]` or ISO text; NaT if unparseable."""
+    text = values.astype("string").str.strip()
+    result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
+    iso = text.str.match(r"^\d{4}-\d{2}-\d{2}").fillna(False)
+    if iso.any():
+        result.loc[iso] = pd.to_datetime(text.loc[iso], format="ISO8601", errors="coerce").astype("datetime64[us]")
+    dmy = text.str.match(r"^\d{1,2}/\d{1,2}/\d{4}").fillna(False)
+    if dmy.any():
+        parts = text.loc[dmy].str.extract(r"^(\d{1,2}/\d{1,2}/\d{4})(?:[ T](\d{1,2}:\d{2}(?::\d{2})?))?$")
+        stamp = parts[0] + " " + parts[1].fillna("00:00").str.replace(r"^(\d{1,2}:\d{2})$", r"\1:00", regex=True)
+        result.loc[dmy] = pd.to_datetime(stamp, format="%d/%m/%Y %H:%M:%S", errors="coerce").astype("datetime64[us]")
+    serial = text.str.fullmatch(r"\d{1,7}(\.\d+)?").fillna(False)
+    if serial.any():
+        days = pd.to_numeric(text.loc[serial], errors="coerce")
+        days = days.where((days >= 1) & (days < 2958466))
+        stamps = EXCEL_EPOCH + pd.to_timedelta(days, unit="D")
+        result.loc[serial] = stamps.dt.round("s").astype("datetime64[us]")
+    return result
+
+
+def normalize_identifier(values: pd.Series) -> pd.Series:
+    """Text ids; Excel turns `123` into `123.0`, which is the same id."""
+    text = values.astype("string").str.strip()
+    return text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True).mask(lambda s: s.eq(""))
+
+
+def monday_of(stamps: pd.Series) -> pd.Series:
+    """Monday that starts each timestamp's ISO week, as a date-only timestamp."""
+    days = stamps.dt.normalize()
+    return days - pd.to_timedelta(days.dt.day_of_week, unit="D")
+
+
+def clean_utilization(raw: pd.DataFrame, params: CleanParams) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Typed aircraft-day utilization and its rejects (exact duplicates and superseded rows)."""
+    table = pd.DataFrame(
+        {
+            "file": raw["file"],
+            "sheet": raw["sheet"],
+            "row": raw["row"],
+            "date": parse_dates(raw["date"]).dt.normalize(),
+            "registration": registration_key(raw["registration"]).mask(lambda s: s.eq("")),
+            "flight_hours": parse_hours(raw["flight_hours"]),
+            "cycles": pd.to_numeric(raw["cycles"].str.replace(r"\.0+$", "", regex=True), errors="coerce"),
+            "manufacture_date": parse_dates(raw["manufacture_date"]).dt.normalize(),
+            "aircraft_type": raw["aircraft_type"].astype("string").str.strip().str.upper(),
+        }
+    )
+    _refuse(raw, table["date"].isna(), "date", "unparseable date (expected dd/mm/yyyy, ISO or an Excel date)")
+    _refuse(raw, table["registration"].isna(), "registration", "missing aircraft registration")
+    fh = table["flight_hours"]
+    _refuse(raw, fh.isna(), "flight_hours", "unparseable flight hours (expected 9,4 / 9.4 / 09:24)")
+    _refuse(raw, (fh < 0) | (fh > params.max_flight_hours_per_day), "flight_hours",
+            f"flight hours outside [0, clean.max_flight_hours_per_day={params.max_flight_hours_per_day:g}]")
+    cycles = table["cycles"]
+    _refuse(raw, cycles.isna() | (cycles < 0) | (cycles != np.floor(cycles)), "cycles",
+            "not a whole number of cycles >= 0")
+    _refuse(raw, table["manufacture_date"].isna(), "manufacture_date", "unparseable manufacture date")
+    table["cycles"] = table["cycles"].astype("int64")
+    kept, dropped = _dedupe(table, ["registration", "date"], ["flight_hours", "cycles", "manufacture_date"])
+    rejects = _rejects("utilization", dropped, dropped["reason"], "date", dropped["date"].dt.strftime("%Y-%m-%d"))
+    kept = kept.sort_values(["date", "registration"], kind="stable").reset_index(drop=True)
+    return kept, rejects
+
+
+def clean_events(
+    raw: pd.DataFrame,
+    params: CleanParams,
+    contract: EventsContract,
+    dataset_weeks: tuple[dt.date, dt.date] | None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Kept events (typed, with their week) and every dropped row with its reason."""
+    date_column = params.date_column
+    table = pd.DataFrame(
+        {
+            "file": raw["file"],
+            "sheet": raw["sheet"],
+            "row": raw["row"],
+            "event_id": normalize_identifier(raw["event_id"]),
+            "action_id": normalize_identifier(raw["action_id"]),
+            "registration": registration_key(raw["registration"]),
+            "source": canonical_source(raw["source"], contract.sources),
+            "raised_at": parse_dates(raw["raised_at"]),
+            "closed_at": parse_dates(raw["closed_at"]),
+            "hh": parse_hours(raw["hh"]),
+            "ata": raw["ata"].astype("string").str.strip(),
+        }
+    )
+    hh_text = raw["hh"]
+    checks: list[tuple[str, pd.Series, str]] = [
+        ("missing_event_id", table["event_id"].isna(), "event_id"),
+        ("unparseable_date", table[date_column].isna(), date_column),
+        ("unknown_source", table["source"].isna(), "source"),
+        ("missing_hh", hh_text.isna(), "hh"),
+        ("unparseable_hh", hh_text.notna() & table["hh"].isna(), "hh"),
+        ("negative_hh", table["hh"] < 0, "hh"),
+        ("hh_above_max", table["hh"] > params.max_hh_per_row, "hh"),
+    ]
+    reason = pd.Series(pd.NA, index=table.index, dtype="string")
+    column = pd.Series(pd.NA, index=table.index, dtype="string")
+    for name, failed, col in checks:
+        fresh = failed.fillna(False) & reason.isna()
+        reason = reason.mask(fresh, name)
+        column = column.mask(fresh, col)
+    invalid = reason.notna()
+    rejected = [
+        _rejects("events", table.loc[invalid], reason.loc[invalid], column.loc[invalid],
+                 _raw_value(raw.loc[invalid], column.loc[invalid]))
+    ]
+    valid = table.loc[~invalid].copy()
+    key = ["event_id", "action_id"] if valid["action_id"].notna().all() else ["event_id", "action_id", "registration", "source", date_column, "hh"]
+    valid["action_id"] = valid["action_id"].fillna("")
+    valid, dropped = _dedupe(valid, key, ["registration", "source", date_column, "hh"])
+    rejected.append(_rejects("events", dropped, dropped["reason"], "event_id", dropped["event_id"]))
+    not_kept = ~valid["source"].isin(params.keep_sources)
+    rejected.append(_rejects("events", valid.loc[not_kept], "source_not_kept", "source", valid.loc[not_kept, "source"]))
+    valid = valid.loc[~not_kept]
+    valid["day"] = valid[date_column].dt.normalize()
+    valid["week"] = monday_of(valid["day"])
+    if dataset_weeks is not None:
+        first, last = (pd.Timestamp(d) for d in dataset_weeks)
+        outside = (valid["week"] < first) | (valid["week"] > last)
+        rejected.append(_rejects("events", valid.loc[outside], "outside_dataset_weeks", date_column,
+                                 valid.loc[outside, date_column].dt.strftime("%Y-%m-%d %H:%M")))
+        valid = valid.loc[~outside]
+    kept = valid.sort_values(["week", "event_id", "action_id", "file", "row"], kind="stable").reset_index(drop=True)
+    rejects = pd.concat(rejected, ignore_index=True)
+    unknown = set(rejects["reason"]) - set(EVENT_REJECT_REASONS)
+    assert not unknown, f"reject reasons outside the contract: {unknown}"
+    return kept, rejects
+
+
+def sort_rejects(rejects: pd.DataFrame) -> pd.DataFrame:
+    return rejects.sort_values(["table", "file", "sheet", "row"], kind="stable").reset_index(drop=True)
+
+
+def _dedupe(table: pd.DataFrame, key: list[str], compare: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Keep the row from the file that sorts last; others are `duplicate` if equal, else `superseded`."""
+    ordered = table.sort_values(["file", "sheet", "row"], kind="stable")
+    last = ~ordered.duplicated(subset=key, keep="last")
+    kept, dropped = ordered.loc[last], ordered.loc[~last].copy()
+    if dropped.empty:
+        dropped["reason"] = pd.Series(dtype="string")
+        return kept, dropped
+    winners = kept[key + compare].rename(columns={c: f"{c}__kept" for c in compare})
+    paired = dropped[key + compare].reset_index().merge(winners, on=key, how="left").set_index("index")
+    same = pd.Series(True, index=paired.index)
+    for col in compare:
+        a, b = paired[col], paired[f"{col}__kept"]
+        same &= (a == b).fillna(False) | (a.isna() & b.isna())
+    dropped["reason"] = np.where(same.loc[dropped.index], "duplicate", "superseded")
+    return kept, dropped
+
+
+def _rejects(table: str, rows: pd.DataFrame, reason: object, column: object, value: object) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "table": table,
+            "file": rows["file"],
+            "sheet": rows["sheet"],
+            "row": rows["row"],
+            "reason": reason,
+            "column": column,
+            "value": value,
+        },
+        index=rows.index,
+    )
+    return frame.astype({"reason": "string", "column": "string", "value": "string"})[REJECT_COLUMNS]
+
+
+def _raw_value(raw: pd.DataFrame, columns: pd.Series) -> pd.Series:
+    values = pd.Series(pd.NA, index=raw.index, dtype="string")
+    for col in columns.dropna().unique():
+        mask = columns.eq(col)
+        values.loc[mask] = raw.loc[mask, col].astype("string")
+    return values
+
+
+def _refuse(raw: pd.DataFrame, failed: pd.Series, column: str, message: str) -> None:
+    """Stop on bad utilization values, naming the first offending file, row and column."""
+    failed = failed.fillna(False)
+    if not failed.any():
+        return
+    first = raw.loc[failed].iloc[0]
+    more = int(failed.sum()) - 1
+    value = first[column]
+    raise ContractError(
+        f"{message}: {value!r}" + (f" (and {more} more rows)" if more else ""),
+        file=first["file"],
+        sheet=first["sheet"] or None,
+        row=int(first["row"]),
+        column=column,
+    )

@@ -1,0 +1,146 @@
+"""params.yaml -> typed, validated configuration.
+
+Each stage reads only its own section; a typo or a wrong type in params.yaml
+fails here with the dotted key that is wrong, not deep inside a stage.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from hhforecast.errors import ConfigError
+
+DEFAULT_PARAMS = Path("params.yaml")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataParams(_Section):
+    raw_dir: Path
+    truth_dir: str = ""
+
+
+class DriftParams(_Section):
+    weeks: int = Field(ge=0)
+    used_aircraft: int = Field(ge=0)
+    used_age_years: tuple[float, float]
+    rate_multiplier: float = Field(gt=0)
+
+
+class SyntheticParams(_Section):
+    seed: int
+    start: dt.date
+    weeks: int = Field(ge=20)
+    events_lag_weeks: int = Field(ge=4)
+    scale: float = Field(gt=0)
+    fleet_start: int = Field(ge=1)
+    fleet_end: int = Field(ge=1)
+    used_delivery_share: float = Field(ge=0, le=1)
+    retirements: int = Field(ge=0)
+    aircraft_types: list[str] = Field(min_length=1)
+    fh_per_day: tuple[float, float]
+    sector_hours: float = Field(gt=0)
+    heavy_check_every_days: int = Field(gt=0)
+    heavy_check_days: int = Field(ge=0)
+    collapse_start: dt.date
+    collapse_trough: float = Field(gt=0, le=1)
+    collapse_recovery_weeks: int = Field(ge=1)
+    rate_fh: float = Field(ge=0)
+    rate_fc: float = Field(ge=0)
+    rate_day: float = Field(ge=0)
+    aging_breaks: tuple[float, float]
+    aging_slopes: tuple[float, float, float]
+    source_mix: dict[str, float]
+    hh_log_mean: float
+    hh_log_sigma: float = Field(gt=0)
+    aog_probability: float = Field(ge=0, le=1)
+    aog_hours: tuple[float, float]
+    max_actions_per_defect: int = Field(ge=1)
+    overlap_days: int = Field(ge=0)
+    conflicting_utilization_rows: int = Field(ge=0)
+    invalid_event_rows: dict[str, int]
+    drift: DriftParams
+
+    @field_validator("start")
+    @classmethod
+    def _start_is_monday(cls, value: dt.date) -> dt.date:
+        if value.weekday() != 0:
+            raise ValueError(f"must be a Monday, got {value} ({value:%A})")
+        return value
+
+
+class ColumnContract(_Section):
+    required: list[str]
+    aliases: dict[str, list[str]]
+
+    @model_validator(mode="after")
+    def _required_have_aliases(self) -> "ColumnContract":
+        missing = [name for name in self.required if name not in self.aliases]
+        if missing:
+            raise ValueError(f"required columns without aliases: {missing}")
+        return self
+
+
+class EventsContract(ColumnContract):
+    sources: dict[str, list[str]]
+
+
+class ContractParams(_Section):
+    header_search_rows: int = Field(ge=1)
+    events: EventsContract
+    utilization: ColumnContract
+
+
+class IngestParams(_Section):
+    max_workbook_mb: float = Field(gt=0)
+    max_compression_ratio: float = Field(gt=1)
+    max_inflated_mb: float = Field(gt=0)
+    workers: int = Field(ge=1)
+
+
+class CleanParams(_Section):
+    keep_sources: list[str] = Field(min_length=1)
+    max_hh_per_row: float = Field(gt=0)
+    max_flight_hours_per_day: float = Field(gt=0)
+    date_column: Literal["raised_at", "closed_at"]
+
+
+class AggregateParams(_Section):
+    window_days: int = Field(ge=7)
+
+
+class Params(_Section):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    data: DataParams
+    synthetic: SyntheticParams
+    contract: ContractParams
+    ingest: IngestParams
+    clean: CleanParams
+    aggregate: AggregateParams
+
+
+def load(path: str | Path = DEFAULT_PARAMS) -> Params:
+    """Read and validate params.yaml; every problem is reported with its dotted key."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: parameters file not found") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of sections at the top level")
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"{path}: {problems}") from None

@@ -1,0 +1,81 @@
+"""The raw-data contract: column-name matching, value vocabularies, reject reasons."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+
+import pandas as pd
+
+# Reject reasons, in the order clean applies them: a row gets the first that fits.
+EVENT_REJECT_REASONS = (
+    "missing_event_id",
+    "unparseable_date",
+    "unknown_source",
+    "missing_hh",
+    "unparseable_hh",
+    "negative_hh",
+    "hh_above_max",
+    "duplicate",
+    "superseded",
+    "source_not_kept",
+    "outside_dataset_weeks",
+)
+UTILIZATION_REJECT_REASONS = ("duplicate", "superseded")
+
+PROVENANCE_COLUMNS = ("file", "sheet", "row")
+
+
+def normalize_name(name: object) -> str:
+    """Strip, lowercase, drop accents, non-alphanumerics to '_', collapse and trim '_'.
+
+    NFKD also turns the ordinal sign of 'Nº' into 'o', so 'Nº Defeito' -> 'no_defeito'.
+    """
+    text = unicodedata.normalize("NFKD", str(name).strip().lower())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"[^0-9a-z]+", "_", text)
+    return text.strip("_")
+
+
+def alias_lookup(aliases: Mapping[str, Iterable[str]]) -> dict[str, str]:
+    """Map every normalized alias to its canonical column name."""
+    lookup: dict[str, str] = {}
+    for canonical, names in aliases.items():
+        for alias in names:
+            lookup[normalize_name(alias)] = canonical
+    return lookup
+
+
+def match_header(cells: Iterable[object], lookup: Mapping[str, str]) -> dict[int, str]:
+    """Positions of header cells that name a canonical column (first match wins)."""
+    matched: dict[int, str] = {}
+    seen: set[str] = set()
+    for position, cell in enumerate(cells):
+        canonical = lookup.get(normalize_name(cell)) if cell is not None else None
+        if canonical is not None and canonical not in seen:
+            matched[position] = canonical
+            seen.add(canonical)
+    return matched
+
+
+def registration_key(values: pd.Series) -> pd.Series:
+    """'PR-AXA', 'PRAXA' and ' pr-axa' are one aircraft: uppercase alphanumerics only."""
+    return values.astype("string").str.upper().str.replace(r"[^0-9A-Z]", "", regex=True)
+
+
+def source_lookup(sources: Mapping[str, Iterable[str]]) -> dict[str, str]:
+    """Map every spelling (case and accents ignored) to its canonical source."""
+    return {_vocabulary_key(v): canonical for canonical, spellings in sources.items() for v in spellings}
+
+
+def canonical_source(values: pd.Series, sources: Mapping[str, Iterable[str]]) -> pd.Series:
+    """Canonical source per row; <NA> where the spelling is unknown."""
+    lookup = source_lookup(sources)
+    keys = values.astype("string").map(_vocabulary_key, na_action="ignore")
+    return keys.map(lookup).astype("string")
+
+
+def _vocabulary_key(value: str) -> str:
+    text = unicodedata.normalize("NFKD", str(value).strip().upper())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return re.sub(r"\s+", " ", text)

@@ -1,0 +1,89 @@
+"""Join weekly HH with weekly utilization into the modelling dataset, and validate it."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+FEATURES = ["acft", "sum_daily_hours", "age_fleet", "Cycles", "sum_uti_mensal"]
+TARGET = "HH"
+DATASET_COLUMNS = ["date", *FEATURES, TARGET]
+FLOAT_FORMAT = "%.6f"
+
+
+def join(utilization: pd.DataFrame, hh: pd.Series, dates: pd.DatetimeIndex) -> pd.DataFrame:
+    """Dataset rows for every date in `dates` (missing utilization stays missing; no HH means 0)."""
+    frame = utilization.reindex(dates)
+    frame[TARGET] = hh.reindex(dates, fill_value=0.0).astype("float64")
+    frame.index.name = "date"
+    frame = frame.reset_index()
+    return frame[DATASET_COLUMNS]
+
+
+def week_index(weeks: tuple[dt.date, dt.date]) -> pd.DatetimeIndex:
+    return pd.date_range(pd.Timestamp(weeks[0]), pd.Timestamp(weeks[1]), freq="7D")
+
+
+def day_index(weeks: tuple[dt.date, dt.date]) -> pd.DatetimeIndex:
+    return pd.date_range(pd.Timestamp(weeks[0]), pd.Timestamp(weeks[1]) + pd.Timedelta(days=6), freq="D")
+
+
+def _dataset_schema(step_days: int, mondays: bool, allow_idle: bool) -> pa.DataFrameSchema:
+    """`allow_idle`: a single day may see no flight at all; a whole week may not."""
+    date_checks = [
+        pa.Check(lambda s: s.diff().dropna().dt.days.eq(step_days), element_wise=False,
+                 error=f"dates must be contiguous, {step_days} day(s) apart (a gap means missing utilization)"),
+    ]
+    if mondays:
+        date_checks.append(pa.Check(lambda s: s.dt.day_of_week == 0, error="date must be a Monday"))
+    return pa.DataFrameSchema(
+        {
+            "date": pa.Column("datetime64[us]", date_checks, unique=True),
+            "acft": pa.Column(float, [pa.Check.ge(0 if allow_idle else 1),
+                                      pa.Check(lambda s: s == s.round(), error="whole aircraft")]),
+            "sum_daily_hours": pa.Column(float, pa.Check.ge(0) if allow_idle else pa.Check.gt(0)),
+            "age_fleet": pa.Column(float, pa.Check.in_range(0, 80), nullable=allow_idle),
+            "Cycles": pa.Column(float, [pa.Check.ge(0), pa.Check(lambda s: s == s.round(), error="whole cycles")]),
+            "sum_uti_mensal": pa.Column(float, pa.Check.gt(0)),
+            "HH": pa.Column(float, pa.Check.ge(0)),
+        },
+        checks=[
+            pa.Check(lambda df: df["sum_uti_mensal"] >= df["sum_daily_hours"] - 1e-6,
+                     error="sum_uti_mensal must cover at least the period's own hours"),
+        ],
+        strict=True,
+        ordered=True,
+        coerce=False,
+        name="dataset",
+    )
+
+
+WEEKLY_SCHEMA = _dataset_schema(7, mondays=True, allow_idle=False)
+DAILY_SCHEMA = _dataset_schema(1, mondays=False, allow_idle=True)
+
+
+def validate(frame: pd.DataFrame, schema: pa.DataFrameSchema) -> pd.DataFrame:
+    """Every failed check as a row (empty when the dataset is valid); validation is lazy."""
+    try:
+        schema.validate(frame, lazy=True)
+    except SchemaErrors as exc:
+        cases = exc.failure_cases
+        columns = ["schema_context", "column", "check", "check_number", "failure_case", "index"]
+        return cases[[c for c in columns if c in cases.columns]].astype("string").reset_index(drop=True)
+    return pd.DataFrame(columns=["schema_context", "column", "check", "check_number", "failure_case", "index"])
+
+
+def missing_dates(frame: pd.DataFrame) -> list[str]:
+    """Dates with no utilization at all (broken collection, not a quiet week)."""
+    return frame.loc[frame["acft"].isna() | frame["acft"].eq(0), "date"].dt.strftime("%Y-%m-%d").tolist()
+
+
+def to_csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Fixed representation: ISO dates, whole numbers as integers, the rest with FLOAT_FORMAT."""
+    out = frame.copy()
+    out["date"] = out["date"].dt.strftime("%Y-%m-%d")
+    for column in ("acft", "Cycles"):
+        out[column] = out[column].round().astype("Int64")
+    return out

@@ -1,0 +1,22 @@
+"""Where every stage reads and writes, relative to the repository root (as in dvc.yaml)."""
+from pathlib import Path
+
+INTERIM = Path("data/interim")
+PROCESSED = Path("data/processed")
+METRICS = Path("metrics")
+
+EVENTS_RAW = INTERIM / "events_raw.parquet"
+UTILIZATION_RAW = INTERIM / "utilization_raw.parquet"
+INGEST_REPORT = INTERIM / "ingest_report.json"
+EVENTS_CLEAN = INTERIM / "events_clean.parquet"
+UTILIZATION_CLEAN = INTERIM / "utilization_clean.parquet"
+REJECTS = INTERIM / "rejects.csv"
+CLEAN_REPORT = INTERIM / "clean_report.json"
+WEEKLY_UTILIZATION = INTERIM / "weekly_utilization.parquet"
+DAILY_UTILIZATION = INTERIM / "daily_utilization.parquet"
+WEEKLY_HH = INTERIM / "weekly_hh.parquet"
+DAILY_HH = INTERIM / "daily_hh.parquet"
+WEEKLY_DATASET = PROCESSED / "dataset_uti_vs_hh_semanal.csv"
+DAILY_DATASET = PROCESSED / "dataset_uti_vs_hh_diario.csv"
+DATA_QUALITY = METRICS / "data_quality.json"
+DATA_QUALITY_FAILURES = METRICS / "data_quality_failures.csv"

@@ -1,0 +1,937 @@
+"""The synthetic world: a seeded airline whose raw exports follow the data contract, mess included.
+
+Real exports are proprietary, so this module builds a fleet, its daily utilization and its
+unscheduled defects from the `synthetic` params, writes them the way airline systems do
+(yearly overlapping exports, two languages, title and total rows, several spellings of every
+value, a known number of invalid rows) and writes the truth an evaluation needs: the weekly
+features, the realized HH a correct pipeline must reproduce exactly, and the expected HH.
+
+`build_world` is pure (all randomness from `np.random.default_rng(params.seed)`);
+`write_world` only renders, with its own generator seeded from the same seed, so the same
+params give byte-identical files.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+
+from hhforecast import io
+from hhforecast.config import SyntheticParams
+from hhforecast.contract import EVENT_REJECT_REASONS
+from hhforecast.errors import ConfigError
+
+# --- constants of the world --------------------------------------------------------------
+
+SOURCES = ("PILOT", "CABIN", "MECH", "AUTH")
+KEPT_SOURCES = ("PILOT", "CABIN")        # what the truth's HH counts (clean.keep_sources default)
+INVALID_REASONS = EVENT_REJECT_REASONS[:7]  # the reasons a single bad cell can plant
+HH_UNITS_PER_HOUR = 20                   # HH quantum 0.05 h = 3 min: exact as "1,35" and "01:21"
+FH_UNITS_PER_HOUR = 10                   # FH quantum 0.1 h = 6 min: exact as "9,4" and "09:24"
+MAX_FH_PER_DAY = 20.0                    # below clean.max_flight_hours_per_day
+IDLE_PROBABILITY = 0.03                  # spare / line-maintenance days an in-service aircraft sits
+FH_NOISE_SIGMA = 0.08                    # day-to-day lognormal noise on flight hours
+COLLAPSE_DROP_DAYS = 14                  # utilization falls to the trough over two weeks
+WEEKDAY_FACTOR = np.array([1.03, 0.97, 0.98, 1.02, 1.06, 0.93, 1.01])  # Mon..Sun
+CLOSE_MINUTES = (45, 480)                # closed_at = raised_at + a few hours
+FIXED_TIMESTAMP = dt.datetime(2000, 1, 1)
+XLSX_TIMESTAMP = b"2000-01-01T00:00:00Z"
+
+# (description, ATA chapter, ATA section) per source: what the free-text column says.
+DESCRIPTIONS: dict[str, tuple[tuple[str, int, int], ...]] = {
+    "PILOT": (
+        ("Pack 2 fault message", 21, 51), ("Autopilot disconnects in cruise", 22, 10),
+        ("VHF 1 static", 23, 12), ("Generator 1 off message", 24, 22),
+        ("Flap fail message", 27, 50), ("Fuel imbalance indication", 28, 40),
+        ("Hydraulic system 2 low quantity", 29, 30), ("Windshield heat fault", 30, 40),
+        ("Display unit 3 blank", 31, 60), ("Brake temperature high", 32, 42),
+        ("Weather radar inoperative", 34, 41), ("Bleed 1 leak message", 36, 11),
+        ("Engine 2 vibration indication", 77, 30),
+    ),
+    "CABIN": (
+        ("Cabin temperature too high", 21, 61), ("PA system noisy", 23, 31),
+        ("Seat 12C recline broken", 25, 21), ("Overhead bin latch broken", 25, 23),
+        ("Galley oven inoperative", 25, 31), ("Reading light 8A inoperative", 33, 21),
+        ("Lavatory flush inoperative", 38, 31), ("Coffee maker leaking", 38, 10),
+    ),
+    "MECH": (
+        ("Tire worn to limits", 32, 41), ("Oil consumption high", 79, 0),
+        ("Static discharger missing", 23, 60), ("Panel fastener missing", 53, 10),
+        ("Corrosion found on floor beam", 53, 20), ("Lightning strike inspection", 5, 51),
+    ),
+    "AUTH": (
+        ("Ramp inspection finding", 5, 0), ("Placard missing", 11, 0),
+        ("Emergency equipment expired", 25, 60),
+    ),
+}
+# How exports spell each source (case varies per row); all map through contract.events.sources.
+SOURCE_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "PILOT": ("PILOT", "Pilot Report", "PIREP", "Piloto"),
+    "CABIN": ("CABIN", "Cabin Report", "Cabine"),
+    "MECH": ("MECH", "MAREP", "MIREP", "MX Report", "Manutenção"),
+    "AUTH": ("AUTH", "Authority"),
+}
+UNKNOWN_SOURCES = ("GROUND", "XPTO")
+UNPARSEABLE_DATES = ("31/02/{year}", "n/d", "{year}-13-45")
+UNPARSEABLE_HH = ("abc", "1h30", "--")
+
+# Event workbook headers, (canonical, header) in column order. `description` is an extra
+# column no alias names: real exports carry columns the contract does not need.
+EVENT_HEADERS: dict[str, tuple[tuple[tuple[str, str], ...], ...]] = {
+    "en": (
+        (("event_id", "WO Defect No"), ("action_id", "Action"), ("registration", "Registration"),
+         ("source", "Defect Type"), ("raised_at", "Date Raised"), ("closed_at", "Date Closed"),
+         ("hh", "HH Actual"), ("ata", "ATA Chapter"), ("description", "Description")),
+        (("event_id", "Work Order"), ("action_id", "Action No"), ("registration", "Tail"),
+         ("source", "Source"), ("raised_at", "Reported Date"), ("closed_at", "Resolved Date"),
+         ("hh", "Man Hours"), ("ata", "ATA"), ("description", "Description")),
+    ),
+    "pt": (
+        (("event_id", "Nº Defeito"), ("action_id", "Ação"), ("registration", "Matrícula"),
+         ("source", "Fonte"), ("raised_at", "Data Abertura"), ("closed_at", "Data Fechamento"),
+         ("hh", "Homem-Hora"), ("ata", "Capítulo ATA"), ("description", "Descrição")),
+        (("raised_at", "Data"), ("registration", "Matrícula"), ("event_id", "Número Defeito"),
+         ("action_id", "Item"), ("source", "Origem"), ("hh", "HH"),
+         ("closed_at", "Data Fechamento"), ("ata", "Capítulo ATA"), ("description", "Descrição")),
+    ),
+}
+EVENT_TITLES = {
+    "en": ("Unscheduled Defects Report", "Period: {lo:%d/%m/%Y} - {hi:%d/%m/%Y}"),
+    "pt": ("Relatório de Defeitos Não Programados", "Período: {lo:%d/%m/%Y} a {hi:%d/%m/%Y}"),
+}
+EVENT_SHEETS = {"en": "Defects", "pt": "Defeitos"}
+EVENT_TOTAL_LABEL = {"en": "TOTAL", "pt": "TOTAL GERAL"}
+EVENT_DATE_STYLES = ("excel", "dmy", "iso")  # by year: real datetime cells or two string forms
+EVENT_TITLE_ROWS = (0, 3, 1, 2)              # by year: rows above the header
+
+# Utilization CSV styles: (header, delimiter, encoding, line ending).
+UTILIZATION_STYLES: dict[str, tuple[tuple[str, ...], str, str, str]] = {
+    "pt": (("Data", "Matrícula", "Horas de Voo", "Ciclos", "Data de Fabricação", "Tipo"),
+           ";", "cp1252", "\r\n"),
+    "en": (("Date", "Registration", "Flight Hours", "Cycles", "Manufacture Date", "Aircraft Type"),
+           ",", "utf-8-sig", "\n"),
+    "tab": (("dia", "tail", "fh", "fc", "mfg_date", "equipamento"), "\t", "utf-8", "\n"),
+}
+UTILIZATION_TAB_FILE_INDEX = 2  # the third yearly file is the odd one out
+
+
+@dataclass(frozen=True)
+class World:
+    """Everything the synthetic airline did, in canonical form, plus what the raw files plant.
+
+    `events` holds each valid exported action row once (all sources); `junk` the invalid rows
+    (one bad cell each, not part of the defect process); `conflicts` the utilization rows the
+    earlier of two overlapping exports gets wrong.
+    """
+
+    params: SyntheticParams
+    aircraft: pd.DataFrame
+    utilization: pd.DataFrame
+    events: pd.DataFrame
+    truth: pd.DataFrame
+    planted: dict[str, Any]
+    junk: pd.DataFrame
+    conflicts: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class _Window:
+    """One yearly export: the file's year and its inclusive day-index range."""
+
+    year: int
+    lo: int
+    hi: int
+
+
+# --- the dynamics (pure, vectorized) ------------------------------------------------------
+
+
+def aging_multiplier(
+    age_years: np.ndarray | float, breaks: Sequence[float], slopes: Sequence[float]
+) -> np.ndarray:
+    """m(age): log-linear with a slope per age band, m(0) = 1, continuous at the breaks.
+
+    Aging studies find defect rates rising fast in the first years and slowly after.
+    """
+    age = np.maximum(np.asarray(age_years, dtype=float), 0.0)
+    (b0, b1), (s0, s1, s2) = breaks, slopes
+    log_m = s0 * np.minimum(age, b0) + s1 * np.clip(age - b0, 0.0, b1 - b0) + s2 * np.maximum(age - b1, 0.0)
+    return np.exp(log_m)
+
+
+def seasonality(days: np.ndarray) -> np.ndarray:
+    """Utilization multiplier by day of year: peaks in Dec-Jan (largest) and July."""
+    doy = (days - days.astype("datetime64[Y]")).astype(np.int64)
+    x = 2.0 * np.pi * (doy - 8) / 365.25
+    return 1.0 + 0.02 * np.cos(x) + 0.06 * np.cos(2.0 * x)
+
+
+def collapse_factor(days: np.ndarray, params: SyntheticParams) -> np.ndarray:
+    """A 2020-style collapse: down to the trough in two weeks, then a smooth recovery."""
+    t = (days - np.datetime64(params.collapse_start, "D")).astype(np.int64).astype(float)
+    trough = params.collapse_trough
+    recovery = params.collapse_recovery_weeks * 7.0
+    drop = 1.0 - (1.0 - trough) * t / COLLAPSE_DROP_DAYS
+    rise = trough + (1.0 - trough) * (1.0 - np.cos(np.pi * (t - COLLAPSE_DROP_DAYS) / recovery)) / 2.0
+    factor = np.where(t < COLLAPSE_DROP_DAYS, drop, rise)
+    return np.where((t < 0) | (t >= COLLAPSE_DROP_DAYS + recovery), 1.0, factor)
+
+
+def action_weights(max_actions: int) -> np.ndarray:
+    """P(k action rows per defect) proportional to 1/k: most defects close in one action."""
+    weights = 1.0 / np.arange(1, max_actions + 1)
+    return weights / weights.sum()
+
+
+def kept_share(params: SyntheticParams) -> float:
+    """P(a defect's source is PILOT or CABIN)."""
+    total = sum(params.source_mix.values())
+    return sum(params.source_mix.get(s, 0.0) for s in KEPT_SOURCES) / total
+
+
+def expected_hh_per_defect(params: SyntheticParams) -> float:
+    """E[HH of a defect] after quantization and the 0.05-h-per-action minimum, computed exactly.
+
+    A defect's total is 0.05 * max(k, round(H / 0.05)) with H the (capped) lognormal or AOG
+    draw and k its action count, so the bins of H's distribution give the mean in closed form.
+    """
+    q = 1.0 / HH_UNITS_PER_HOUR
+    aog_lo, aog_hi = params.aog_hours
+    t = np.arange(0, int(math.ceil(aog_hi / q)) + 2)
+    edges = (t + 0.5) * q
+    z = (np.log(edges) - params.hh_log_mean) / params.hh_log_sigma
+    normal_cdf = 0.5 * (1.0 + np.array([math.erf(v / math.sqrt(2.0)) for v in z]))
+    cdf_lognormal = np.where(edges >= aog_hi, 1.0, normal_cdf)
+    cdf_aog = np.clip((edges - aog_lo) / (aog_hi - aog_lo), 0.0, 1.0)
+    p = params.aog_probability
+    pmf = np.diff(np.concatenate([[0.0], (1.0 - p) * cdf_lognormal + p * cdf_aog]))
+    weights = action_weights(params.max_actions_per_defect)
+    mean_units = sum(w * float(np.sum(pmf * np.maximum(k, t))) for k, w in enumerate(weights, start=1))
+    return mean_units * q
+
+
+def draw_defect_hh_units(
+    rng: np.random.Generator, n: int, params: SyntheticParams
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per defect: action count k and HH units per action (n, max_actions), each >= 1 when used.
+
+    The lognormal is capped at the AOG ceiling so no valid row exceeds clean.max_hh_per_row.
+    """
+    k_max = params.max_actions_per_defect
+    k = rng.choice(np.arange(1, k_max + 1), size=n, p=action_weights(k_max))
+    aog = rng.random(n) < params.aog_probability
+    hours = np.where(
+        aog,
+        rng.uniform(*params.aog_hours, size=n),
+        np.minimum(rng.lognormal(params.hh_log_mean, params.hh_log_sigma, size=n), params.aog_hours[1]),
+    )
+    total = np.maximum(k, np.rint(hours * HH_UNITS_PER_HOUR).astype(np.int64))
+    units = np.zeros((n, k_max), dtype=np.int64)
+    remaining = total - k                       # units beyond the one-per-action minimum
+    for j in range(k_max):
+        active = j < k
+        last = j == k - 1
+        share = np.where(active & ~last, 1.0 / np.maximum(k - j, 1), 0.0)
+        extra = np.where(last, remaining, rng.binomial(remaining, share))
+        units[:, j] = np.where(active, 1 + extra, 0)
+        remaining = remaining - np.where(active, extra, 0)
+    return k, units
+
+
+def _check(params: SyntheticParams) -> None:
+    """Cross-field rules pydantic cannot see; each names the key to fix."""
+    problems = []
+    if params.seed < 0:
+        problems.append("seed: must be >= 0")
+    if params.weeks - params.drift.weeks <= params.events_lag_weeks:
+        problems.append("drift.weeks: leaves no exported weeks before the drift")
+    if not params.overlap_days < 365:
+        problems.append("overlap_days: must be shorter than a year")
+    unknown = set(params.source_mix) - set(SOURCES)
+    if unknown or sum(params.source_mix.values()) <= 0 or min(params.source_mix.values()) < 0:
+        problems.append(f"source_mix: sources must be {list(SOURCES)} with non-negative weights")
+    bad_reasons = set(params.invalid_event_rows) - set(INVALID_REASONS)
+    if bad_reasons or any(v < 0 for v in params.invalid_event_rows.values()):
+        problems.append(f"invalid_event_rows: reasons must be among {list(INVALID_REASONS)}, counts >= 0")
+    if not 0 < params.aog_hours[0] < params.aog_hours[1]:
+        problems.append("aog_hours: must be [low, high] with 0 < low < high")
+    if not 0 < params.fh_per_day[0] <= params.fh_per_day[1] < MAX_FH_PER_DAY:
+        problems.append(f"fh_per_day: must be [low, high] with 0 < low <= high < {MAX_FH_PER_DAY}")
+    if not 0 < params.aging_breaks[0] < params.aging_breaks[1]:
+        problems.append("aging_breaks: must be increasing and positive")
+    if round(params.retirements * params.scale) > round(params.fleet_start * params.scale):
+        problems.append("retirements: more than the starting fleet")
+    if _fleet_sizes(params)[1] < 0:
+        problems.append("fleet_end: smaller than fleet_start minus retirements")
+    if not 0 < params.drift.used_age_years[0] <= params.drift.used_age_years[1]:
+        problems.append("drift.used_age_years: must be [low, high] with 0 < low <= high")
+    if problems:
+        raise ConfigError("; ".join(f"synthetic.{p}" for p in problems))
+
+
+def _fleet_sizes(params: SyntheticParams) -> tuple[int, int, int, int]:
+    """(initial fleet, deliveries, retirements, drift aircraft), all scaled and rounded."""
+    n_start = round(params.fleet_start * params.scale)
+    n_end = round(params.fleet_end * params.scale)
+    n_retire = round(params.retirements * params.scale)
+    n_drift = round(params.drift.used_aircraft * params.scale) if params.drift.weeks > 0 else 0
+    return n_start, n_end - n_start + n_retire, n_retire, n_drift
+
+
+def _registrations(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Unique Brazilian-style marks ('PR-EAB'); keys (uppercase alphanumerics) stay unique."""
+    letters = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    prefixes = np.array(["PR", "PT", "PS", "PP"])
+    pool = 26**3 * (1 if n <= 26**3 else len(prefixes))
+    if n > pool:
+        raise ConfigError(f"synthetic.scale: {n} aircraft exceed the {pool} available registrations")
+    codes = rng.choice(pool, size=n, replace=False)
+    prefix = prefixes[codes // 26**3]
+    rest = codes % 26**3
+    marks = [f"{p}-{letters[r // 676]}{letters[(r // 26) % 26]}{letters[r % 26]}" for p, r in zip(prefix, rest)]
+    return np.array(marks, dtype=object)
+
+
+def _build_fleet(params: SyntheticParams, rng: np.random.Generator) -> pd.DataFrame:
+    """Initial fleet, new and used deliveries, retirements of the oldest, drift arrivals.
+
+    Day numbers count from params.start; `last_day` is the last day in service (inclusive).
+    """
+    n_days = params.weeks * 7
+    drift_day = (params.weeks - params.drift.weeks) * 7
+    n_start, n_deliver, n_retire, n_drift = _fleet_sizes(params)
+    n_types = len(params.aircraft_types)
+    year = 365.25
+
+    # Initial fleet: older types are older (delivered earlier in the type's life).
+    type_start = rng.integers(0, n_types, size=n_start)
+    age_start = rng.uniform(0.5, 7.0, size=n_start) + (n_types - 1 - type_start) * 1.5
+    mfg_start = -np.rint(age_start * year).astype(np.int64)
+
+    # Deliveries between the first week and the drift period; a share arrives used.
+    deliver_day = np.sort(rng.integers(7, max(drift_day, 8), size=n_deliver))
+    used = np.zeros(n_deliver, dtype=bool)
+    used[rng.permutation(n_deliver)[: round(params.used_delivery_share * n_deliver)]] = True
+    age_at_delivery = np.where(used, rng.uniform(5.0, 12.0, size=n_deliver), rng.uniform(30, 200, size=n_deliver) / year)
+    mfg_deliver = deliver_day - np.rint(age_at_delivery * year).astype(np.int64)
+    type_deliver = rng.integers(0, n_types, size=n_deliver)
+
+    # Drift: old used aircraft joining when the final period starts.
+    mfg_drift = drift_day - np.rint(rng.uniform(*params.drift.used_age_years, size=n_drift) * year).astype(np.int64)
+    type_drift = rng.integers(0, n_types, size=n_drift)
+
+    first_day = np.concatenate([np.zeros(n_start, np.int64), deliver_day, np.full(n_drift, drift_day)])
+    mfg_day = np.concatenate([mfg_start, mfg_deliver, mfg_drift])
+    type_idx = np.concatenate([type_start, type_deliver, type_drift])
+    used_delivery = np.concatenate([np.zeros(n_start, bool), used, np.ones(n_drift, bool)])
+    drift_aircraft = np.concatenate([np.zeros(n_start + n_deliver, bool), np.ones(n_drift, bool)])
+    n = len(first_day)
+
+    # Retire the oldest aircraft of the initial fleet during the years before the drift.
+    last_day = np.full(n, n_days - 1, dtype=np.int64)
+    oldest = np.argsort(mfg_day[:n_start], kind="stable")[:n_retire]
+    last_day[oldest] = np.sort(rng.integers(n_days // 5, max(drift_day, n_days // 5 + 1), size=n_retire))
+
+    lo, hi = params.fh_per_day
+    centre = lo + (hi - lo) * (0.3 + 0.4 * type_idx / max(n_types - 1, 1))
+    base_fh = np.clip(centre + rng.normal(0.0, 0.12 * (hi - lo), size=n), lo, hi)
+    start = np.datetime64(params.start, "D")
+    return pd.DataFrame({
+        "registration": _registrations(rng, n).astype(str),
+        "aircraft_type": np.array(params.aircraft_types, dtype=object)[type_idx].astype(str),
+        "manufacture_date": (start + mfg_day).astype("datetime64[s]"),
+        "in_service_from": (start + first_day).astype("datetime64[s]"),
+        "in_service_to": (start + last_day).astype("datetime64[s]"),
+        "used_delivery": used_delivery,
+        "drift_aircraft": drift_aircraft,
+        "base_fh_per_day": base_fh,
+        "heavy_check_phase": rng.integers(0, params.heavy_check_every_days, size=n),
+        "first_day": first_day,
+        "last_day": last_day,
+        "mfg_day": mfg_day,
+    })
+
+
+def _fly(params: SyntheticParams, fleet: pd.DataFrame, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Flight hours (in 0.1 h units) and cycles per aircraft-day; 0 where not flown."""
+    n_days = params.weeks * 7
+    d = np.arange(n_days)
+    days = np.datetime64(params.start, "D") + d
+    n = len(fleet)
+    collapse = collapse_factor(days, params)
+    # A collapse parks part of the fleet and shortens the rest's days: both scale by sqrt.
+    p_fly = (1.0 - IDLE_PROBABILITY) * np.sqrt(collapse)
+    level = seasonality(days) * WEEKDAY_FACTOR[d % 7] * np.sqrt(collapse)
+
+    first = fleet["first_day"].to_numpy()[:, None]
+    last = fleet["last_day"].to_numpy()[:, None]
+    phase = fleet["heavy_check_phase"].to_numpy()[:, None]
+    in_service = (d[None, :] >= first) & (d[None, :] <= last)
+    in_check = (d[None, :] - phase) % params.heavy_check_every_days < params.heavy_check_days
+    flies = in_service & ~in_check & (rng.random((n, n_days)) < p_fly[None, :])
+
+    hours = fleet["base_fh_per_day"].to_numpy()[:, None] * level[None, :] * rng.lognormal(0.0, FH_NOISE_SIGMA, (n, n_days))
+    tenths = np.clip(np.rint(hours * FH_UNITS_PER_HOUR), 1, MAX_FH_PER_DAY * FH_UNITS_PER_HOUR).astype(np.int64)
+    sector = params.sector_hours * rng.uniform(0.85, 1.15, (n, n_days))
+    cycles = np.maximum(1, np.rint(tenths / FH_UNITS_PER_HOUR / sector)).astype(np.int64)
+    return np.where(flies, tenths, 0), np.where(flies, cycles, 0)
+
+
+def _windows(first_day: int, last_day: int, params: SyntheticParams) -> list[_Window]:
+    """Yearly exports: file Y holds [Jan 1 Y, Dec 31 Y + overlap_days], clipped to the data."""
+    start = params.start
+    first_year = (start + dt.timedelta(days=first_day)).year
+    last_year = (start + dt.timedelta(days=last_day)).year
+    windows = []
+    for year in range(first_year, last_year + 1):
+        lo = (dt.date(year, 1, 1) - start).days
+        hi = (dt.date(year, 12, 31) - start).days + params.overlap_days
+        windows.append(_Window(year, max(lo, first_day), min(hi, last_day)))
+    return windows
+
+
+def _coverage(windows: list[_Window], n_days: int) -> np.ndarray:
+    """How many exports hold each day."""
+    cover = np.zeros(n_days, dtype=np.int64)
+    for w in windows:
+        cover[w.lo : w.hi + 1] += 1
+    return cover
+
+
+def _event_windows(params: SyntheticParams) -> list[_Window]:
+    return _windows(params.events_lag_weeks * 7, params.weeks * 7 - 1, params)
+
+
+def _utilization_windows(params: SyntheticParams) -> list[_Window]:
+    return _windows(0, params.weeks * 7 - 1, params)
+
+
+def _daily_rate(params: SyntheticParams, fh: np.ndarray, fc: np.ndarray, age: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Expected defects on a flown aircraft-day: (a*FH + b*FC + c) * m(age) * drift multiplier."""
+    drift_day = (params.weeks - params.drift.weeks) * 7
+    drift = np.where((params.drift.weeks > 0) & (day >= drift_day), params.drift.rate_multiplier, 1.0)
+    base = params.rate_fh * fh + params.rate_fc * fc + params.rate_day
+    return base * aging_multiplier(age, params.aging_breaks, params.aging_slopes) * drift
+
+
+def _draw_events(
+    params: SyntheticParams, util: pd.DataFrame, rate: np.ndarray, day: np.ndarray, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Defects on exported aircraft-days, each split into action rows, in canonical form."""
+    export_day = params.events_lag_weeks * 7
+    counts = np.where(day >= export_day, rng.poisson(rate), 0)
+    row = np.repeat(np.arange(len(util)), counts)
+    n = len(row)
+    names = [s for s in SOURCES if params.source_mix.get(s, 0) > 0]
+    mix = np.array([params.source_mix[s] for s in names])
+    source_idx = rng.choice(len(names), size=n, p=mix / mix.sum())
+    source = np.array(names, dtype=object)[source_idx]
+    minute = rng.integers(0, 24 * 60, size=n)
+    close = rng.integers(*CLOSE_MINUTES, size=n, endpoint=True)
+    description, ata = _describe(source, rng)
+    k, units = draw_defect_hh_units(rng, n, params)
+
+    start = np.datetime64(params.start, "m")
+    raised = start + (day[row] * 1440 + minute).astype("timedelta64[m]")
+    registration = util["registration"].to_numpy()[row]
+    order = np.lexsort((registration, raised))
+    width = max(7, len(str(n + 1)))
+    event_id = np.array([f"D{i:0{width}d}" for i in range(1, n + 1)], dtype=object)
+
+    k, units, raised, registration = k[order], units[order], raised[order], registration[order]
+    source, description, ata, close = source[order], description[order], ata[order], close[order]
+    per_action = np.repeat(np.arange(n), k)
+    action = np.concatenate([np.arange(1, m + 1) for m in k]) if n else np.zeros(0, np.int64)
+    action_units = units[per_action, action - 1]
+    return pd.DataFrame({
+        "event_id": event_id[per_action].astype(str),
+        "action_id": action.astype(str),
+        "registration": registration[per_action].astype(str),
+        "source": source[per_action].astype(str),
+        "raised_at": raised[per_action].astype("datetime64[s]"),
+        "closed_at": (raised + close.astype("timedelta64[m]"))[per_action].astype("datetime64[s]"),
+        "hh": action_units / HH_UNITS_PER_HOUR,
+        "ata": ata[per_action].astype(str),
+        "description": description[per_action].astype(str),
+    })
+
+
+def _describe(source: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """A free-text description and its ATA chapter (2 digits) per defect, by source."""
+    description = np.empty(len(source), dtype=object)
+    ata = np.empty(len(source), dtype=object)
+    pick = rng.random(len(source))
+    for name, options in DESCRIPTIONS.items():
+        mask = source == name
+        idx = (pick[mask] * len(options)).astype(np.int64)
+        description[mask] = np.array([o[0] for o in options], dtype=object)[idx]
+        ata[mask] = np.array([f"{o[1]:02d}-{o[2]:02d}" for o in options], dtype=object)[idx]
+    return description, ata
+
+
+def _truth(
+    params: SyntheticParams, fleet: pd.DataFrame, fh: np.ndarray, fc: np.ndarray, rate_grid: np.ndarray,
+    events: pd.DataFrame,
+) -> pd.DataFrame:
+    """Weekly features, realized and expected HH, from the internal tables (not the files)."""
+    n_weeks = params.weeks
+    week_fh = fh.reshape(len(fleet), n_weeks, 7).sum(axis=(0, 2))
+    week_fc = fc.reshape(len(fleet), n_weeks, 7).sum(axis=(0, 2))
+    active = (fh.reshape(len(fleet), n_weeks, 7) > 0).any(axis=2)
+    monday = np.arange(n_weeks) * 7
+    age = (monday[None, :] - fleet["mfg_day"].to_numpy()[:, None]) / 365.25
+    acft = active.sum(axis=0)
+    age_fleet = np.where(active, age, 0.0).sum(axis=0) / np.maximum(acft, 1)
+    month_fh = np.convolve(week_fh, np.ones(4, dtype=np.int64))[:n_weeks]
+
+    kept = events["source"].isin(KEPT_SOURCES).to_numpy()
+    start = np.datetime64(params.start, "D")
+    event_week = (events["raised_at"].to_numpy().astype("datetime64[D]") - start).astype(np.int64) // 7
+    units = np.rint(events["hh"].to_numpy() * HH_UNITS_PER_HOUR).astype(np.int64)
+    hh_units = np.bincount(event_week[kept], weights=units[kept], minlength=n_weeks)
+    expected = rate_grid.reshape(len(fleet), n_weeks, 7).sum(axis=(0, 2))
+    expected = expected * kept_share(params) * expected_hh_per_defect(params)
+
+    weeks = slice(params.events_lag_weeks, n_weeks)
+    drift = (np.arange(n_weeks) >= n_weeks - params.drift.weeks).astype(np.int64)
+    return pd.DataFrame({
+        "date": (start + monday).astype("datetime64[s]"),
+        "acft": acft,
+        "sum_daily_hours": week_fh / FH_UNITS_PER_HOUR,
+        "age_fleet": age_fleet,
+        "Cycles": week_fc,
+        "sum_uti_mensal": month_fh / FH_UNITS_PER_HOUR,
+        "HH": hh_units / HH_UNITS_PER_HOUR,
+        "HH_expected": expected,
+        "drift": drift,
+    }).iloc[weeks].reset_index(drop=True)
+
+
+def _draw_junk(
+    params: SyntheticParams, util: pd.DataFrame, day: np.ndarray, first_serial: int, width: int,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    """One invalid row per planted count: a valid-looking row with exactly one bad cell.
+
+    Rows sit on days only one workbook holds, so no overlap duplicates them.
+    """
+    reasons = [r for r in INVALID_REASONS for _ in range(params.invalid_event_rows.get(r, 0))]
+    n = len(reasons)
+    windows = _event_windows(params)
+    single = _coverage(windows, params.weeks * 7) == 1
+    candidates = np.flatnonzero(single[day])
+    if n and not len(candidates):
+        raise ConfigError("synthetic.overlap_days: no exported day lies outside the overlaps for invalid rows")
+    row = candidates[rng.integers(0, len(candidates), size=n)] if n else np.zeros(0, np.int64)
+    minute = rng.integers(0, 24 * 60, size=n)
+    raised = np.datetime64(params.start, "m") + (day[row] * 1440 + minute).astype("timedelta64[m]")
+    closed = raised + rng.integers(*CLOSE_MINUTES, size=n, endpoint=True).astype("timedelta64[m]")
+    source = np.array(KEPT_SOURCES, dtype=object)[rng.integers(0, len(KEPT_SOURCES), size=n)]
+    description, ata = _describe(source, rng)
+    units = np.maximum(1, np.rint(rng.lognormal(params.hh_log_mean, params.hh_log_sigma, n) * HH_UNITS_PER_HOUR))
+    year = np.array([next(w.year for w in windows if w.lo <= d <= w.hi) for d in day[row]], dtype=np.int64)
+
+    bad: list[object] = []
+    for reason, y in zip(reasons, year):
+        if reason == "unparseable_date":
+            bad.append(str(rng.choice(UNPARSEABLE_DATES)).format(year=y))
+        elif reason == "unknown_source":
+            bad.append(str(rng.choice(UNKNOWN_SOURCES)))
+        elif reason == "unparseable_hh":
+            bad.append(str(rng.choice(UNPARSEABLE_HH)))
+        elif reason == "negative_hh":
+            bad.append("-1,5" if rng.random() < 0.5 else -2.0)
+        elif reason == "hh_above_max":
+            bad.append(float(np.rint(rng.uniform(500.0, 999.0) * HH_UNITS_PER_HOUR)) / HH_UNITS_PER_HOUR)
+        else:  # missing_event_id, missing_hh: the cell is empty
+            bad.append(None)
+    serial = first_serial + np.arange(n)
+    return pd.DataFrame({
+        "reason": pd.Series(reasons, dtype=object),
+        "event_id": pd.Series([None if r == "missing_event_id" else f"D{s:0{width}d}" for r, s in zip(reasons, serial)], dtype=object),
+        "action_id": pd.Series(["1"] * n, dtype=object),
+        "registration": pd.Series(util["registration"].to_numpy()[row], dtype=object),
+        "source": pd.Series(source, dtype=object),
+        "raised_at": raised.astype("datetime64[s]"),
+        "closed_at": closed.astype("datetime64[s]"),
+        "hh": units / HH_UNITS_PER_HOUR,
+        "ata": pd.Series(ata, dtype=object),
+        "description": pd.Series(description, dtype=object),
+        "year": year,
+        "bad_value": pd.Series(bad, dtype=object),
+    })
+
+
+def _draw_conflicts(
+    params: SyntheticParams, util: pd.DataFrame, day: np.ndarray, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Aircraft-days in overlaps whose earlier export carries wrong flight hours (and cycles)."""
+    n = params.conflicting_utilization_rows
+    double = _coverage(_utilization_windows(params), params.weeks * 7) == 2
+    candidates = np.flatnonzero(double[day])
+    if n > len(candidates):
+        raise ConfigError(
+            f"synthetic.conflicting_utilization_rows: {n} requested but only "
+            f"{len(candidates)} aircraft-days lie in export overlaps (raise overlap_days)"
+        )
+    row = np.sort(rng.choice(candidates, size=n, replace=False))
+    tenths = np.rint(util["flight_hours"].to_numpy()[row] * FH_UNITS_PER_HOUR).astype(np.int64)
+    delta = rng.integers(3, 21, size=n) * np.where(rng.random(n) < 0.5, -1, 1)
+    wrong = np.where(tenths + delta >= 1, tenths + delta, tenths + np.abs(delta))
+    cycles = util["cycles"].to_numpy()[row] + (rng.random(n) < 0.5)
+    return pd.DataFrame({"row": row, "flight_hours": wrong / FH_UNITS_PER_HOUR, "cycles": cycles.astype(np.int64)})
+
+
+def build_world(params: SyntheticParams) -> World:
+    """Simulate fleet, utilization and defects; derive the truth and the planted counts."""
+    _check(params)
+    rng_fleet, rng_fly, rng_events, rng_junk, rng_conflicts = np.random.default_rng(params.seed).spawn(5)
+    fleet = _build_fleet(params, rng_fleet)
+    fh, fc = _fly(params, fleet, rng_fly)
+
+    ac, day = np.nonzero(fh.T)[::-1]          # flown aircraft-days, ordered by day then aircraft
+    order = np.lexsort((fleet["registration"].to_numpy()[ac], day))
+    ac, day = ac[order], day[order]
+    start = np.datetime64(params.start, "D")
+    util = pd.DataFrame({
+        "date": (start + day).astype("datetime64[s]"),
+        "registration": fleet["registration"].to_numpy()[ac],
+        "flight_hours": fh[ac, day] / FH_UNITS_PER_HOUR,
+        "cycles": fc[ac, day],
+        "manufacture_date": fleet["manufacture_date"].to_numpy()[ac],
+        "aircraft_type": fleet["aircraft_type"].to_numpy()[ac],
+    })
+    age = (day - fleet["mfg_day"].to_numpy()[ac]) / 365.25
+    rate = _daily_rate(params, fh[ac, day] / FH_UNITS_PER_HOUR, fc[ac, day], age, day)
+    rate_grid = np.zeros(fh.shape)
+    rate_grid[ac, day] = rate
+
+    events = _draw_events(params, util, rate, day, rng_events)
+    width = len(events["event_id"].iloc[0]) - 1 if len(events) else 7
+    junk = _draw_junk(params, util, day, events["event_id"].nunique() + 1, width, rng_junk)
+    conflicts = _draw_conflicts(params, util, day, rng_conflicts)
+    truth = _truth(params, fleet, fh, fc, rate_grid, events)
+    planted = _planted(params, events, junk, conflicts, day)
+    aircraft = fleet.drop(columns=["first_day", "last_day", "mfg_day"])
+    return World(params, aircraft, util, events, truth, planted, junk, conflicts)
+
+
+def _planted(
+    params: SyntheticParams, events: pd.DataFrame, junk: pd.DataFrame, conflicts: pd.DataFrame, util_day: np.ndarray
+) -> dict[str, Any]:
+    """What a correct cleaner must report: rows per reject reason and rows written."""
+    n_days = params.weeks * 7
+    start = np.datetime64(params.start, "D")
+    event_day = (events["raised_at"].to_numpy().astype("datetime64[D]") - start).astype(np.int64)
+    event_cover = _coverage(_event_windows(params), n_days)[event_day]
+    util_cover = _coverage(_utilization_windows(params), n_days)[util_day]
+    counts = {reason: 0 for reason in EVENT_REJECT_REASONS}
+    for reason in INVALID_REASONS:
+        counts[reason] = int((junk["reason"] == reason).sum())
+    counts["duplicate"] = int((event_cover - 1).sum())
+    counts["source_not_kept"] = int((~events["source"].isin(KEPT_SOURCES)).sum())
+    events_written = int(event_cover.sum()) + len(junk)
+    util_written = int(util_cover.sum())
+    return {
+        "events": counts,
+        "utilization": {
+            "duplicate": int((util_cover - 1).sum()) - len(conflicts),
+            "superseded": len(conflicts),
+        },
+        "events_rows_written": events_written,
+        "utilization_rows_written": util_written,
+        "total_rows": events_written + util_written,
+    }
+
+
+# --- rendering the raw files --------------------------------------------------------------
+
+
+def write_world(
+    world: World, raw_dir: Path, truth_dir: Path, progress: Callable[[Path, int], None] | None = None
+) -> None:
+    """Write the messy raw exports and the truth; each tree is built aside and swapped in whole.
+
+    `progress(path, rows)` is called once per file written, with its final path.
+    """
+    raw_dir, truth_dir = Path(raw_dir), Path(truth_dir)
+    rng = np.random.default_rng([world.params.seed, 1])
+    with _StagedDir(raw_dir) as tmp_raw, _StagedDir(truth_dir) as tmp_truth:
+        for name, rows in _write_events(world, tmp_raw / "events_unscheduled", rng):
+            _report(progress, raw_dir / "events_unscheduled" / name, rows)
+        for name, rows in _write_utilization(world, tmp_raw / "aircraft_utilization", rng):
+            _report(progress, raw_dir / "aircraft_utilization" / name, rows)
+        for name, rows in _write_truth(world, tmp_truth):
+            _report(progress, truth_dir / name, rows)
+
+
+def _report(progress: Callable[[Path, int], None] | None, path: Path, rows: int) -> None:
+    if progress is not None:
+        progress(path, rows)
+
+
+class _StagedDir:
+    """Build a folder beside `target` and swap it in on success, so no half-written tree is seen.
+
+    The old tree is renamed away before the new one moves in (a directory cannot be replaced
+    in one rename), then deleted; on failure the staging folder is removed.
+    """
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        self.tmp: Path | None = None
+
+    def __enter__(self) -> Path:
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.", suffix=".tmp", dir=self.target.parent))
+        return self.tmp
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        assert self.tmp is not None
+        if exc_type is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            return
+        os.chmod(self.tmp, 0o755)
+        old = None
+        if self.target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.", suffix=".old", dir=self.target.parent))
+            os.replace(self.target, old / self.target.name)
+        os.replace(self.tmp, self.target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _registration_forms(registration: np.ndarray, rng: np.random.Generator) -> list[str]:
+    """'PR-EAB', 'PREAB' or ' pr-eab', chosen per row."""
+    variant = rng.integers(0, 3, size=len(registration))
+    return [r if v == 0 else r.replace("-", "") if v == 1 else " " + r.lower() for r, v in zip(registration, variant)]
+
+
+def _source_forms(source: np.ndarray, rng: np.random.Generator) -> list[str]:
+    """A spelling of each canonical source, in a random case."""
+    pick = rng.random(len(source))
+    case = rng.integers(0, 4, size=len(source))
+    out = []
+    for s, p, c in zip(source, pick, case):
+        options = SOURCE_SPELLINGS[s]
+        text = options[int(p * len(options))]
+        out.append(text if c == 0 else text.upper() if c == 1 else text.lower() if c == 2 else text.title())
+    return out
+
+
+def _ata_forms(ata: np.ndarray, rng: np.random.Generator) -> list[str]:
+    """'21', '21-51' or 'ATA 21'."""
+    variant = rng.integers(0, 3, size=len(ata))
+    return [a[:2] if v == 0 else a if v == 1 else f"ATA {a[:2]}" for a, v in zip(ata, variant)]
+
+
+def _hh_forms(units: np.ndarray, rng: np.random.Generator) -> list[object]:
+    """HH as a number cell, a decimal-comma string '1,35' or an h:mm string '01:21'."""
+    variant = rng.integers(0, 3, size=len(units))
+    out: list[object] = []
+    for u, v in zip(units.tolist(), variant):
+        if v == 0:
+            out.append(u / HH_UNITS_PER_HOUR)
+        elif v == 1:
+            out.append(f"{u // HH_UNITS_PER_HOUR},{(u % HH_UNITS_PER_HOUR) * 5:02d}")
+        else:
+            minutes = u * 60 // HH_UNITS_PER_HOUR
+            out.append(f"{minutes // 60:02d}:{minutes % 60:02d}")
+    return out
+
+
+def _datetime_forms(values: np.ndarray, style: str) -> list[object]:
+    """Real datetime cells, 'dd/mm/yyyy HH:MM' or 'YYYY-MM-DD HH:MM'."""
+    stamps = values.astype("datetime64[us]").tolist()
+    if style == "excel":
+        return stamps
+    fmt = "%d/%m/%Y %H:%M" if style == "dmy" else "%Y-%m-%d %H:%M"
+    return [s.strftime(fmt) for s in stamps]
+
+
+def _event_cells(frame: pd.DataFrame, style: str, rng: np.random.Generator) -> dict[str, list[object]]:
+    """Render canonical event rows to per-column cell values."""
+    units = np.rint(frame["hh"].to_numpy() * HH_UNITS_PER_HOUR).astype(np.int64)
+    return {
+        "event_id": frame["event_id"].tolist(),
+        "action_id": frame["action_id"].tolist(),
+        "registration": _registration_forms(frame["registration"].to_numpy(), rng),
+        "source": _source_forms(frame["source"].to_numpy(), rng),
+        "raised_at": _datetime_forms(frame["raised_at"].to_numpy(), style),
+        "closed_at": _datetime_forms(frame["closed_at"].to_numpy(), style),
+        "hh": _hh_forms(units, rng),
+        "ata": _ata_forms(frame["ata"].to_numpy(), rng),
+        "description": frame["description"].tolist(),
+    }
+
+
+JUNK_FIELD = {
+    "missing_event_id": "event_id", "unparseable_date": "raised_at", "unknown_source": "source",
+    "missing_hh": "hh", "unparseable_hh": "hh", "negative_hh": "hh", "hh_above_max": "hh",
+}
+
+
+def event_layout(year: int) -> dict[str, Any]:
+    """How the workbook of `year` looks: language, header variant, date style, title and total rows."""
+    language = "en" if year % 2 == 0 else "pt"
+    variants = EVENT_HEADERS[language]
+    return {
+        "language": language,
+        "header": variants[(year // 2) % len(variants)],
+        "date_style": EVENT_DATE_STYLES[year % len(EVENT_DATE_STYLES)],
+        "title_rows": EVENT_TITLE_ROWS[year % len(EVENT_TITLE_ROWS)],
+        "total_row": year % 2 == 1,
+    }
+
+
+def _write_events(world: World, folder: Path, rng: np.random.Generator) -> list[tuple[str, int]]:
+    """One workbook per year of exported events; returns (file name, data rows) per file."""
+    params = world.params
+    start = np.datetime64(params.start, "D")
+    day = (world.events["raised_at"].to_numpy().astype("datetime64[D]") - start).astype(np.int64)
+    written = []
+    for window in _event_windows(params):
+        layout = event_layout(window.year)
+        part = world.events[(day >= window.lo) & (day <= window.hi)]
+        cells = _event_cells(part, layout["date_style"], rng)
+        junk = world.junk[world.junk["year"] == window.year]
+        junk_cells = _event_cells(junk, layout["date_style"], rng)
+        for i, (reason, bad) in enumerate(zip(junk["reason"], junk["bad_value"])):
+            junk_cells[JUNK_FIELD[reason]][i] = bad
+        columns = [canonical for canonical, _ in layout["header"]]
+        rows = [list(r) for r in zip(*(cells[c] for c in columns))]
+        junk_rows = [list(r) for r in zip(*(junk_cells[c] for c in columns))]
+        positions = np.sort(rng.integers(0, len(rows) + 1, size=len(junk_rows)))
+        for offset, (pos, junk_row) in enumerate(zip(positions, junk_rows)):
+            rows.insert(int(pos) + offset, junk_row)
+
+        lo_date = params.start + dt.timedelta(days=window.lo)
+        hi_date = params.start + dt.timedelta(days=window.hi)
+        titles = [t.format(lo=lo_date, hi=hi_date) for t in EVENT_TITLES[layout["language"]]] + [None]
+        head: list[list[object]] = [[t] if t is not None else [] for t in titles[: layout["title_rows"]]]
+        head.append([header for _, header in layout["header"]])
+        tail: list[list[object]] = []
+        if layout["total_row"]:
+            total: list[object] = [None] * len(columns)
+            total[columns.index("action_id")] = EVENT_TOTAL_LABEL[layout["language"]]
+            total[columns.index("hh")] = round(float(part["hh"].sum() + junk_valid_hh(junk)), 2)
+            tail.append(total)
+        name = f"defects_{window.year}.xlsx"
+        _write_xlsx(folder / name, EVENT_SHEETS[layout["language"]], head + rows + tail)
+        written.append((name, len(rows)))
+    return written
+
+
+def junk_valid_hh(junk: pd.DataFrame) -> float:
+    """HH a total row adds up from invalid rows: only those whose HH cell is valid."""
+    return float(junk.loc[~junk["reason"].map(JUNK_FIELD).eq("hh"), "hh"].sum())
+
+
+def _pin_core_timestamps(name: str, data: bytes) -> bytes:
+    """openpyxl stamps the save time into docProps/core.xml; pin it so bytes repeat."""
+    if name != "docProps/core.xml":
+        return data
+    for tag in (b"dcterms:created", b"dcterms:modified"):
+        data = re.sub(rb"(<" + tag + rb"[^>]*>)[^<]*(</" + tag + rb">)", rb"\g<1>" + XLSX_TIMESTAMP + rb"\g<2>", data)
+    return data
+
+
+def _write_xlsx(path: Path, sheet: str, rows: list[list[object]]) -> None:
+    """A one-sheet workbook, streamed, with fixed properties and zip metadata."""
+    workbook = Workbook(write_only=True)
+    workbook.properties.creator = "hh-forecast synthetic export"
+    workbook.properties.created = FIXED_TIMESTAMP
+    workbook.properties.modified = FIXED_TIMESTAMP
+    worksheet = workbook.create_sheet(sheet)
+    for row in rows:
+        worksheet.append(row)
+    with io.atomic_path(path) as tmp:
+        workbook.save(tmp)
+        io.normalize_zip(tmp, _pin_core_timestamps)
+
+
+def utilization_style(index: int, year: int) -> str:
+    """Even years Portuguese cp1252 ';', odd years English UTF-8 BOM ',', the third file tabbed."""
+    if index == UTILIZATION_TAB_FILE_INDEX:
+        return "tab"
+    return "pt" if year % 2 == 0 else "en"
+
+
+def _write_utilization(world: World, folder: Path, rng: np.random.Generator) -> list[tuple[str, int]]:
+    """One CSV per year of utilization; overlap rows repeat, some conflicting in the earlier file."""
+    params = world.params
+    util = world.utilization
+    start = np.datetime64(params.start, "D")
+    day = (util["date"].to_numpy().astype("datetime64[D]") - start).astype(np.int64)
+    tenths = np.rint(util["flight_hours"].to_numpy() * FH_UNITS_PER_HOUR).astype(np.int64)
+    cycles = util["cycles"].to_numpy().astype(np.int64)
+    conflict_rows = world.conflicts["row"].to_numpy()
+    wrong_tenths = np.rint(world.conflicts["flight_hours"].to_numpy() * FH_UNITS_PER_HOUR).astype(np.int64)
+    wrong_cycles = world.conflicts["cycles"].to_numpy()
+    windows = _utilization_windows(params)
+    written = []
+    for index, window in enumerate(windows):
+        style = utilization_style(index, window.year)
+        header, delimiter, encoding, newline = UTILIZATION_STYLES[style]
+        rows = np.flatnonzero((day >= window.lo) & (day <= window.hi))
+        fh_file, fc_file = tenths.copy(), cycles.copy()
+        # The earlier of two files holding a row is the one whose year ends before the row's day.
+        year_end = (dt.date(window.year, 12, 31) - params.start).days
+        earlier = day[conflict_rows] > year_end
+        fh_file[conflict_rows[earlier]] = wrong_tenths[earlier]
+        fc_file[conflict_rows[earlier]] = wrong_cycles[earlier]
+
+        date_fmt = "%d/%m/%Y" if style == "pt" else "%Y-%m-%d"
+        dates = _date_strings(util["date"].to_numpy()[rows], date_fmt)
+        mfg = _date_strings(util["manufacture_date"].to_numpy()[rows], date_fmt)
+        regs = _registration_forms(util["registration"].to_numpy()[rows], rng)
+        hhmm = rng.random(len(rows)) < 0.5 if style == "en" else np.zeros(len(rows), bool)
+        sep = "," if style == "pt" else "."
+        fh_text = [
+            f"{t * 6 // 60:02d}:{t * 6 % 60:02d}" if h else f"{t // 10}{sep}{t % 10}"
+            for t, h in zip(fh_file[rows].tolist(), hhmm)
+        ]
+        types = util["aircraft_type"].to_numpy()[rows]
+        lines = [delimiter.join(header)]
+        lines += [
+            delimiter.join((d, r, f, str(c), m, t))
+            for d, r, f, c, m, t in zip(dates, regs, fh_text, fc_file[rows].tolist(), mfg, types)
+        ]
+        name = f"utilization_{window.year}.csv"
+        with io.atomic_path(folder / name) as tmp:
+            tmp.write_bytes((newline.join(lines) + newline).encode(encoding))
+        written.append((name, len(rows)))
+    return written
+
+
+def _date_strings(values: np.ndarray, fmt: str) -> list[str]:
+    days = values.astype("datetime64[D]")
+    unique, inverse = np.unique(days, return_inverse=True)
+    text = [d.strftime(fmt) for d in unique.tolist()]
+    return [text[i] for i in inverse]
+
+
+def _write_truth(world: World, folder: Path) -> list[tuple[str, int]]:
+    """weekly_truth.csv, aircraft.csv and planted.json."""
+    truth = world.truth.copy()
+    truth["date"] = truth["date"].dt.strftime("%Y-%m-%d")
+    io.write_csv_atomic(truth, folder / "weekly_truth.csv", float_format="%.6f")
+    aircraft = world.aircraft[
+        ["registration", "aircraft_type", "manufacture_date", "in_service_from", "in_service_to", "used_delivery"]
+    ].copy()
+    for column in ("manufacture_date", "in_service_from", "in_service_to"):
+        aircraft[column] = aircraft[column].dt.strftime("%Y-%m-%d")
+    io.write_csv_atomic(aircraft, folder / "aircraft.csv")
+    io.write_json_atomic(world.planted, folder / "planted.json")
+    return [("weekly_truth.csv", len(truth)), ("aircraft.csv", len(aircraft)), ("planted.json", 1)]

@@ -1,0 +1,23 @@
+"""Weekly and daily HH and fleet-utilization tables."""
+from __future__ import annotations
+
+from hhforecast import aggregate, config, io, paths
+from hhforecast.stage import run, say
+
+
+def main() -> None:
+    params = config.load().aggregate
+    utilization = io.read_parquet(paths.UTILIZATION_CLEAN)
+    events = io.read_parquet(paths.EVENTS_CLEAN)
+    weeks = aggregate.dataset_week_range(utilization, params.window_days)
+    weekly = aggregate.weekly_utilization(utilization, weeks, params.window_days)
+    daily = aggregate.daily_utilization(utilization, weeks, params.window_days)
+    io.write_parquet_atomic(weekly.reset_index(), paths.WEEKLY_UTILIZATION)
+    io.write_parquet_atomic(daily.reset_index(), paths.DAILY_UTILIZATION)
+    io.write_parquet_atomic(aggregate.hh_by(events, "week").reset_index(), paths.WEEKLY_HH)
+    io.write_parquet_atomic(aggregate.hh_by(events, "day").reset_index(), paths.DAILY_HH)
+    say("aggregate", f"{len(weekly):,} weeks from {weeks[0]} to {weeks[1]}")
+
+
+if __name__ == "__main__":
+    run(main, "aggregate")

@@ -1,0 +1,37 @@
+"""Normalize, filter and dedupe; every dropped row goes to rejects.csv with its reason."""
+from __future__ import annotations
+
+import pandas as pd
+
+from hhforecast import aggregate, clean, config, io, paths
+from hhforecast.stage import run, say
+
+
+def main() -> None:
+    params = config.load()
+    utilization, utilization_rejects = clean.clean_utilization(io.read_parquet(paths.UTILIZATION_RAW), params.clean)
+    weeks = aggregate.dataset_week_range(utilization, params.aggregate.window_days)
+    events, event_rejects = clean.clean_events(
+        io.read_parquet(paths.EVENTS_RAW), params.clean, params.contract.events, weeks
+    )
+    rejects = clean.sort_rejects(pd.concat([event_rejects, utilization_rejects], ignore_index=True))
+    by_reason = {
+        table: {reason: int(n) for reason, n in group["reason"].value_counts().sort_index().items()}
+        for table, group in rejects.groupby("table")
+    }
+    report = {
+        "events_kept": len(events),
+        "utilization_kept": len(utilization),
+        "rejected": len(rejects),
+        "rejected_by_reason": by_reason,
+        "dataset_weeks": [weeks[0].isoformat(), weeks[1].isoformat()],
+    }
+    io.write_parquet_atomic(events, paths.EVENTS_CLEAN)
+    io.write_parquet_atomic(utilization, paths.UTILIZATION_CLEAN)
+    io.write_csv_atomic(rejects, paths.REJECTS)
+    io.write_json_atomic(report, paths.CLEAN_REPORT)
+    say("clean", f"kept {len(events):,} events and {len(utilization):,} aircraft-days; rejected {len(rejects):,} rows {by_reason}")
+
+
+if __name__ == "__main__":
+    run(main, "clean")

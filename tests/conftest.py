@@ -1,0 +1,78 @@
+"""Shared fixtures: the repository's params, and tiny raw exports written on the fly."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import openpyxl
+import pytest
+import yaml
+
+from hhforecast import config
+
+REPO = Path(__file__).resolve().parents[1]
+
+EVENTS_HEADER = ["WO Defect No", "Action", "Registration", "Defect Type", "Date Raised", "HH Actual"]
+UTILIZATION_HEADER = ["Date", "Registration", "Flight Hours", "Cycles", "Manufacture Date"]
+
+
+@pytest.fixture(scope="session")
+def params() -> config.Params:
+    return config.load(REPO / "params.yaml")
+
+
+def write_workbook(path: Path, rows: Sequence[Sequence[object]], sheet: str = "Defects") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook = openpyxl.Workbook(write_only=True)
+    worksheet = workbook.create_sheet(sheet)
+    for row in rows:
+        worksheet.append(list(row))
+    workbook.save(path)
+    return path
+
+
+def event_rows(n: int = 3, start: dt.datetime = dt.datetime(2020, 2, 3, 8, 0)) -> list[list[object]]:
+    return [[f"D{i}", 1, "PR-AXA", "PILOT", start + dt.timedelta(days=i), 1.5] for i in range(n)]
+
+
+def utilization_lines(days: int = 35, start: dt.date = dt.date(2020, 1, 6)) -> list[str]:
+    return [f"{start + dt.timedelta(days=i):%Y-%m-%d},PR-AXA,9.5,7,2012-05-01" for i in range(days)]
+
+
+def write_raw(
+    root: Path,
+    events: Sequence[Sequence[object]] | None = None,
+    events_header: Sequence[str] = EVENTS_HEADER,
+    utilization: Sequence[str] | None = None,
+) -> Path:
+    """A minimal valid raw folder: one workbook of events and one CSV of utilization."""
+    write_workbook(root / "events_unscheduled" / "events_2020.xlsx", [events_header, *(events or event_rows())])
+    csv_path = root / "aircraft_utilization" / "utilization_2020.csv"
+    csv_path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [",".join(UTILIZATION_HEADER), *(utilization if utilization is not None else utilization_lines())]
+    csv_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return root
+
+
+def project_copy(tmp_path: Path, raw_dir: Path, **overrides: dict) -> Path:
+    """A working folder with params.yaml pointing at `raw_dir`, where stage scripts can run."""
+    values = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))
+    values["data"]["raw_dir"] = str(raw_dir)
+    for section, update in overrides.items():
+        values[section].update(update)
+    work = tmp_path / "project"
+    work.mkdir(exist_ok=True)
+    (work / "params.yaml").write_text(yaml.safe_dump(values, sort_keys=False), encoding="utf-8")
+    return work
+
+
+def run_stage(work: Path, stage: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    return subprocess.run(
+        [sys.executable, str(REPO / "stages" / f"{stage}.py")],
+        cwd=work, env=env, capture_output=True, text=True, timeout=600,
+    )
