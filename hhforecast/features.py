@@ -15,7 +15,7 @@ FLOAT_FORMAT = "%.6f"
 
 def join(utilization: pd.DataFrame, hh: pd.Series, dates: pd.DatetimeIndex) -> pd.DataFrame:
     """Dataset rows for every date in `dates` (missing utilization stays missing; no HH means 0)."""
-    frame = utilization.reindex(dates)
+    frame = utilization.reindex(dates)[FEATURES].astype("float64")
     frame[TARGET] = hh.reindex(dates, fill_value=0.0).astype("float64")
     frame.index.name = "date"
     frame = frame.reset_index()
