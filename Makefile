@@ -34,6 +34,7 @@ test-fast: setup ## run the tests not marked slow
 
 bench: setup ## run the benchmarks (minutes; figures on stdout)
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/repro_noop.py
 
 lock: ## re-resolve requirements/requirements.in into the lock (needs the package registry)
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

@@ -1,8 +1,9 @@
 """Daily and weekly tables of HH and fleet utilization.
 
 A week is the ISO week, labelled by its Monday. Only complete weeks inside the
-utilization range count, and only those whose `window_days` window (ending on
-the week's Sunday) is inside it too, so `sum_uti_mensal` is never a partial sum.
+utilization range count, and only those whose every day has its whole
+`window_days` window inside it, so `sum_uti_mensal` is never a partial sum in
+the weekly dataset nor in the daily one.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ def dataset_week_range(utilization: pd.DataFrame, window_days: int) -> tuple[dt.
         raise ContractError("no utilization rows: cannot define the dataset's weeks")
     first_day = utilization["date"].min()
     last_day = utilization["date"].max()
-    earliest_monday = first_day + pd.Timedelta(days=window_days - 7)
+    earliest_monday = first_day + pd.Timedelta(days=window_days - 1)
     first = earliest_monday + pd.Timedelta(days=(7 - earliest_monday.weekday()) % 7)
     last_sunday = last_day - pd.Timedelta(days=(last_day.weekday() + 1) % 7)
     last = last_sunday - pd.Timedelta(days=6)

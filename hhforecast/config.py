@@ -115,6 +115,45 @@ class AggregateParams(_Section):
     window_days: int = Field(ge=7)
 
 
+class SplitParams(_Section):
+    train_end: dt.date
+    val_weeks: int = Field(ge=4)
+    test_weeks: int = Field(ge=4)
+
+    @field_validator("train_end")
+    @classmethod
+    def _train_end_is_monday(cls, value: dt.date) -> dt.date:
+        if value.weekday() != 0:
+            raise ValueError(f"must be a Monday (a week's label), got {value} ({value:%A})")
+        return value
+
+
+class TrainParams(_Section):
+    layers: int = Field(ge=1, le=8)
+    units: int = Field(ge=1)
+    dropout: float = Field(ge=0, lt=1)
+    learning_rate: float = Field(gt=0)
+    epochs: int = Field(ge=1)
+    batch_size: int = Field(ge=1)
+    patience: int = Field(ge=1)
+    loss: Literal["mae", "mse", "huber"]
+    seed: int
+
+
+class EvaluateParams(_Section):
+    intervals: list[float] = Field(min_length=1)
+    backtest_folds: int = Field(ge=1)
+    backtest_step_weeks: int = Field(ge=1)
+    gbm_seed: int
+
+    @field_validator("intervals")
+    @classmethod
+    def _levels_are_probabilities(cls, value: list[float]) -> list[float]:
+        if any(not 0 < level < 1 for level in value):
+            raise ValueError(f"interval levels must lie in (0, 1), got {value}")
+        return sorted(value)
+
+
 class Params(_Section):
     model_config = ConfigDict(extra="allow", frozen=True)
 
@@ -124,6 +163,9 @@ class Params(_Section):
     ingest: IngestParams
     clean: CleanParams
     aggregate: AggregateParams
+    split: SplitParams
+    train: TrainParams
+    evaluate: EvaluateParams
 
 
 def load(path: str | Path = DEFAULT_PARAMS) -> Params:

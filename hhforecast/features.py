@@ -87,3 +87,44 @@ def to_csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
     for column in ("acft", "Cycles"):
         out[column] = out[column].round().astype("Int64")
     return out
+
+
+def read_dataset(path) -> pd.DataFrame:
+    """The weekly dataset as written by `join`, with `date` as timestamps."""
+    frame = pd.read_csv(path)
+    missing = [c for c in DATASET_COLUMNS if c not in frame.columns]
+    if missing:
+        from hhforecast.errors import ContractError
+
+        raise ContractError(f"dataset lacks column(s) {missing}", file=str(path))
+    frame["date"] = pd.to_datetime(frame["date"], format="%Y-%m-%d")
+    return frame
+
+
+def temporal_split(dataset: pd.DataFrame, train_end: dt.date, val_weeks: int, test_weeks: int) -> dict[str, pd.DataFrame]:
+    """train | val | test in time order, all on or before `train_end`; `production` is everything after.
+
+    Never random: the test window is the most recent year the model may see, and
+    the weeks after `train_end` are kept for monitoring.
+    """
+    from hhforecast.errors import ConfigError
+
+    end = pd.Timestamp(train_end)
+    known = dataset.loc[dataset["date"] <= end].reset_index(drop=True)
+    if len(known) < val_weeks + test_weeks + 52:
+        raise ConfigError(
+            f"split: {len(known)} weeks up to split.train_end={train_end} leave fewer than 52 training weeks "
+            f"after {val_weeks} validation and {test_weeks} test weeks"
+        )
+    n_train = len(known) - val_weeks - test_weeks
+    return {
+        "train": known.iloc[:n_train].reset_index(drop=True),
+        "val": known.iloc[n_train : n_train + val_weeks].reset_index(drop=True),
+        "test": known.iloc[n_train + val_weeks :].reset_index(drop=True),
+        "production": dataset.loc[dataset["date"] > end].reset_index(drop=True),
+    }
+
+
+def xy(frame: pd.DataFrame):
+    """Feature matrix in training order, and the target."""
+    return frame[FEATURES].to_numpy(dtype="float64"), frame[TARGET].to_numpy(dtype="float64")

@@ -16,6 +16,9 @@ from typing import Any
 
 import pandas as pd
 
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
 # The DOS epoch: the earliest time a zip entry can carry, and so a fixed one.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
@@ -30,6 +33,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs get the usual permissions
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

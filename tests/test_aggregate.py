@@ -21,9 +21,9 @@ def utilization(days: int, start: str = "2020-01-01", aircraft: tuple[str, ...] 
 
 
 @pytest.mark.parametrize("start, days, first, last", [
-    ("2020-01-06", 35, "2020-01-27", "2020-02-03"),   # Monday start: the 4th week is the first with a full window
-    ("2020-01-01", 41, "2020-01-27", "2020-02-03"),   # Wednesday start, Monday end: last full week ends Sunday before
-    ("2020-01-06", 28, "2020-01-27", "2020-01-27"),
+    ("2020-01-06", 42, "2020-02-03", "2020-02-10"),   # Monday start: the 5th week is the first whose days all have a full window
+    ("2020-01-01", 41, "2020-02-03", "2020-02-03"),   # Wednesday start, Monday end: the last full week ends the Sunday before
+    ("2020-01-06", 35, "2020-02-03", "2020-02-03"),
 ])
 def test_dataset_weeks_are_complete_with_a_full_window(start, days, first, last):
     weeks = aggregate.dataset_week_range(utilization(days, start), window_days=28)
@@ -32,7 +32,7 @@ def test_dataset_weeks_are_complete_with_a_full_window(start, days, first, last)
 
 def test_too_short_utilization_is_an_error():
     with pytest.raises(ContractError, match="fewer days than one complete week plus the 28-day window"):
-        aggregate.dataset_week_range(utilization(20, "2020-01-06"), window_days=28)
+        aggregate.dataset_week_range(utilization(30, "2020-01-06"), window_days=28)
 
 
 def test_weekly_features_follow_the_dataset_definition():

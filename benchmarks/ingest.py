@@ -1,0 +1,115 @@
+"""Ingest throughput and memory against pandas' openpyxl reader, on the same synthetic files.
+
+    python benchmarks/ingest.py                 # world at synthetic.scale=10 (about 1M event rows)
+    python benchmarks/ingest.py --scale 1       # quicker look
+    python benchmarks/ingest.py --raw-dir DIR   # reuse a generated raw folder
+
+Each measurement runs in a fresh process so its peak RSS is its own. Targets on a
+2-core machine: >= 100,000 event rows/s, >= 5x faster than openpyxl, peak RSS < 2 GiB.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+GIB = 1024**3
+
+
+def _peak_rss_bytes() -> int:
+    """Peak RSS of this process plus the largest child (Linux reports KiB)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return (own + child) * 1024
+
+
+def measure(kind: str, raw_dir: Path, workers: int) -> dict:
+    sys.path.insert(0, str(REPO))
+    import pandas as pd
+
+    from hhforecast import config, ingest
+
+    params = config.load(REPO / "params.yaml")
+    workbooks = sorted((raw_dir / ingest.EVENTS_DIR).glob("*.xlsx"))
+    started = time.perf_counter()
+    if kind == "hhforecast":
+        ingest_params = params.ingest.model_copy(update={"workers": workers})
+        tasks = [ingest.FileTask(p, p.name, "events") for p in workbooks]
+        if workers > 1:
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(workers) as pool:
+                results = list(pool.map(ingest.read_file, tasks, [params.contract] * len(tasks), [ingest_params] * len(tasks)))
+        else:
+            results = [ingest.read_file(t, params.contract, ingest_params) for t in tasks]
+        rows = sum(len(frame) for frame, _, _ in results)
+    else:
+        rows = sum(len(pd.read_excel(p, engine=kind, header=None, dtype=object)) for p in workbooks)
+    seconds = time.perf_counter() - started
+    return {"kind": kind, "workers": workers, "rows": rows, "seconds": seconds, "peak_rss": _peak_rss_bytes()}
+
+
+def run_measurement(kind: str, raw_dir: Path, workers: int = 1) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--measure", kind, "--raw-dir", str(raw_dir), "--workers", str(workers)],
+        check=True, capture_output=True, text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def generate(scale: float, target: Path) -> Path:
+    sys.path.insert(0, str(REPO))
+    from hhforecast import config, synth
+
+    params = config.load(REPO / "params.yaml").synthetic.model_copy(update={"scale": scale})
+    started = time.perf_counter()
+    world = synth.build_world(params)
+    synth.write_world(world, target / "raw", target / "truth")
+    print(f"generated scale {scale:g} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return target / "raw"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=10.0)
+    parser.add_argument("--raw-dir", type=Path)
+    parser.add_argument("--skip-openpyxl", action="store_true", help="skip the slow reference reader")
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure, args.raw_dir, args.workers)))
+        return
+    with tempfile.TemporaryDirectory(prefix="hh-bench-") as scratch:
+        raw_dir = args.raw_dir or generate(args.scale, Path(scratch))
+        runs = [run_measurement("hhforecast", raw_dir, 2), run_measurement("hhforecast", raw_dir, 1)]
+        if not args.skip_openpyxl:
+            runs.append(run_measurement("openpyxl", raw_dir))
+    rows = runs[0]["rows"]
+    print(f"event rows: {rows:,}")
+    print(f"{'reader':<24}{'seconds':>10}{'rows/s':>12}{'peak RSS':>12}")
+    for run in runs:
+        label = f"{run['kind']} x{run['workers']}"
+        print(f"{label:<24}{run['seconds']:>10.1f}{run['rows'] / run['seconds']:>12,.0f}{run['peak_rss'] / GIB:>10.2f} GiB")
+    best = runs[0]
+    verdicts = [
+        ("rows/s >= 100,000", best["rows"] / best["seconds"] >= 100_000),
+        ("peak RSS < 2 GiB", best["peak_rss"] < 2 * GIB),
+    ]
+    if not args.skip_openpyxl:
+        ratio = runs[-1]["seconds"] / best["seconds"]
+        print(f"speed-up over openpyxl: {ratio:.1f}x (single worker: {runs[-1]['seconds'] / runs[1]['seconds']:.1f}x)")
+        verdicts.append((">= 5x faster than openpyxl", ratio >= 5))
+    for name, ok in verdicts:
+        print(f"{'PASS' if ok else 'FAIL'}  {name}")
+    raise SystemExit(0 if all(ok for _, ok in verdicts) else 1)
+
+
+if __name__ == "__main__":
+    main()

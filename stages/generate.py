@@ -1,0 +1,31 @@
+"""Build the synthetic world and write its raw exports and truth (DVC stage `generate`)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from hhforecast import config, synth
+from hhforecast.stage import run, say
+
+# Fixed, not params.data.raw_dir: that may point at real exports, which generate never touches.
+RAW_DIR = Path("data/synthetic/raw")
+TRUTH_DIR = Path("data/synthetic/truth")
+
+
+def main() -> None:
+    params = config.load().synthetic
+    world = synth.build_world(params)
+    synth.write_world(world, RAW_DIR, TRUTH_DIR, progress=_wrote)
+    planted = world.planted
+    say(
+        "generate",
+        f"{planted['events_rows_written']:,} event rows and {planted['utilization_rows_written']:,} "
+        f"utilization rows written; {len(world.truth)} truth weeks, {len(world.aircraft)} aircraft",
+    )
+
+
+def _wrote(path: Path, rows: int) -> None:
+    say("generate", f"wrote {path} ({rows:,} rows)")
+
+
+if __name__ == "__main__":
+    run(main, "generate")

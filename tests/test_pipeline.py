@@ -1,0 +1,87 @@
+"""End to end: `dvc repro` in a temporary copy of the repository, checked against the synthetic truth."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import REPO
+from hhforecast import features, paths
+
+pytestmark = pytest.mark.slow
+
+COPIED = ["dvc.yaml", "params.yaml", "pyproject.toml", "hhforecast", "stages", ".dvc", ".dvcignore"]
+
+
+def _env() -> dict[str, str]:
+    bin_dir = str(Path(sys.executable).parent)
+    return {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "PYTHONPATH": "",
+            "TF_CPP_MIN_LOG_LEVEL": "2", "DVC_NO_ANALYTICS": "1"}
+
+
+def dvc(work: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([str(Path(sys.executable).parent / "dvc"), *args], cwd=work, env=_env(),
+                            capture_output=True, text=True, timeout=1800)
+    assert result.returncode == 0, f"dvc {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """A fresh copy of the repository with the whole pipeline run once."""
+    work = tmp_path_factory.mktemp("repo")
+    for name in COPIED:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, work / name, ignore=shutil.ignore_patterns("__pycache__", "tmp", "cache"))
+        else:
+            shutil.copy2(source, work / name)
+    subprocess.run(["git", "init", "-q"], cwd=work, check=True)
+    dvc(work, "repro")
+    return work
+
+
+def test_weekly_hh_and_features_equal_the_truth(project):
+    dataset = pd.read_csv(project / paths.WEEKLY_DATASET)
+    truth = pd.read_csv(project / "data/synthetic/truth/weekly_truth.csv")
+    assert list(dataset.columns) == features.DATASET_COLUMNS
+    assert dataset["date"].tolist() == truth["date"].tolist()
+    for column in features.FEATURES + [features.TARGET]:
+        diff = (dataset[column] - truth[column]).abs().max()
+        assert diff <= 1e-6, f"{column} differs from the truth by {diff}"
+
+
+def test_every_reject_reason_counts_what_generate_planted(project):
+    planted = json.loads((project / "data/synthetic/truth/planted.json").read_text())
+    quality = json.loads((project / paths.DATA_QUALITY).read_text())
+    by_reason = quality["rows"]["rejected_by_reason"]
+    for table in ("events", "utilization"):
+        expected = {reason: n for reason, n in planted[table].items() if n}
+        assert by_reason.get(table, {}) == expected, table
+    rows = quality["rows"]
+    assert rows["events_read"] == rows["events_kept"] + sum(by_reason["events"].values())
+    assert rows["utilization_read"] == rows["utilization_kept"] + sum(by_reason["utilization"].values())
+    assert rows["events_read"] == planted["events_rows_written"]
+    assert rows["total_rows_skipped"] == planted["total_rows"]
+    assert quality["missing_weeks"] == 0
+    rejects = pd.read_csv(project / paths.REJECTS)
+    assert len(rejects) == rows["rejected"]
+    assert rejects[["file", "row", "reason"]].notna().all().all()
+
+
+def test_repro_is_byte_stable(project):
+    lock = (project / "dvc.lock").read_text()
+    outputs = {p: p.read_bytes() for p in (project / "data").rglob("*") if p.is_file()}
+    result = dvc(project, "repro")
+    assert "didn't change" in result.stdout or "up to date" in result.stdout
+    assert (project / "dvc.lock").read_text() == lock
+    dvc(project, "repro", "-f")
+    assert (project / "dvc.lock").read_text() == lock
+    changed = [str(p) for p, data in outputs.items() if p.read_bytes() != data]
+    assert not changed, f"outputs changed bytes on dvc repro -f: {changed[:5]}"
