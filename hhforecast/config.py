@@ -137,6 +137,7 @@ class TrainParams(_Section):
     batch_size: int = Field(ge=1)
     patience: int = Field(ge=1)
     loss: Literal["mae", "mse", "huber"]
+    linear_skip: bool = False
     seed: int
 
 

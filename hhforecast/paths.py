@@ -20,3 +20,15 @@ WEEKLY_DATASET = PROCESSED / "dataset_uti_vs_hh_semanal.csv"
 DAILY_DATASET = PROCESSED / "dataset_uti_vs_hh_diario.csv"
 DATA_QUALITY = METRICS / "data_quality.json"
 DATA_QUALITY_FAILURES = METRICS / "data_quality_failures.csv"
+
+MODELS = Path("models")
+MODEL = MODELS / "model.keras"
+SCALER = MODELS / "scaler.json"
+INTERVALS = MODELS / "intervals.json"
+MODEL_METADATA = MODELS / "model_metadata.json"
+BASELINES = MODELS / "baselines"
+DVCLIVE = Path("dvclive")
+PREDICTIONS = Path("data/predictions")
+TEST_PREDICTIONS = PREDICTIONS / "test_predictions.csv"
+EVAL = METRICS / "eval.json"
+BACKTEST = METRICS / "backtest.csv"

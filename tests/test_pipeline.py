@@ -1,9 +1,11 @@
-"""End to end: `dvc repro` in a temporary copy of the repository, checked against the synthetic truth."""
+"""End to end: a temporary clone of the committed repository, `dvc repro`, checked against the truth.
+
+The clone is of HEAD, so these tests check what is committed: commit before running them.
+"""
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,9 +17,6 @@ from conftest import REPO
 from hhforecast import features, paths
 
 pytestmark = pytest.mark.slow
-
-COPIED = ["dvc.yaml", "params.yaml", "pyproject.toml", "hhforecast", "stages", ".dvc", ".dvcignore"]
-
 
 def _env() -> dict[str, str]:
     bin_dir = str(Path(sys.executable).parent)
@@ -34,17 +33,30 @@ def dvc(work: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
-    """A fresh copy of the repository with the whole pipeline run once."""
-    work = tmp_path_factory.mktemp("repo")
-    for name in COPIED:
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, work / name, ignore=shutil.ignore_patterns("__pycache__", "tmp", "cache"))
-        else:
-            shutil.copy2(source, work / name)
-    subprocess.run(["git", "init", "-q"], cwd=work, check=True)
+    """A fresh clone of the committed repository with the whole pipeline run once."""
+    work = tmp_path_factory.mktemp("clone") / "repo"
+    subprocess.run(["git", "clone", "-q", str(REPO), str(work)], check=True)
     dvc(work, "repro")
     return work
+
+
+def test_a_clean_clone_reproduces_the_committed_metrics_and_lock(project):
+    committed = subprocess.run(["git", "show", "HEAD:metrics/eval.json"], cwd=project, capture_output=True,
+                               text=True, check=True).stdout
+    assert_close(json.loads((project / paths.EVAL).read_text()), json.loads(committed), tolerance=1e-9)
+    lock_diff = subprocess.run(["git", "diff", "--stat", "dvc.lock", "metrics"], cwd=project, capture_output=True, text=True)
+    assert lock_diff.stdout == "", f"repro changed committed files:\n{lock_diff.stdout}"
+
+
+def assert_close(actual: object, expected: object, tolerance: float, where: str = "") -> None:
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict) and actual.keys() == expected.keys(), where
+        for key in expected:
+            assert_close(actual[key], expected[key], tolerance, f"{where}.{key}")
+    elif isinstance(expected, float):
+        assert abs(actual - expected) <= tolerance, f"{where}: {actual} != {expected}"
+    else:
+        assert actual == expected, where
 
 
 def test_weekly_hh_and_features_equal_the_truth(project):

@@ -1,0 +1,69 @@
+"""Fit the Keras model on the training window; save it byte-stably with its scaler, intervals and metadata."""
+from __future__ import annotations
+
+import hashlib
+import platform
+import sys
+
+import keras
+import numpy as np
+import pandas as pd
+import sklearn
+import tensorflow as tf
+from dvclive import Live
+from dvclive.keras import DVCLiveCallback
+
+import hhforecast
+from hhforecast import config, features, intervals, io, model, paths
+from hhforecast.evaluate import point_metrics, rounded
+from hhforecast.stage import run, say
+
+
+def window(frame: pd.DataFrame) -> list[str]:
+    return [frame["date"].iloc[0].strftime("%Y-%m-%d"), frame["date"].iloc[-1].strftime("%Y-%m-%d")]
+
+
+def main() -> None:
+    params = config.load()
+    dataset = features.read_dataset(paths.WEEKLY_DATASET)
+    split = features.temporal_split(dataset, params.split.train_end, params.split.val_weeks, params.split.test_weeks)
+    x_train, y_train = features.xy(split["train"])
+    x_val, y_val = features.xy(split["val"])
+    say("train", f"{len(x_train)} training weeks {window(split['train'])}, {len(x_val)} validation weeks {window(split['val'])}")
+
+    with Live(dir=str(paths.DVCLIVE), dvcyaml=None, save_dvc_exp=False, report=None) as live:
+        fitted, history = model.fit(
+            x_train, y_train, x_val, y_val, params.train,
+            callbacks=[DVCLiveCallback(live=live), model.EpochProgress()],
+        )
+    widths = intervals.conformal_widths(y_val, model.predict(fitted, x_val), params.evaluate.intervals)
+    best_epoch = int(np.argmin(history["val_loss"])) + 1
+
+    model.save(fitted, paths.MODEL)
+    io.write_json_atomic(rounded(model.scaler(fitted), 9), paths.SCALER)
+    io.write_json_atomic({"method": "split conformal on the validation window", "half_width": rounded(widths)},
+                         paths.INTERVALS)
+    metadata = {
+        "dataset": {"path": paths.WEEKLY_DATASET.as_posix(), "md5": hashlib.md5(paths.WEEKLY_DATASET.read_bytes()).hexdigest()},
+        "features": features.FEATURES,
+        "target": features.TARGET,
+        "windows": {name: window(split[name]) for name in ("train", "val", "test")},
+        "params": {"train": params.train.model_dump(), "split": params.split.model_dump(mode="json"),
+                   "intervals": params.evaluate.intervals},
+        "epochs_run": len(history["loss"]),
+        "best_epoch": best_epoch,
+        "metrics": rounded({
+            "train": point_metrics(y_train, model.predict(fitted, x_train)),
+            "val": point_metrics(y_val, model.predict(fitted, x_val)),
+        }),
+        "files": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (paths.MODEL, paths.SCALER, paths.INTERVALS)},
+        "versions": {"python": platform.python_version(), "tensorflow": tf.__version__, "keras": keras.__version__,
+                     "numpy": np.__version__, "pandas": pd.__version__, "scikit-learn": sklearn.__version__,
+                     "hhforecast": hhforecast.__version__},
+    }
+    io.write_json_atomic(metadata, paths.MODEL_METADATA)
+    say("train", f"best epoch {best_epoch} of {len(history['loss'])}; validation MAE {metadata['metrics']['val']['mae']:.2f}")
+
+
+if __name__ == "__main__":
+    run(main, "train")

@@ -1,0 +1,64 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from hhforecast import backtest, baselines, evaluate, features
+
+
+def test_point_metrics_on_a_hand_computed_case():
+    metrics = evaluate.point_metrics(np.array([10.0, 20.0, 30.0, 40.0]), np.array([12.0, 18.0, 33.0, 40.0]))
+    assert metrics["mae"] == pytest.approx(7 / 4)
+    assert metrics["rmse"] == pytest.approx(np.sqrt(17 / 4))
+    assert metrics["mape"] == pytest.approx((0.2 + 0.1 + 0.1 + 0) / 4 * 100)
+    assert metrics["wape"] == pytest.approx(7 / 100 * 100)
+    assert metrics["r2"] == pytest.approx(1 - 17 / 500)
+
+
+@pytest.mark.parametrize("mae, reference, skill", [(9.0, 10.0, 0.1), (10.0, 10.0, 0.0), (12.0, 10.0, -0.2)])
+def test_skill_is_relative_improvement(mae, reference, skill):
+    assert evaluate.skill(mae, reference) == pytest.approx(skill)
+
+
+def weekly_frame(n: int, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({
+        "date": pd.date_range("2018-01-01", periods=n, freq="7D"),
+        "acft": np.linspace(10, 20, n).round(), "sum_daily_hours": rng.uniform(600, 900, n),
+        "age_fleet": np.linspace(5, 8, n), "Cycles": rng.integers(400, 700, n).astype(float),
+        "sum_uti_mensal": rng.uniform(2500, 3500, n),
+    })
+    frame["HH"] = 0.2 * frame["sum_daily_hours"] + 3 * frame["acft"] + rng.normal(0, 1, n)
+    return frame
+
+
+def test_seasonal_naive_takes_the_same_week_last_year():
+    frame = weekly_frame(60)
+    values = baselines.seasonal_naive(frame, frame["date"].iloc[52:])
+    assert values.tolist() == frame["HH"].iloc[:8].tolist()
+    with pytest.raises(ValueError, match="52 weeks before"):
+        baselines.seasonal_naive(frame, frame["date"].iloc[51:])
+
+
+def test_linear_baseline_recovers_a_linear_world():
+    frame = weekly_frame(200)
+    predicted = baselines.fit_linear(frame).predict(frame[features.FEATURES].to_numpy(float))
+    assert evaluate.point_metrics(frame["HH"], predicted)["mae"] < 1.0
+
+
+def test_temporal_split_is_ordered_and_keeps_production_unseen():
+    frame = weekly_frame(300)
+    split = features.temporal_split(frame, frame["date"].iloc[259].date(), val_weeks=52, test_weeks=52)
+    assert [len(split[k]) for k in ("train", "val", "test", "production")] == [156, 52, 52, 40]
+    assert split["train"]["date"].max() < split["val"]["date"].min() < split["test"]["date"].min()
+    assert split["test"]["date"].max() < split["production"]["date"].min()
+
+
+def test_backtest_folds_tile_the_last_weeks_and_train_only_on_the_past():
+    known = weekly_frame(300)
+    folds = backtest.make_folds(known, n_folds=4, step_weeks=13, val_weeks=52)
+    tested = pd.concat([f.test for f in folds])
+    assert tested["date"].tolist() == known["date"].iloc[-52:].tolist()
+    for fold in folds:
+        assert fold.train["date"].max() < fold.val["date"].min() <= fold.val["date"].max() < fold.test["date"].min()
+    with pytest.raises(ValueError, match="fewer folds or a shorter step"):
+        backtest.make_folds(known.iloc[:150], n_folds=4, step_weeks=13, val_weeks=52)
