@@ -155,6 +155,17 @@ class EvaluateParams(_Section):
         return sorted(value)
 
 
+class ServeParams(_Section):
+    host: str
+    port: int = Field(ge=1, le=65535)
+    prediction_log: Path
+
+
+class RegistryParams(_Section):
+    min_improvement: float = Field(ge=0, lt=1)
+    coverage_tolerance: float = Field(gt=0, lt=1)
+
+
 class Params(_Section):
     model_config = ConfigDict(extra="allow", frozen=True)
 
@@ -167,6 +178,8 @@ class Params(_Section):
     split: SplitParams
     train: TrainParams
     evaluate: EvaluateParams
+    serve: ServeParams
+    registry: RegistryParams
 
 
 def load(path: str | Path = DEFAULT_PARAMS) -> Params:

@@ -32,3 +32,4 @@ PREDICTIONS = Path("data/predictions")
 TEST_PREDICTIONS = PREDICTIONS / "test_predictions.csv"
 EVAL = METRICS / "eval.json"
 BACKTEST = METRICS / "backtest.csv"
+PRODUCTION_PREDICTIONS = PREDICTIONS / "production_predictions.csv"

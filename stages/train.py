@@ -14,7 +14,7 @@ from dvclive import Live
 from dvclive.keras import DVCLiveCallback
 
 import hhforecast
-from hhforecast import config, features, intervals, io, model, paths
+from hhforecast import bundle, config, features, intervals, model, paths
 from hhforecast.evaluate import point_metrics, rounded
 from hhforecast.stage import run, say
 
@@ -39,13 +39,11 @@ def main() -> None:
     widths = intervals.conformal_widths(y_val, model.predict(fitted, x_val), params.evaluate.intervals)
     best_epoch = int(np.argmin(history["val_loss"])) + 1
 
-    model.save(fitted, paths.MODEL)
-    io.write_json_atomic(rounded(model.scaler(fitted), 9), paths.SCALER)
-    io.write_json_atomic({"method": "split conformal on the validation window", "half_width": rounded(widths)},
-                         paths.INTERVALS)
     metadata = {
         "dataset": {"path": paths.WEEKLY_DATASET.as_posix(), "md5": hashlib.md5(paths.WEEKLY_DATASET.read_bytes()).hexdigest()},
         "features": features.FEATURES,
+        "feature_ranges": {name: [float(split["train"][name].min()), float(split["train"][name].max())]
+                           for name in features.FEATURES},
         "target": features.TARGET,
         "windows": {name: window(split[name]) for name in ("train", "val", "test")},
         "params": {"train": params.train.model_dump(), "split": params.split.model_dump(mode="json"),
@@ -56,12 +54,11 @@ def main() -> None:
             "train": point_metrics(y_train, model.predict(fitted, x_train)),
             "val": point_metrics(y_val, model.predict(fitted, x_val)),
         }),
-        "files": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (paths.MODEL, paths.SCALER, paths.INTERVALS)},
         "versions": {"python": platform.python_version(), "tensorflow": tf.__version__, "keras": keras.__version__,
                      "numpy": np.__version__, "pandas": pd.__version__, "scikit-learn": sklearn.__version__,
                      "hhforecast": hhforecast.__version__},
     }
-    io.write_json_atomic(metadata, paths.MODEL_METADATA)
+    metadata = bundle.save(fitted, widths, metadata)
     say("train", f"best epoch {best_epoch} of {len(history['loss'])}; validation MAE {metadata['metrics']['val']['mae']:.2f}")
 
 

@@ -76,3 +76,44 @@ def run_stage(work: Path, stage: str) -> subprocess.CompletedProcess[str]:
         [sys.executable, str(REPO / "stages" / f"{stage}.py")],
         cwd=work, env=env, capture_output=True, text=True, timeout=600,
     )
+
+
+def weekly_dataset(n: int = 120, seed: int = 0):
+    """A small weekly dataset in the pipeline's format, HH linear in the features plus noise."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({
+        "date": pd.date_range("2018-01-01", periods=n, freq="7D"),
+        "acft": np.linspace(10, 20, n).round(), "sum_daily_hours": rng.uniform(600, 900, n),
+        "age_fleet": np.linspace(5, 8, n), "Cycles": rng.integers(400, 700, n).astype(float),
+        "sum_uti_mensal": rng.uniform(2500, 3500, n),
+    })
+    frame["HH"] = 0.2 * frame["sum_daily_hours"] + 3 * frame["acft"] + rng.normal(0, 5, n)
+    return frame
+
+
+def make_bundle(root: Path, seed: int = 0, epochs: int = 3) -> Path:
+    """Train a tiny model and write a real bundle under root/models (what `train` writes)."""
+    from hhforecast import bundle, features, intervals, model
+
+    data = weekly_dataset(seed=seed)
+    x, y = features.xy(data)
+    params = config.TrainParams(layers=1, units=8, dropout=0.0, learning_rate=0.01, epochs=epochs, batch_size=16,
+                                patience=2, loss="mae", linear_skip=True, seed=seed)
+    fitted, _ = model.fit(x[:80], y[:80], x[80:], y[80:], params)
+    widths = intervals.conformal_widths(y[80:], model.predict(fitted, x[80:]), [0.8, 0.95])
+    metadata = {
+        "features": features.FEATURES,
+        "feature_ranges": {n: [float(data[n].iloc[:80].min()), float(data[n].iloc[:80].max())] for n in features.FEATURES},
+        "windows": {"train": ["2018-01-01", "2019-07-08"]},
+        "metrics": {"val": {"mae": 1.0}},
+    }
+    bundle.save(fitted, widths, metadata, root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def bundle_root(tmp_path_factory) -> Path:
+    return make_bundle(tmp_path_factory.mktemp("bundle"))

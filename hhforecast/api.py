@@ -1,0 +1,98 @@
+"""The REST API: forecasts from the served bundle, one or many weeks per request.
+
+The bundle is loaded once at start-up; each request calls the model directly.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+from fastapi import FastAPI
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from hhforecast import predict
+from hhforecast.bundle import Bundle
+from hhforecast.store import PredictionLog
+
+MAX_WEEKS = 10_000
+
+
+class Week(BaseModel):
+    """One planned week: the dataset's feature columns."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date: dt.date = Field(description="Monday that starts the week")
+    acft: float = Field(ge=0, description="aircraft that will fly in the week")
+    sum_daily_hours: float = Field(ge=0, description="fleet flight hours in the week")
+    age_fleet: float = Field(ge=0, description="mean age (years) of the flying aircraft at the Monday")
+    Cycles: float = Field(ge=0, description="fleet cycles in the week")
+    sum_uti_mensal: float = Field(ge=0, description="fleet flight hours in the 28 days ending on the week's Sunday")
+
+    @field_validator("date")
+    @classmethod
+    def _monday(cls, value: dt.date) -> dt.date:
+        if value.weekday() != 0:
+            raise ValueError(f"{value} is a {value:%A}; weeks are labelled by their Monday")
+        return value
+
+
+class PredictRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    weeks: list[Week] = Field(min_length=1, max_length=MAX_WEEKS)
+
+
+class WeekForecast(BaseModel):
+    date: str
+    predicted_hh: float
+    lower_80: float
+    upper_80: float
+    lower_95: float
+    upper_95: float
+    model_version: str
+    extrapolation: bool
+    extrapolated_features: list[str]
+
+
+class PredictResponse(BaseModel):
+    forecasts: list[WeekForecast]
+
+
+def create_app(bundle: Bundle, log_path: Path | None, served: str) -> FastAPI:
+    app = FastAPI(title="hh-forecast", version=bundle.version,
+                  description="Weekly unscheduled-maintenance man-hours from planned fleet utilization.")
+    log = PredictionLog(log_path) if log_path is not None else None
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok", "model_version": bundle.version}
+
+    @app.get("/model")
+    def model_card() -> dict:
+        meta = bundle.metadata
+        return {
+            "version": bundle.version,
+            "source": bundle.source,
+            "served": served,
+            "features": bundle.features,
+            "feature_ranges": meta.get("feature_ranges"),
+            "training_window": meta.get("windows"),
+            "metrics": meta.get("metrics"),
+            "interval_half_widths": bundle.widths,
+        }
+
+    @app.post("/predict", response_model=PredictResponse)
+    def forecast(request: PredictRequest) -> PredictResponse:
+        weeks = pd.DataFrame([w.model_dump() for w in request.weeks])
+        weeks["date"] = pd.to_datetime(weeks["date"])
+        result = predict.forecast(bundle, weeks)
+        if log is not None:
+            log.append(result, weeks[bundle.features], channel="api")
+        records = result.to_dict(orient="records")
+        for record in records:
+            record["extrapolated_features"] = [f for f in record["extrapolated_features"].split(",") if f]
+        return PredictResponse(forecasts=records)
+
+    return app

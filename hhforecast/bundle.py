@@ -1,0 +1,124 @@
+"""One loader for the model bundle, used by batch prediction, the API, monitoring and tests.
+
+A bundle is the four files `train` writes: `model.keras`, `scaler.json`,
+`intervals.json` and `model_metadata.json`. Each file's sha256 is checked against
+the metadata before anything is used, and the model is loaded with
+`safe_mode=True`. No pickle is ever loaded here.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hhforecast import intervals, paths
+from hhforecast.errors import HHForecastError
+
+BUNDLE_FILES = (paths.MODEL, paths.SCALER, paths.INTERVALS)
+
+
+class BundleError(HHForecastError):
+    """The model bundle is missing, altered, or does not match the request's schema."""
+
+
+@dataclass(frozen=True)
+class Bundle:
+    model: Any  # keras.Model; typed loosely so importing this module does not import TensorFlow
+    scaler: dict[str, Any]
+    widths: dict[str, float]
+    metadata: dict[str, Any]
+    version: str
+    source: str  # where it came from: "workspace" or a git revision
+
+    @property
+    def features(self) -> list[str]:
+        return list(self.metadata["features"])
+
+    @property
+    def feature_ranges(self) -> dict[str, tuple[float, float]]:
+        return {name: (float(lo), float(hi)) for name, (lo, hi) in self.metadata["feature_ranges"].items()}
+
+    def check_schema(self, columns: list[str]) -> None:
+        """The request's feature columns must be the training features, in training order."""
+        if columns != self.features:
+            raise BundleError(f"feature columns {columns} do not match the model's training schema {self.features}")
+
+    def predict(self, features: pd.DataFrame) -> pd.DataFrame:
+        """Point forecast and conformal ranges for each row of `features` (training column order)."""
+        from hhforecast import model as keras_model
+
+        self.check_schema(list(features.columns))
+        predicted = np.maximum(keras_model.predict(self.model, features.to_numpy(dtype="float64")), 0.0)
+        out = pd.DataFrame({"predicted_hh": predicted}, index=features.index)
+        for key in sorted(self.widths, key=float):
+            out[f"lower_{key}"], out[f"upper_{key}"] = intervals.bounds(predicted, self.widths[key])
+        return out
+
+    def extrapolation(self, features: pd.DataFrame) -> pd.Series:
+        """Per row, the features outside the training window's range ('' when none)."""
+        outside = pd.DataFrame(index=features.index)
+        ranges = self.feature_ranges
+        for name in self.features:
+            low, high = ranges[name]
+            outside[name] = (features[name] < low) | (features[name] > high)
+        return outside.apply(lambda row: ",".join(c for c in outside.columns if row[c]), axis=1).astype("string")
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def load_bytes(read: Callable[[Path], bytes], version: str, source: str) -> Bundle:
+    """Build a bundle from a reader of repository paths (the workspace, or a git revision via DVC)."""
+    from hhforecast import model as keras_model
+
+    try:
+        metadata = json.loads(read(paths.MODEL_METADATA))
+        blobs = {path: read(path) for path in BUNDLE_FILES}
+    except FileNotFoundError as exc:
+        raise BundleError(f"model bundle incomplete ({source}): {exc}; run `dvc repro` to train the model") from None
+    for path, data in blobs.items():
+        expected = metadata.get("files", {}).get(path.name)
+        if expected != sha256(data):
+            raise BundleError(f"{path} ({source}) does not match the sha256 recorded in {paths.MODEL_METADATA}; "
+                              "the bundle was altered or mixed from different trainings")
+    with tempfile.TemporaryDirectory(prefix="hh-bundle-") as scratch:
+        model_path = Path(scratch) / "model.keras"
+        model_path.write_bytes(blobs[paths.MODEL])
+        model = keras_model.load(model_path)
+    widths = json.loads(blobs[paths.INTERVALS])["half_width"]
+    return Bundle(model, json.loads(blobs[paths.SCALER]), widths, metadata, version, source)
+
+
+def save(model: Any, widths: dict[str, float], metadata: dict[str, Any], root: Path = Path(".")) -> dict[str, Any]:
+    """Write the four bundle files; the metadata gets each file's sha256. Returns the metadata written."""
+    from hhforecast import io
+    from hhforecast import model as keras_model
+    from hhforecast.evaluate import rounded
+
+    keras_model.save(model, root / paths.MODEL)
+    io.write_json_atomic(rounded(keras_model.scaler(model), 9), root / paths.SCALER)
+    io.write_json_atomic({"method": "split conformal on the validation window", "half_width": rounded(widths)},
+                         root / paths.INTERVALS)
+    metadata = {**metadata, "files": {p.name: sha256((root / p).read_bytes()) for p in BUNDLE_FILES}}
+    io.write_json_atomic(metadata, root / paths.MODEL_METADATA)
+    return metadata
+
+
+def load_workspace(root: Path = Path(".")) -> Bundle:
+    """The bundle in the working tree (what `dvc repro` last trained)."""
+    def read(path: Path) -> bytes:
+        return (root / path).read_bytes()
+
+    try:
+        digest = sha256(read(paths.MODEL))[:12]
+    except FileNotFoundError:
+        raise BundleError(f"no model at {root / paths.MODEL}; run `make repro` first") from None
+    return load_bytes(read, f"workspace-{digest}", "workspace")

@@ -1,0 +1,170 @@
+"""The `hh` command: forecasts, the API, and the model registry."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+
+from hhforecast.errors import HHForecastError
+
+
+def _params():
+    from hhforecast import config
+
+    return config.load()
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from hhforecast import predict, registry, store
+
+    params = _params()
+    weeks, kind = predict.read_planned(Path(args.input), params)
+    bundle, served = registry.load_served(Path("."), args.rev)
+    print(f"hh predict: {served}; {len(weeks)} week(s) from {kind} input", file=sys.stderr)
+    result = predict.forecast(bundle, weeks)
+    flagged = int(result["extrapolation"].sum())
+    if flagged:
+        print(f"hh predict: {flagged} week(s) lie outside the training range (extrapolation=true)", file=sys.stderr)
+    text = (result.to_json(orient="records", indent=2) + "\n") if args.format == "json" else result.to_csv(
+        index=False, float_format="%.3f", lineterminator="\n")
+    if args.output:
+        from hhforecast import io
+
+        io.write_text_atomic(text, args.output)
+    else:
+        sys.stdout.write(text)
+    if not args.no_log:
+        store.log_predictions(Path(args.log_db or params.serve.prediction_log), result, weeks[bundle.features], "batch")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from hhforecast import api, registry
+
+    params = _params()
+    bundle, served = registry.load_served(Path("."), args.rev)
+    print(f"hh serve: {served}", file=sys.stderr)
+    log_path = None if args.no_log else Path(args.log_db or params.serve.prediction_log)
+    app = api.create_app(bundle, log_path, served)
+    uvicorn.run(app, host=args.host or params.serve.host, port=args.port or params.serve.port,
+                log_level="warning", access_log=False)
+    return 0
+
+
+def cmd_promote(args: argparse.Namespace) -> int:
+    from hhforecast import decisions, registry
+
+    params = _params()
+    repo = Path(".")
+    commit = registry.require_committed_model(repo)
+    current = registry.production(repo)
+    candidate = registry.backtest_at(repo, None)
+    production = registry.backtest_at(repo, current.commit) if current else None
+    result = registry.gate(candidate, production, params.registry.min_improvement, params.registry.coverage_tolerance)
+    print(f"candidate: {commit[:12]} (workspace)   production: "
+          f"{registry.ARTIFACT + '@' + current.version if current else 'none yet'}")
+    print(result.table.to_string(float_format=lambda v: f"{v:.3f}"))
+    if not result.passed:
+        for reason in result.reasons:
+            print(f"refused: {reason}", file=sys.stderr)
+        return 1
+    version = registry.next_version(repo)
+    reason = args.reason or "passed the promotion gate"
+    registry.register_and_promote(repo, commit, version, reason)
+    decisions.append(repo, "promote", f"{registry.ARTIFACT}@{version}", reason)
+    print(f"promoted {registry.ARTIFACT}@{version} ({commit[:12]}) to {registry.PROD}")
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    from hhforecast import decisions, registry
+
+    repo = Path(".")
+    current, target = registry.rollback_target(repo)
+    reason = args.reason or f"rollback from {current.version}"
+    registry.assign_prod(repo, target.version, reason)
+    decisions.append(repo, "rollback", f"{registry.ARTIFACT}@{target.version} (from {current.version})", reason)
+    print(f"{registry.PROD} is now {registry.ARTIFACT}@{target.version} (was {current.version})")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from hhforecast import registry
+
+    repo = Path(".")
+    rows = []
+    for version in registry.versions(repo):
+        metrics = registry.metrics_at(repo, version.commit)
+        rows.append({
+            "version": version.version,
+            "stage": ",".join(version.stages) or "-",
+            "commit": version.commit[:12],
+            "test_mae": metrics.get("test", {}).get("mae"),
+            "backtest_mae": metrics.get("backtest", {}).get("mae_mean"),
+            "coverage_80": metrics.get("backtest", {}).get("coverage_80_mean"),
+            "registered": version.created_at[:19],
+        })
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    elif not rows:
+        print("no registered versions yet; `hh promote` registers the first")
+    else:
+        import pandas as pd
+
+        print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hh", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("predict", help="forecast HH for planned weeks (CSV of features or of planned utilization)")
+    p.add_argument("input", help="CSV: date + the five feature columns, or planned aircraft-days in the raw utilization format")
+    p.add_argument("-o", "--output", help="write here instead of stdout")
+    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p.add_argument("--rev", help="model version (e.g. v1.2.0) or git revision; default: the prod stage")
+    p.add_argument("--log-db", help="prediction log (default: serve.prediction_log)")
+    p.add_argument("--no-log", action="store_true", help="do not append to the prediction log")
+    p.set_defaults(func=cmd_predict)
+
+    p = commands.add_parser("serve", help="serve the REST API (FastAPI on uvicorn)")
+    p.add_argument("--host", help="default: serve.host (127.0.0.1)")
+    p.add_argument("--port", type=int, help="default: serve.port")
+    p.add_argument("--rev", help="model version or git revision; default: the prod stage")
+    p.add_argument("--log-db", help="prediction log (default: serve.prediction_log)")
+    p.add_argument("--no-log", action="store_true")
+    p.set_defaults(func=cmd_serve)
+
+    p = commands.add_parser("promote", help="register the committed model and put it in prod, if it passes the gate")
+    p.add_argument("--reason", help="why (recorded in the tag and reports/decisions.md)")
+    p.set_defaults(func=cmd_promote)
+
+    p = commands.add_parser("rollback", help="put the previous version back in prod")
+    p.add_argument("--reason", help="why (recorded in the tag and reports/decisions.md)")
+    p.set_defaults(func=cmd_rollback)
+
+    p = commands.add_parser("models", help="list versions, stages and metrics")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_models)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except HHForecastError as exc:
+        print(f"hh {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,33 @@
+"""The decision log: one dated line per promotion or rollback, with its reason."""
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+from pathlib import Path
+
+DECISIONS = Path("reports/decisions.md")
+HEADER = "# Model decisions\n\nOne line per promotion or rollback (`hh promote`, `hh rollback`), newest last.\n\n"
+
+
+def append(repo: Path, action: str, subject: str, reason: str, when: dt.datetime | None = None) -> str:
+    when = when or dt.datetime.now(dt.timezone.utc)
+    line = f"- {when:%Y-%m-%d %H:%M} UTC — **{action}** {subject} by {_who()}: {reason.strip() or 'no reason given'}\n"
+    path = repo / DECISIONS
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(HEADER, encoding="utf-8")
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(line)
+    return line
+
+
+def read(repo: Path) -> list[str]:
+    path = repo / DECISIONS
+    return [l for l in path.read_text(encoding="utf-8").splitlines() if l.startswith("- ")] if path.exists() else []
+
+
+def _who() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"

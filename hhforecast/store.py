@@ -1,0 +1,121 @@
+"""The operational store (SQLite): a log of every prediction made, and of every run.
+
+It is not a DVC output: it records what happened in operation, with wall-clock
+times, and monitoring reads it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import threading
+from contextlib import closing
+from pathlib import Path
+
+import pandas as pd
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS predictions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    logged_at TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    week TEXT NOT NULL,
+    features TEXT NOT NULL,
+    predicted_hh REAL NOT NULL,
+    lower_80 REAL, upper_80 REAL, lower_95 REAL, upper_95 REAL,
+    model_version TEXT NOT NULL,
+    extrapolation INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS predictions_week ON predictions (week);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    status TEXT NOT NULL,
+    model_version TEXT,
+    detail TEXT
+);
+"""
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    connection = sqlite3.connect(path, timeout=30, check_same_thread=False)
+    # WAL: readers (monitoring) never block the writer, and a commit is not an fsync of the whole file.
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.executescript(SCHEMA)
+    return connection
+
+
+class PredictionLog:
+    """An open log for a long-lived writer (the API); thread-safe."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._connection = connect(path)
+        self._lock = threading.Lock()
+
+    def append(self, forecast: pd.DataFrame, features: pd.DataFrame, channel: str) -> int:
+        rows = _prediction_rows(forecast, features, channel)
+        with self._lock, self._connection:
+            self._connection.executemany(INSERT_PREDICTION, rows)
+        return len(rows)
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+INSERT_PREDICTION = (
+    "INSERT INTO predictions (logged_at, channel, week, features, predicted_hh, lower_80, upper_80, "
+    "lower_95, upper_95, model_version, extrapolation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _prediction_rows(forecast: pd.DataFrame, features: pd.DataFrame, channel: str) -> list[tuple]:
+    feature_json = [json.dumps({k: float(v) for k, v in row.items()}, sort_keys=True)
+                    for row in features.to_dict(orient="records")]
+    now = _now()
+    return [
+        (now, channel, r["date"], f, float(r["predicted_hh"]), r.get("lower_80"), r.get("upper_80"),
+         r.get("lower_95"), r.get("upper_95"), r["model_version"], int(bool(r["extrapolation"])))
+        for r, f in zip(forecast.to_dict(orient="records"), feature_json, strict=True)
+    ]
+
+
+def log_predictions(path: Path, forecast: pd.DataFrame, features: pd.DataFrame, channel: str) -> int:
+    """Append one row per forecast week (a batch writer); returns how many were written."""
+    log = PredictionLog(path)
+    try:
+        return log.append(forecast, features, channel)
+    finally:
+        log.close()
+
+
+def read_predictions(path: Path) -> pd.DataFrame:
+    with closing(connect(path)) as connection:
+        return pd.read_sql_query("SELECT * FROM predictions ORDER BY id", connection)
+
+
+def start_run(path: Path, kind: str, model_version: str | None = None) -> int:
+    with closing(connect(path)) as connection, connection:
+        cursor = connection.execute("INSERT INTO runs (kind, started_at, status, model_version) VALUES (?, ?, ?, ?)",
+                                    (kind, _now(), "running", model_version))
+        return int(cursor.lastrowid)
+
+
+def end_run(path: Path, run_id: int, status: str, detail: str = "", model_version: str | None = None) -> None:
+    with closing(connect(path)) as connection, connection:
+        connection.execute(
+            "UPDATE runs SET ended_at = ?, status = ?, detail = ?, model_version = COALESCE(?, model_version) WHERE id = ?",
+            (_now(), status, detail, model_version, run_id))
+
+
+def read_runs(path: Path) -> pd.DataFrame:
+    with closing(connect(path)) as connection:
+        return pd.read_sql_query("SELECT * FROM runs ORDER BY id", connection)
