@@ -45,10 +45,15 @@ def _git(repo: Path, *args: str) -> str:
 def versions(repo: Path) -> list[Version]:
     """Registered versions of the model, oldest first; `stages` holds `prod` for the one in production."""
     from gto import api
+    from gto.exceptions import ArtifactNotFound
 
     current = _current_prod_version(repo)
+    try:
+        rows = api.show(str(repo), ARTIFACT, table=False)
+    except ArtifactNotFound:
+        return []
     found = []
-    for row in api.show(str(repo), ARTIFACT, table=False):
+    for row in rows:
         created = row.get("created_at")
         found.append(Version(
             version=row["version"],

@@ -1,0 +1,111 @@
+"""Promote, refuse, roll back and serve-after-rollback, in a temporary git + DVC repository."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from conftest import REPO, make_bundle
+from hhforecast import bundle, decisions, paths, registry
+
+pytestmark = pytest.mark.slow
+
+FOLDS = [("2022-04-11", "2022-07-04"), ("2022-07-11", "2022-10-03")]
+
+
+def sh(cwd, *args):
+    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def hh(cwd, *args):
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    return subprocess.run([sys.executable, "-m", "hhforecast.cli", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def commit_model(repo, seed, backtest_mae, coverage=0.8):
+    """A trained bundle tracked by DVC and its backtest table in git, committed."""
+    make_bundle(repo, seed=seed, epochs=2)
+    table = pd.DataFrame([{"fold": i + 1, "test_start": a, "test_end": b, "n_weeks": 13, "mae": backtest_mae,
+                           "coverage_80": coverage, "coverage_95": 0.95} for i, (a, b) in enumerate(FOLDS)])
+    (repo / "metrics").mkdir(exist_ok=True)
+    table.to_csv(repo / paths.BACKTEST, index=False)
+    (repo / paths.EVAL).write_text(json.dumps({"test": {"mae": backtest_mae}, "backtest": {"mae_mean": backtest_mae}}))
+    sh(repo, sys.executable, "-m", "dvc", "add", "-q", *[str(p) for p in (*bundle.BUNDLE_FILES, paths.MODEL_METADATA)])
+    sh(repo, "git", "add", "-A")
+    sh(repo, "git", "commit", "-qm", f"model seed {seed}")
+    return (repo / paths.MODEL).read_bytes()
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory):
+    root = tmp_path_factory.mktemp("registry")
+    sh(root, "git", "init", "-q")
+    sh(root, "git", "config", "user.email", "ops@example.com")
+    sh(root, "git", "config", "user.name", "ops")
+    sh(root, sys.executable, "-m", "dvc", "init", "-q")
+    shutil.copy(REPO / "params.yaml", root / "params.yaml")
+    (root / ".gitignore").write_text("mlops.db*\n")
+    return root
+
+
+def test_promote_refuse_rollback_and_serve_after_rollback(repo, tmp_path):
+    first_bytes = commit_model(repo, seed=0, backtest_mae=40.0)
+    result = hh(repo, "promote", "--reason", "first model")
+    assert result.returncode == 0, result.stderr
+    assert "promoted hh-model@v1.0.0" in result.stdout
+    assert registry.production(repo).version == "v1.0.0"
+
+    commit_model(repo, seed=1, backtest_mae=35.0)
+    result = hh(repo, "promote", "--reason", "better backtest")
+    assert result.returncode == 0, result.stderr
+    assert "backtest MAE (mean)" in result.stdout and "40.000" in result.stdout and "35.000" in result.stdout
+    assert registry.production(repo).version == "v1.1.0"
+
+    commit_model(repo, seed=2, backtest_mae=34.9)  # better, but not by min_improvement (1 %)
+    tags_before = sh(repo, "git", "tag")
+    result = hh(repo, "promote")
+    assert result.returncode == 1
+    assert "refused: backtest MAE 34.900 does not beat production's 35.000" in result.stderr
+    assert sh(repo, "git", "tag") == tags_before
+
+    commit_model(repo, seed=3, backtest_mae=20.0, coverage=0.5)
+    result = hh(repo, "promote")
+    assert result.returncode == 1 and "refused: coverage 0.500" in result.stderr
+
+    result = hh(repo, "rollback", "--reason", "v1.1.0 overshoots on the new fleet")
+    assert result.returncode == 0, result.stderr
+    assert "prod is now hh-model@v1.0.0 (was v1.1.0)" in result.stdout
+    assert registry.production(repo).version == "v1.0.0"
+
+    served, how = registry.load_served(repo)
+    assert served.version == "v1.0.0" and "stage prod" in how
+    planned = tmp_path / "planned.csv"
+    planned.write_text("date,acft,sum_daily_hours,age_fleet,Cycles,sum_uti_mensal\n2018-03-05,12,750,5.5,550,3000\n")
+    result = hh(repo, "predict", str(planned), "--no-log")
+    assert result.returncode == 0, result.stderr
+    assert ",v1.0.0," in result.stdout and "serving hh-model@v1.0.0 (stage prod)" in result.stderr
+    assert registry.read_at(repo, registry.production(repo).commit, paths.MODEL) == first_bytes
+
+    result = hh(repo, "rollback")
+    assert result.returncode == 1 and "nothing to roll back to" in result.stderr
+
+    lines = decisions.read(repo)
+    assert [l.split("**")[1] for l in lines] == ["promote", "promote", "rollback"]
+    assert "v1.1.0 overshoots on the new fleet" in lines[-1]
+    listing = hh(repo, "models")
+    assert listing.returncode == 0
+    rows = {line.split()[0]: line.split()[1] for line in listing.stdout.splitlines()[1:]}
+    assert rows == {"v1.0.0": "prod", "v1.1.0": "-"}
+
+
+def test_promote_refuses_an_uncommitted_model(repo):
+    (repo / paths.EVAL).write_text("{}")
+    result = hh(repo, "promote")
+    assert result.returncode == 1 and "uncommitted changes to the pipeline state" in result.stderr
+    sh(repo, "git", "checkout", "--", str(paths.EVAL))
