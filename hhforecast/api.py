@@ -7,11 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import pandas as pd
+import numpy as np
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from hhforecast import predict
 from hhforecast.bundle import Bundle
 from hhforecast.store import PredictionLog
 
@@ -83,16 +82,23 @@ def create_app(bundle: Bundle, log_path: Path | None, served: str) -> FastAPI:
             "interval_half_widths": bundle.widths,
         }
 
+    features = bundle.features
+
     @app.post("/predict", response_model=PredictResponse)
-    def forecast(request: PredictRequest) -> PredictResponse:
-        weeks = pd.DataFrame([w.model_dump() for w in request.weeks])
-        weeks["date"] = pd.to_datetime(weeks["date"])
-        result = predict.forecast(bundle, weeks)
+    def forecast(request: PredictRequest) -> dict:
+        # Plain arrays on the request path: pandas costs more than the model for a single week.
+        rows = [[getattr(week, name) for name in features] for week in request.weeks]
+        x = np.asarray(rows, dtype="float64")
+        result = bundle.predict_array(x)
+        flags = bundle.extrapolated(x)
+        records = [
+            {"date": week.date.isoformat(), **{k: float(v[i]) for k, v in result.items()},
+             "model_version": bundle.version, "extrapolation": bool(flags[i]),
+             "extrapolated_features": flags[i].split(",") if flags[i] else []}
+            for i, week in enumerate(request.weeks)
+        ]
         if log is not None:
-            log.append(result, weeks[bundle.features], channel="api")
-        records = result.to_dict(orient="records")
-        for record in records:
-            record["extrapolated_features"] = [f for f in record["extrapolated_features"].split(",") if f]
-        return PredictResponse(forecasts=records)
+            log.append_records(records, [dict(zip(features, row)) for row in rows], channel="api")
+        return {"forecasts": records}
 
     return app

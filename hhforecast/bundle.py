@@ -36,6 +36,7 @@ class Bundle:
     metadata: dict[str, Any]
     version: str
     source: str  # where it came from: "workspace" or a git revision
+    infer: Callable[[np.ndarray], Any]  # the model as one compiled graph call: features -> HH
 
     @property
     def features(self) -> list[str]:
@@ -50,25 +51,30 @@ class Bundle:
         if columns != self.features:
             raise BundleError(f"feature columns {columns} do not match the model's training schema {self.features}")
 
-    def predict(self, features: pd.DataFrame) -> pd.DataFrame:
-        """Point forecast and conformal ranges for each row of `features` (training column order)."""
-        from hhforecast import model as keras_model
-
-        self.check_schema(list(features.columns))
-        predicted = np.maximum(keras_model.predict(self.model, features.to_numpy(dtype="float64")), 0.0)
-        out = pd.DataFrame({"predicted_hh": predicted}, index=features.index)
+    def predict_array(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        """Point forecast and conformal ranges for rows of features in training order."""
+        predicted = np.maximum(np.asarray(self.infer(x.astype("float32"))).reshape(-1).astype("float64"), 0.0)
+        out = {"predicted_hh": predicted}
         for key in sorted(self.widths, key=float):
             out[f"lower_{key}"], out[f"upper_{key}"] = intervals.bounds(predicted, self.widths[key])
         return out
 
-    def extrapolation(self, features: pd.DataFrame) -> pd.Series:
-        """Per row, the features outside the training window's range ('' when none)."""
-        outside = pd.DataFrame(index=features.index)
+    def extrapolated(self, x: np.ndarray) -> list[str]:
+        """Per row, the features outside the training window's range, comma-separated ('' when none)."""
         ranges = self.feature_ranges
-        for name in self.features:
+        flags = np.full(len(x), "", dtype=object)
+        for column, name in enumerate(self.features):
             low, high = ranges[name]
-            outside[name] = (features[name] < low) | (features[name] > high)
-        return outside.apply(lambda row: ",".join(c for c in outside.columns if row[c]), axis=1).astype("string")
+            flags = flags + np.where((x[:, column] < low) | (x[:, column] > high), name + ",", "")
+        return [f[:-1] for f in flags]
+
+    def predict(self, features: pd.DataFrame) -> pd.DataFrame:
+        self.check_schema(list(features.columns))
+        return pd.DataFrame(self.predict_array(features.to_numpy(dtype="float64")), index=features.index)
+
+    def extrapolation(self, features: pd.DataFrame) -> pd.Series:
+        self.check_schema(list(features.columns))
+        return pd.Series(self.extrapolated(features.to_numpy(dtype="float64")), index=features.index, dtype="string")
 
 
 def sha256(data: bytes) -> str:
@@ -94,7 +100,8 @@ def load_bytes(read: Callable[[Path], bytes], version: str, source: str) -> Bund
         model_path.write_bytes(blobs[paths.MODEL])
         model = keras_model.load(model_path)
     widths = json.loads(blobs[paths.INTERVALS])["half_width"]
-    return Bundle(model, json.loads(blobs[paths.SCALER]), widths, metadata, version, source)
+    infer = keras_model.compiled(model, len(metadata["features"]))
+    return Bundle(model, json.loads(blobs[paths.SCALER]), widths, metadata, version, source, infer)
 
 
 def save(model: Any, widths: dict[str, float], metadata: dict[str, Any], root: Path = Path(".")) -> dict[str, Any]:

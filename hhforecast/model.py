@@ -100,6 +100,17 @@ def predict(model: keras.Model, x: np.ndarray) -> np.ndarray:
     return np.asarray(model(x.astype("float32"), training=False)).reshape(-1).astype("float64")
 
 
+def compiled(model: keras.Model, n_features: int):
+    """The model as one traced graph: a call costs a fraction of a millisecond instead of eager dispatch per layer."""
+
+    @tf.function(input_signature=[tf.TensorSpec([None, n_features], tf.float32)], reduce_retracing=True)
+    @tf.autograph.experimental.do_not_convert
+    def infer(features):
+        return model(features, training=False)
+
+    return infer
+
+
 def save(model: keras.Model, path: str | Path) -> None:
     """Save a `.keras` archive whose bytes depend only on the model (no date, stable ids and zip times)."""
     with atomic_path(path) as tmp:

@@ -62,7 +62,11 @@ class PredictionLog:
         self._lock = threading.Lock()
 
     def append(self, forecast: pd.DataFrame, features: pd.DataFrame, channel: str) -> int:
-        rows = _prediction_rows(forecast, features, channel)
+        return self.append_records(forecast.to_dict(orient="records"), features.to_dict(orient="records"), channel)
+
+    def append_records(self, forecasts: list[dict], features: list[dict], channel: str) -> int:
+        """Append forecasts (dicts with date, predicted_hh, ranges, model_version, extrapolation)."""
+        rows = _prediction_rows(forecasts, features, channel)
         with self._lock, self._connection:
             self._connection.executemany(INSERT_PREDICTION, rows)
         return len(rows)
@@ -77,15 +81,18 @@ INSERT_PREDICTION = (
 )
 
 
-def _prediction_rows(forecast: pd.DataFrame, features: pd.DataFrame, channel: str) -> list[tuple]:
-    feature_json = [json.dumps({k: float(v) for k, v in row.items()}, sort_keys=True)
-                    for row in features.to_dict(orient="records")]
+def _prediction_rows(forecasts: list[dict], features: list[dict], channel: str) -> list[tuple]:
     now = _now()
     return [
-        (now, channel, r["date"], f, float(r["predicted_hh"]), r.get("lower_80"), r.get("upper_80"),
-         r.get("lower_95"), r.get("upper_95"), r["model_version"], int(bool(r["extrapolation"])))
-        for r, f in zip(forecast.to_dict(orient="records"), feature_json, strict=True)
+        (now, channel, r["date"], json.dumps({k: float(v) for k, v in f.items()}, sort_keys=True),
+         float(r["predicted_hh"]), _float(r.get("lower_80")), _float(r.get("upper_80")), _float(r.get("lower_95")),
+         _float(r.get("upper_95")), r["model_version"], int(bool(r["extrapolation"])))
+        for r, f in zip(forecasts, features, strict=True)
     ]
+
+
+def _float(value: object) -> float | None:
+    return None if value is None else float(value)
 
 
 def log_predictions(path: Path, forecast: pd.DataFrame, features: pd.DataFrame, channel: str) -> int:
