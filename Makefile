@@ -35,6 +35,8 @@ test-fast: setup ## run the tests not marked slow
 bench: setup ## run the benchmarks (minutes; figures on stdout)
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/repro_noop.py
+	$(BIN)/python benchmarks/predict.py
+	$(BIN)/python benchmarks/api_load.py
 
 lock: ## re-resolve requirements/requirements.in into the lock (needs the package registry)
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

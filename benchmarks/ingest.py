@@ -41,13 +41,7 @@ def measure(kind: str, raw_dir: Path, workers: int) -> dict:
     if kind == "hhforecast":
         ingest_params = params.ingest.model_copy(update={"workers": workers})
         tasks = [ingest.FileTask(p, p.name, "events") for p in workbooks]
-        if workers > 1:
-            from concurrent.futures import ProcessPoolExecutor
-
-            with ProcessPoolExecutor(workers) as pool:
-                results = list(pool.map(ingest.read_file, tasks, [params.contract] * len(tasks), [ingest_params] * len(tasks)))
-        else:
-            results = [ingest.read_file(t, params.contract, ingest_params) for t in tasks]
+        results = ingest.read_files(tasks, params.contract, ingest_params, progress=False)
         rows = sum(len(frame) for frame, _, _ in results)
     else:
         rows = sum(len(pd.read_excel(p, engine=kind, header=None, dtype=object)) for p in workbooks)

@@ -278,24 +278,37 @@ def discover(raw_dir: Path) -> list[FileTask]:
     return tasks
 
 
-def ingest_folder(
-    raw_dir: Path, contract: ContractParams, params: IngestParams, *, progress: bool = True
-) -> tuple[pd.DataFrame, pd.DataFrame, list[FileReport]]:
-    """Read every raw file (in parallel when several); events and utilization tables plus per-file reports."""
-    tasks = discover(raw_dir)
+def read_files(
+    tasks: list[FileTask], contract: ContractParams, params: IngestParams, *, progress: bool = True
+) -> list[tuple[pd.DataFrame, FileReport, float]]:
+    """Read every file, in parallel when several; results in task order.
+
+    The largest files start first, so two workers finish together instead of one
+    waiting on the biggest workbook at the end.
+    """
     workers = min(params.workers, len(tasks))
-    if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(read_file, task, contract, params) for task in tasks]
-            results = []
-            for task, future in zip(tasks, futures, strict=True):
-                results.append(future.result())
-                _progress(progress, task, results[-1])
-    else:
+    if workers <= 1:
         results = []
         for task in tasks:
             results.append(read_file(task, contract, params))
             _progress(progress, task, results[-1])
+        return results
+    by_size = sorted(range(len(tasks)), key=lambda i: -tasks[i].path.stat().st_size)
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {i: pool.submit(read_file, tasks[i], contract, params) for i in by_size}
+        results = []
+        for i, task in enumerate(tasks):
+            results.append(futures[i].result())
+            _progress(progress, task, results[-1])
+    return results
+
+
+def ingest_folder(
+    raw_dir: Path, contract: ContractParams, params: IngestParams, *, progress: bool = True
+) -> tuple[pd.DataFrame, pd.DataFrame, list[FileReport]]:
+    """Read every raw file; events and utilization tables plus per-file reports."""
+    tasks = discover(raw_dir)
+    results = read_files(tasks, contract, params, progress=progress)
     tables = {}
     for kind in ("events", "utilization"):
         frames = [frame for task, (frame, _, _) in zip(tasks, results, strict=True) if task.kind == kind]

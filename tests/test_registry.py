@@ -1,14 +1,17 @@
 """Promote, refuse, roll back and serve-after-rollback, in a temporary git + DVC repository."""
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+import time
 
 import pandas as pd
 import pytest
 
 from conftest import REPO, make_bundle
+from test_api import WEEK, free_port, request
 from hhforecast import bundle, decisions, paths, registry
 
 pytestmark = pytest.mark.slow
@@ -26,6 +29,27 @@ def hh(cwd, *args):
     env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2"}
     return subprocess.run([sys.executable, "-m", "hhforecast.cli", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=300)
+
+
+@contextlib.contextmanager
+def serving(repo):
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    process = subprocess.Popen([sys.executable, "-m", "hhforecast.cli", "serve", "--port", str(port), "--no-log"],
+                               cwd=repo, env=env, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                request(base, "/health")
+                break
+            except OSError:
+                assert process.poll() is None, "hh serve exited"
+                time.sleep(0.3)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def commit_model(repo, seed, backtest_mae, coverage=0.8):
@@ -85,6 +109,11 @@ def test_promote_refuse_rollback_and_serve_after_rollback(repo, tmp_path):
 
     served, how = registry.load_served(repo)
     assert served.version == "v1.0.0" and "stage prod" in how
+    with serving(repo) as base:
+        status, card = request(base, "/model")
+        assert status == 200 and card["version"] == "v1.0.0" and "stage prod" in card["served"]
+        status, body = request(base, "/predict", {"weeks": [WEEK]})
+        assert status == 200 and body["forecasts"][0]["model_version"] == "v1.0.0"
     planned = tmp_path / "planned.csv"
     planned.write_text("date,acft,sum_daily_hours,age_fleet,Cycles,sum_uti_mensal\n2018-03-05,12,750,5.5,550,3000\n")
     result = hh(repo, "predict", str(planned), "--no-log")

@@ -1,0 +1,153 @@
+"""Monitoring: does the model still hold, did the inputs move, did collection break, when to retrain.
+
+All functions are pure: frames in, frames and dicts out. The reference for drift
+and volume is the most recent `reference_weeks` of data the model knew (up to
+`split.train_end`): a growing fleet makes older training weeks an unfair yardstick.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from hhforecast.config import MonitorParams
+
+HEALTHY, WARNING, RETRAIN = 0, 1, 2
+LEVEL_NAMES = {HEALTHY: "healthy", WARNING: "warning", RETRAIN: "retrain_recommended"}
+
+
+def psi(reference: np.ndarray, current: np.ndarray, bins: int) -> float:
+    """Population stability index over the reference's quantile bins (a small floor avoids log(0))."""
+    reference, current = np.asarray(reference, float), np.asarray(current, float)
+    edges = np.unique(np.quantile(reference, np.linspace(0, 1, bins + 1)))
+    if len(edges) < 2:
+        return 0.0 if np.allclose(current, reference[0]) else float("inf")
+    edges[0], edges[-1] = -np.inf, np.inf
+    ref_share = np.histogram(reference, edges)[0] / len(reference)
+    cur_share = np.histogram(current, edges)[0] / len(current)
+    floor = 1e-4
+    ref_share, cur_share = np.maximum(ref_share, floor), np.maximum(cur_share, floor)
+    return float(np.sum((cur_share - ref_share) * np.log(cur_share / ref_share)))
+
+
+def feature_drift(reference: pd.DataFrame, current: pd.DataFrame, features: list[str],
+                  params: MonitorParams) -> pd.DataFrame:
+    """Per feature: PSI, two-sample KS, mean shift (in reference standard deviations), std ratio, status."""
+    rows = []
+    for name in features:
+        ref, cur = reference[name].to_numpy(float), current[name].to_numpy(float)
+        ks = stats.ks_2samp(ref, cur)
+        ref_std = float(np.std(ref, ddof=1)) or 1.0
+        value = psi(ref, cur, params.psi_bins)
+        status = "ok"
+        if value >= params.psi_warn or ks.pvalue < params.ks_pvalue:
+            status = "warn"
+        if value >= params.psi_alert:
+            status = "alert"
+        rows.append({
+            "feature": name,
+            "psi": value,
+            "ks_statistic": float(ks.statistic),
+            "ks_pvalue": float(ks.pvalue),
+            "reference_mean": float(np.mean(ref)),
+            "current_mean": float(np.mean(cur)),
+            "mean_shift_sd": float((np.mean(cur) - np.mean(ref)) / ref_std),
+            "std_ratio": float(np.std(cur, ddof=1) / ref_std) if len(cur) > 1 else float("nan"),
+            "status": status,
+        })
+    return pd.DataFrame(rows)
+
+
+def weekly_performance(forecasts: pd.DataFrame, actuals: pd.Series) -> pd.DataFrame:
+    """Per forecast week with a realized HH: error, absolute and percentage error, interval hits."""
+    frame = forecasts.assign(date=pd.to_datetime(forecasts["date"])).set_index("date")
+    frame["actual_hh"] = actuals.reindex(frame.index)
+    frame = frame.dropna(subset=["actual_hh"])
+    frame["error"] = frame["predicted_hh"] - frame["actual_hh"]
+    frame["abs_error"] = frame["error"].abs()
+    frame["ape"] = np.where(frame["actual_hh"] != 0, frame["abs_error"] / frame["actual_hh"].abs() * 100, np.nan)
+    for level in ("80", "95"):
+        frame[f"covered_{level}"] = (frame["actual_hh"] >= frame[f"lower_{level}"]) & (frame["actual_hh"] <= frame[f"upper_{level}"])
+    return frame.reset_index()
+
+
+def windowed(performance: pd.DataFrame, weeks: int) -> pd.DataFrame:
+    """Trailing-window MAE, RMSE, MAPE and coverage, one row per week once the window is full."""
+    indexed = performance.set_index("date")
+    roll = indexed.rolling(weeks, min_periods=weeks)
+    out = pd.DataFrame({
+        "mae": roll["abs_error"].mean(),
+        "rmse": np.sqrt((indexed["error"] ** 2).rolling(weeks, min_periods=weeks).mean()),
+        "mape": roll["ape"].mean(),
+        "coverage_80": indexed["covered_80"].astype(float).rolling(weeks, min_periods=weeks).mean(),
+        "coverage_95": indexed["covered_95"].astype(float).rolling(weeks, min_periods=weeks).mean(),
+    }).dropna(subset=["mae"])
+    out.insert(0, "window_weeks", weeks)
+    return out.reset_index()
+
+
+def mae_trend(performance: pd.DataFrame) -> float:
+    """Least-squares slope of the weekly absolute error, in HH per week (positive: getting worse)."""
+    if len(performance) < 2:
+        return 0.0
+    x = np.arange(len(performance), dtype=float)
+    return float(np.polyfit(x, performance["abs_error"].to_numpy(float), 1)[0])
+
+
+def volume(counts: pd.DataFrame, reference_dates: pd.Series, current_dates: pd.Series, drop_ratio: float) -> pd.DataFrame:
+    """Rows per week (events, utilization) against the reference median; a week below drop_ratio × median is flagged."""
+    indexed = counts.set_index("date")
+    reference = indexed.reindex(pd.to_datetime(reference_dates))
+    current = indexed.reindex(pd.to_datetime(current_dates)).fillna(0)
+    rows = []
+    for column in indexed.columns:
+        median = float(reference[column].median())
+        low = current.index[current[column] < drop_ratio * median]
+        rows.append({"series": column, "reference_median": median, "current_median": float(current[column].median()),
+                     "current_min": float(current[column].min()), "weeks_below": len(low),
+                     "first_week_below": low[0].strftime("%Y-%m-%d") if len(low) else ""})
+    return pd.DataFrame(rows)
+
+
+def missing_weeks(dates: pd.Series) -> list[str]:
+    """Mondays absent between the first and last date."""
+    dates = pd.to_datetime(dates)
+    if dates.empty:
+        return []
+    expected = pd.date_range(dates.min(), dates.max(), freq="7D")
+    return [d.strftime("%Y-%m-%d") for d in expected.difference(pd.DatetimeIndex(dates))]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    level: int
+    retrain_recommended: bool
+    reasons: list[str]
+    warnings: list[str]
+
+
+def verdict(recent_mae: float | None, validation_mae: float, drift: pd.DataFrame, model_age_weeks: int,
+            volume_table: pd.DataFrame, missing: list[str], params: MonitorParams) -> Verdict:
+    """The retraining policy of params.yaml, with every reason spelled out."""
+    reasons, warnings = [], []
+    limit = validation_mae * (1 + params.mae_degradation)
+    if recent_mae is not None and recent_mae > limit:
+        reasons.append(f"MAE over the last {params.window_weeks} weeks is {recent_mae:.1f}, more than "
+                       f"{params.mae_degradation:.0%} above the validation MAE {validation_mae:.1f} (limit {limit:.1f})")
+    for row in drift.itertuples():
+        if row.status == "alert":
+            reasons.append(f"feature {row.feature} drifted: PSI {row.psi:.2f} >= monitor.psi_alert {params.psi_alert:g}")
+        elif row.status == "warn":
+            warnings.append(f"feature {row.feature} may be drifting: PSI {row.psi:.2f}, KS p-value {row.ks_pvalue:.3g}")
+    if model_age_weeks > params.max_model_age_weeks:
+        reasons.append(f"model is {model_age_weeks} weeks old, more than monitor.max_model_age_weeks={params.max_model_age_weeks}")
+    for row in volume_table.itertuples():
+        if row.weeks_below:
+            warnings.append(f"{row.series}: {row.weeks_below} week(s) below {params.volume_drop_ratio:.0%} of the usual "
+                            f"volume, first {row.first_week_below} (broken collection?)")
+    if missing:
+        warnings.append(f"{len(missing)} missing week(s), first {missing[0]}")
+    level = RETRAIN if reasons else WARNING if warnings else HEALTHY
+    return Verdict(level, bool(reasons), reasons, warnings)
