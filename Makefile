@@ -9,7 +9,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help setup repro test test-fast lock bench clean-venv
+.PHONY: help setup repro retrain monitor test test-fast lock bench clean-venv
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -24,7 +24,15 @@ $(STAMP): requirements/requirements.lock pyproject.toml
 setup: $(STAMP) ## create .venv from the lock (only when the lock changed)
 
 repro: setup ## run the whole DVC pipeline on the configured raw data
-	$(BIN)/dvc repro
+	$(BIN)/hh runlog pipeline -- $(BIN)/dvc repro
+
+retrain: setup ## rebuild with the newest data, commit, and promote through the gate (for cron / Airflow / Prefect)
+	$(BIN)/hh runlog retrain -- $(BIN)/dvc repro
+	git add dvc.lock metrics dvclive reports 2>/dev/null; git diff --cached --quiet || git commit -m "Retrain on the newest data"
+	$(BIN)/hh promote --reason "$${REASON:-scheduled retrain}"
+
+monitor: setup ## check error, drift and volume; exit 0 healthy, 1 warning, 2 retrain recommended
+	$(BIN)/hh monitor
 
 test: setup ## run every test (slow ones included)
 	$(BIN)/python -m pytest

@@ -21,8 +21,15 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from hhforecast import predict, registry, store
 
     params = _params()
-    weeks, kind = predict.read_planned(Path(args.input), params)
-    bundle, served = registry.load_served(Path("."), args.rev)
+    log_path = Path(args.log_db or params.serve.prediction_log)
+    run_id = None if args.no_log else store.start_run(log_path, "predict")
+    try:
+        weeks, kind = predict.read_planned(Path(args.input), params)
+        bundle, served = registry.load_served(Path("."), args.rev)
+    except HHForecastError as exc:
+        if run_id is not None:
+            store.end_run(log_path, run_id, "failed", str(exc))
+        raise
     print(f"hh predict: {served}; {len(weeks)} week(s) from {kind} input", file=sys.stderr)
     result = predict.forecast(bundle, weeks)
     flagged = int(result["extrapolation"].sum())
@@ -36,8 +43,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
         io.write_text_atomic(text, args.output)
     else:
         sys.stdout.write(text)
-    if not args.no_log:
-        store.log_predictions(Path(args.log_db or params.serve.prediction_log), result, weeks[bundle.features], "batch")
+    if run_id is not None:
+        store.log_predictions(log_path, result, weeks[bundle.features], "batch")
+        store.end_run(log_path, run_id, "succeeded", f"{len(result)} weeks from {args.input}", bundle.version)
     return 0
 
 
@@ -93,8 +101,76 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_monitor(args: argparse.Namespace) -> int:
+    """Exit 0 healthy, 1 warning, 2 retrain recommended: a scheduler acts on the code."""
+    import pandas as pd
+
+    from hhforecast import features, io, monitor, paths, store
+
+    params = _params()
+    dataset = features.read_dataset(paths.WEEKLY_DATASET)
+    log_path = Path(args.log_db or params.serve.prediction_log)
+    if args.from_log:
+        logged = store.read_predictions(log_path)
+        if logged.empty:
+            raise HHForecastError(f"{log_path}: the prediction log holds no forecasts yet")
+        forecasts = logged.rename(columns={"week": "date"}).drop_duplicates("date", keep="last")
+    else:
+        forecasts = pd.read_csv(paths.PRODUCTION_PREDICTIONS)
+    counts = monitor.weekly_counts(io.read_parquet(paths.EVENTS_CLEAN), io.read_parquet(paths.UTILIZATION_CLEAN))
+    metadata = json.loads(paths.MODEL_METADATA.read_text(encoding="utf-8"))
+    summary, _, drift = monitor.assess(dataset, forecasts, counts, metadata, pd.Timestamp(params.split.train_end),
+                                       features.FEATURES, params.monitor)
+    if log_path.exists():
+        runs = store.read_runs(log_path)
+        summary["runs"] = {"total": int(len(runs)), "failed": int((runs["status"] == "failed").sum()),
+                           "last": runs.iloc[-1][["kind", "started_at", "status", "model_version"]].to_dict() if len(runs) else None}
+    if args.json:
+        from hhforecast.evaluate import rounded
+
+        print(json.dumps(rounded(summary), indent=2, default=str))
+    else:
+        perf = summary["performance"]
+        print(f"status: {summary['status']}   production weeks: {summary['production_weeks']}   "
+              f"model age: {summary['model_age_weeks']} weeks")
+        if perf["mae"] is not None:
+            print(f"MAE {perf['mae']:.1f} (last {params.monitor.window_weeks} weeks: {perf['recent_mae'] or float('nan'):.1f}; "
+                  f"validation {perf['validation_mae']:.1f}); coverage 80% {perf['coverage_80']:.2f}, 95% {perf['coverage_95']:.2f}")
+        print(drift[["feature", "psi", "ks_pvalue", "mean_shift_sd", "status"]].to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+        for reason in summary["reasons"]:
+            print(f"RETRAIN: {reason}")
+        for warning in summary["warnings"]:
+            print(f"warning: {warning}")
+    return int(summary["exit_code"])
+
+
+def cmd_runlog(args: argparse.Namespace) -> int:
+    """Run a command and record its start, end, status and the model version in the run log."""
+    import subprocess
+
+    from hhforecast import store
+
+    params = _params()
+    log_path = Path(args.log_db or params.serve.prediction_log)
+    command = [c for c in args.cmd if c != "--"]
+    if not command:
+        raise HHForecastError("runlog: give the command to run after --")
+    run_id = store.start_run(log_path, args.kind)
+    code = subprocess.call(command)
+    version = _workspace_version()
+    store.end_run(log_path, run_id, "succeeded" if code == 0 else "failed", " ".join(command), version)
+    return code
+
+
+def _workspace_version() -> str | None:
+    from hhforecast import bundle, paths
+
+    model = Path(paths.MODEL)
+    return f"workspace-{bundle.sha256(model.read_bytes())[:12]}" if model.exists() else None
+
+
 def cmd_models(args: argparse.Namespace) -> int:
-    from hhforecast import registry
+    from hhforecast import decisions, registry
 
     repo = Path(".")
     rows = []
@@ -108,6 +184,7 @@ def cmd_models(args: argparse.Namespace) -> int:
             "backtest_mae": metrics.get("backtest", {}).get("mae_mean"),
             "coverage_80": metrics.get("backtest", {}).get("coverage_80_mean"),
             "registered": version.created_at[:19],
+            "last_decision": next((line[2:] for line in reversed(decisions.read(repo)) if f"@{version.version}" in line), ""),
         })
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -148,6 +225,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("rollback", help="put the previous version back in prod")
     p.add_argument("--reason", help="why (recorded in the tag and reports/decisions.md)")
     p.set_defaults(func=cmd_rollback)
+
+    p = commands.add_parser("monitor", help="error, drift, volume and the retraining verdict (exit 0/1/2)")
+    p.add_argument("--from-log", action="store_true", help="forecasts from the prediction log, not the predict stage")
+    p.add_argument("--log-db", help="prediction log (default: serve.prediction_log)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_monitor)
+
+    p = commands.add_parser("runlog", help="run a command and record it in the run log: hh runlog pipeline -- dvc repro")
+    p.add_argument("kind", help="what kind of run: pipeline, retrain, ...")
+    p.add_argument("cmd", nargs=argparse.REMAINDER)
+    p.add_argument("--log-db", help="run log (default: serve.prediction_log)")
+    p.set_defaults(func=cmd_runlog)
 
     p = commands.add_parser("models", help="list versions, stages and metrics")
     p.add_argument("--json", action="store_true")

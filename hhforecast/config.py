@@ -43,6 +43,7 @@ class SyntheticParams(_Section):
     fleet_end: int = Field(ge=1)
     used_delivery_share: float = Field(ge=0, le=1)
     retirements: int = Field(ge=0)
+    plateau_weeks: int = Field(ge=0)
     aircraft_types: list[str] = Field(min_length=1)
     fh_per_day: tuple[float, float]
     sector_hours: float = Field(gt=0)
@@ -155,6 +156,25 @@ class EvaluateParams(_Section):
         return sorted(value)
 
 
+class MonitorParams(_Section):
+    reference_weeks: int = Field(ge=8)
+    window_weeks: int = Field(ge=1)
+    mae_degradation: float = Field(gt=0)
+    psi_bins: int = Field(ge=2)
+    aging_features: list[str] = Field(default_factory=list)
+    psi_warn: float = Field(gt=0)
+    psi_alert: float = Field(gt=0)
+    ks_pvalue: float = Field(gt=0, lt=1)
+    max_model_age_weeks: int = Field(ge=1)
+    volume_drop_ratio: float = Field(gt=0, lt=1)
+
+    @model_validator(mode="after")
+    def _warn_below_alert(self) -> "MonitorParams":
+        if self.psi_warn >= self.psi_alert:
+            raise ValueError("psi_warn must be below psi_alert")
+        return self
+
+
 class ServeParams(_Section):
     host: str
     port: int = Field(ge=1, le=65535)
@@ -180,6 +200,7 @@ class Params(_Section):
     evaluate: EvaluateParams
     serve: ServeParams
     registry: RegistryParams
+    monitor: MonitorParams
 
 
 def load(path: str | Path = DEFAULT_PARAMS) -> Params:

@@ -32,19 +32,37 @@ def psi(reference: np.ndarray, current: np.ndarray, bins: int) -> float:
     return float(np.sum((cur_share - ref_share) * np.log(cur_share / ref_share)))
 
 
+def age_adjusted(frame: pd.DataFrame, name: str, anchor: pd.Timestamp) -> np.ndarray:
+    """Ages moved to a common date: a fleet ages a year every year, which is not drift.
+
+    What remains after subtracting the elapsed time is a change in the fleet's
+    make-up (old aircraft joining, young ones leaving) — the drift worth seeing.
+    """
+    elapsed_years = (pd.to_datetime(frame["date"]) - anchor).dt.days.to_numpy(float) / 365.25
+    return frame[name].to_numpy(float) - elapsed_years
+
+
 def feature_drift(reference: pd.DataFrame, current: pd.DataFrame, features: list[str],
                   params: MonitorParams) -> pd.DataFrame:
-    """Per feature: PSI, two-sample KS, mean shift (in reference standard deviations), std ratio, status."""
+    """Per feature: PSI, two-sample KS, mean shift (in reference SDs), std ratio, status.
+
+    Features in `params.aging_features` are compared age-adjusted (see `age_adjusted`).
+    """
     rows = []
+    anchor = pd.to_datetime(reference["date"]).max()
     for name in features:
-        ref, cur = reference[name].to_numpy(float), current[name].to_numpy(float)
+        if name in params.aging_features:
+            ref, cur = age_adjusted(reference, name, anchor), age_adjusted(current, name, anchor)
+        else:
+            ref, cur = reference[name].to_numpy(float), current[name].to_numpy(float)
         ks = stats.ks_2samp(ref, cur)
         ref_std = float(np.std(ref, ddof=1)) or 1.0
         value = psi(ref, cur, params.psi_bins)
+        # PSI measures how much moved, KS whether it is more than sampling noise: an alert needs both.
         status = "ok"
         if value >= params.psi_warn or ks.pvalue < params.ks_pvalue:
             status = "warn"
-        if value >= params.psi_alert:
+        if value >= params.psi_alert and ks.pvalue < params.ks_pvalue:
             status = "alert"
         rows.append({
             "feature": name,
@@ -138,7 +156,8 @@ def verdict(recent_mae: float | None, validation_mae: float, drift: pd.DataFrame
                        f"{params.mae_degradation:.0%} above the validation MAE {validation_mae:.1f} (limit {limit:.1f})")
     for row in drift.itertuples():
         if row.status == "alert":
-            reasons.append(f"feature {row.feature} drifted: PSI {row.psi:.2f} >= monitor.psi_alert {params.psi_alert:g}")
+            reasons.append(f"feature {row.feature} drifted: PSI {row.psi:.2f} >= monitor.psi_alert {params.psi_alert:g} "
+                           f"and KS p-value {row.ks_pvalue:.2g} < {params.ks_pvalue:g}")
         elif row.status == "warn":
             warnings.append(f"feature {row.feature} may be drifting: PSI {row.psi:.2f}, KS p-value {row.ks_pvalue:.3g}")
     if model_age_weeks > params.max_model_age_weeks:
@@ -151,3 +170,75 @@ def verdict(recent_mae: float | None, validation_mae: float, drift: pd.DataFrame
         warnings.append(f"{len(missing)} missing week(s), first {missing[0]}")
     level = RETRAIN if reasons else WARNING if warnings else HEALTHY
     return Verdict(level, bool(reasons), reasons, warnings)
+
+
+def weekly_counts(events: pd.DataFrame, utilization: pd.DataFrame) -> pd.DataFrame:
+    """Rows per week: kept event rows and aircraft-days of utilization (collection health)."""
+    util_week = utilization["date"] - pd.to_timedelta(utilization["date"].dt.day_of_week, unit="D")
+    counts = pd.DataFrame({
+        "event_rows": events.groupby("week").size(),
+        "utilization_rows": utilization.groupby(util_week).size(),
+    }).fillna(0)
+    counts.index.name = "date"
+    return counts.reset_index()
+
+
+def assess(dataset: pd.DataFrame, forecasts: pd.DataFrame, counts: pd.DataFrame, metadata: dict,
+           train_end: pd.Timestamp, features: list[str], params: MonitorParams) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    """Everything monitoring knows, as (summary for monitor.json, per-week table, drift table)."""
+    dataset = dataset.assign(date=pd.to_datetime(dataset["date"]))
+    known = dataset.loc[dataset["date"] <= train_end]
+    production = dataset.loc[dataset["date"] > train_end]
+    reference = known.tail(params.reference_weeks)
+    actuals = production.set_index("date")["HH"]
+
+    performance = weekly_performance(forecasts, actuals)
+    windows = {w: windowed(performance, w) for w in (4, 13)}
+    per_week = performance[["date", "actual_hh", "predicted_hh", "error", "abs_error", "ape", "covered_80", "covered_95"]]
+    for w, table in windows.items():
+        per_week = per_week.merge(table[["date", "mae", "coverage_80"]].rename(
+            columns={"mae": f"mae_{w}w", "coverage_80": f"coverage_80_{w}w"}), on="date", how="left")
+    recent = performance.tail(params.window_weeks)
+    recent_mae = float(recent["abs_error"].mean()) if len(recent) >= params.window_weeks else None
+
+    drift = feature_drift(reference, production, features, params) if len(production) >= 2 else pd.DataFrame(
+        columns=["feature", "psi", "ks_statistic", "ks_pvalue", "reference_mean", "current_mean", "mean_shift_sd",
+                 "std_ratio", "status"])
+    volume_table = volume(counts, reference["date"], production["date"], params.volume_drop_ratio)
+    missing = missing_weeks(dataset["date"])
+    last_week = dataset["date"].max()
+    model_age = int((last_week - train_end).days // 7)
+    validation_mae = float(metadata["metrics"]["val"]["mae"])
+    result = verdict(recent_mae, validation_mae, drift, model_age, volume_table, missing, params)
+
+    def window_summary(table: pd.DataFrame) -> dict:
+        return {} if table.empty else {k: float(v) for k, v in table.iloc[-1].drop(["date", "window_weeks"]).items()}
+
+    summary = {
+        "status": LEVEL_NAMES[result.level],
+        "exit_code": result.level,
+        "retrain_recommended": result.retrain_recommended,
+        "reasons": result.reasons,
+        "warnings": result.warnings,
+        "production_weeks": int(len(production)),
+        "reference_window": [reference["date"].min().strftime("%Y-%m-%d"), reference["date"].max().strftime("%Y-%m-%d")],
+        "performance": {
+            "weeks_with_actuals": int(len(performance)),
+            "mae": float(performance["abs_error"].mean()) if len(performance) else None,
+            "rmse": float(np.sqrt((performance["error"] ** 2).mean())) if len(performance) else None,
+            "mape": float(performance["ape"].mean()) if len(performance) else None,
+            "coverage_80": float(performance["covered_80"].mean()) if len(performance) else None,
+            "coverage_95": float(performance["covered_95"].mean()) if len(performance) else None,
+            "recent_mae": recent_mae,
+            "validation_mae": validation_mae,
+            "mae_trend_per_week": mae_trend(performance),
+            "last_4_weeks": window_summary(windows[4]),
+            "last_13_weeks": window_summary(windows[13]),
+        },
+        "drift": {row["feature"]: {k: row[k] for k in ("psi", "ks_pvalue", "mean_shift_sd", "std_ratio", "status")}
+                  for row in drift.to_dict(orient="records")},
+        "volume": {row["series"]: {k: v for k, v in row.items() if k != "series"} for row in volume_table.to_dict(orient="records")},
+        "missing_weeks": missing,
+        "model_age_weeks": model_age,
+    }
+    return summary, per_week, drift

@@ -260,6 +260,8 @@ def _check(params: SyntheticParams) -> None:
         problems.append("seed: must be >= 0")
     if params.weeks - params.drift.weeks <= params.events_lag_weeks:
         problems.append("drift.weeks: leaves no exported weeks before the drift")
+    if params.weeks - params.drift.weeks - params.plateau_weeks < 8:
+        problems.append("plateau_weeks: leaves no weeks for the fleet to grow")
     if not params.overlap_days < 365:
         problems.append("overlap_days: must be shorter than a year")
     unknown = set(params.source_mix) - set(SOURCES)
@@ -310,10 +312,15 @@ def _registrations(rng: np.random.Generator, n: int) -> np.ndarray:
 def _build_fleet(params: SyntheticParams, rng: np.random.Generator) -> pd.DataFrame:
     """Initial fleet, new and used deliveries, retirements of the oldest, drift arrivals.
 
+    Deliveries and retirements stop `plateau_weeks` before the drift, so the fleet
+    is flat in the weeks monitoring uses as its reference and in the drift period:
+    the planted drift (old aircraft replacing the youngest) then moves the fleet's
+    age and the defect rate, not its size or utilization.
     Day numbers count from params.start; `last_day` is the last day in service (inclusive).
     """
     n_days = params.weeks * 7
     drift_day = (params.weeks - params.drift.weeks) * 7
+    growth_end = max(drift_day - params.plateau_weeks * 7, 8)
     n_start, n_deliver, n_retire, n_drift = _fleet_sizes(params)
     n_types = len(params.aircraft_types)
     year = 365.25
@@ -324,7 +331,7 @@ def _build_fleet(params: SyntheticParams, rng: np.random.Generator) -> pd.DataFr
     mfg_start = -np.rint(age_start * year).astype(np.int64)
 
     # Deliveries between the first week and the drift period; a share arrives used.
-    deliver_day = np.sort(rng.integers(7, max(drift_day, 8), size=n_deliver))
+    deliver_day = np.sort(rng.integers(7, growth_end, size=n_deliver))
     used = np.zeros(n_deliver, dtype=bool)
     used[rng.permutation(n_deliver)[: round(params.used_delivery_share * n_deliver)]] = True
     used_age = rng.uniform(5.0, 12.0, size=n_deliver)
@@ -347,7 +354,12 @@ def _build_fleet(params: SyntheticParams, rng: np.random.Generator) -> pd.DataFr
     # Retire the oldest aircraft of the initial fleet during the years before the drift.
     last_day = np.full(n, n_days - 1, dtype=np.int64)
     oldest = np.argsort(mfg_day[:n_start], kind="stable")[:n_retire]
-    last_day[oldest] = np.sort(rng.integers(n_days // 5, max(drift_day, n_days // 5 + 1), size=n_retire))
+    last_day[oldest] = np.sort(rng.integers(n_days // 5, max(growth_end, n_days // 5 + 1), size=n_retire))
+    # Drift: the youngest aircraft in service leave (lease returns) as the old ones arrive.
+    if n_drift:
+        candidates = np.flatnonzero(~drift_aircraft & (first_day < drift_day) & (last_day >= drift_day))
+        youngest = candidates[np.argsort(-mfg_day[candidates], kind="stable")[:n_drift]]
+        last_day[youngest] = drift_day - 1
 
     lo, hi = params.fh_per_day
     centre = lo + (hi - lo) * (0.3 + 0.4 * type_idx / max(n_types - 1, 1))

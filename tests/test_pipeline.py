@@ -97,3 +97,16 @@ def test_repro_is_byte_stable(project):
     assert (project / "dvc.lock").read_text() == lock
     changed = [str(p) for p, data in outputs.items() if p.read_bytes() != data]
     assert not changed, f"outputs changed bytes on dvc repro -f: {changed[:5]}"
+
+
+def test_monitoring_finds_the_planted_drift_and_the_cli_asks_for_retraining(project):
+    summary = json.loads((project / paths.MONITOR).read_text())
+    assert {f: d["status"] for f, d in summary["drift"].items()} == {
+        "acft": "ok", "sum_daily_hours": "ok", "age_fleet": "alert", "Cycles": "ok", "sum_uti_mensal": "ok"}
+    assert summary["retrain_recommended"] is True
+    assert any(r.startswith("feature age_fleet drifted") for r in summary["reasons"])
+    env = {**_env(), "PYTHONPATH": str(project)}
+    result = subprocess.run([str(Path(sys.executable).parent / "hh"), "monitor"], cwd=project, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2, result.stderr
+    assert "RETRAIN: feature age_fleet drifted" in result.stdout

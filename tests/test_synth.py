@@ -41,6 +41,7 @@ SMALL = {
     "fleet_start": 4,
     "fleet_end": 6,
     "retirements": 1,
+    "plateau_weeks": 20,
     "overlap_days": 7,
 }
 SMALL_DRIFT = {"weeks": 8, "used_aircraft": 1}
@@ -549,9 +550,18 @@ def test_utilization_table_is_one_row_per_aircraft_day_in_service(world):
 def test_fleet_grows_retires_and_receives_the_drift_aircraft(world, small):
     aircraft = world.aircraft
     drift_start = pd.Timestamp(small.start) + pd.Timedelta(weeks=small.weeks - small.drift.weeks)
+    plateau_start = drift_start - pd.Timedelta(weeks=small.plateau_weeks)
     last = pd.Timestamp(small.start) + pd.Timedelta(days=small.weeks * 7 - 1)
     assert len(aircraft) == small.fleet_end + small.retirements + small.drift.used_aircraft
-    assert (aircraft["in_service_to"] < last).sum() == small.retirements
+    # retirements, plus the youngest aircraft leaving as the old drift aircraft arrive
+    assert (aircraft["in_service_to"] < last).sum() == small.retirements + small.drift.used_aircraft
+    changes = pd.concat([aircraft["in_service_from"], aircraft["in_service_to"] + pd.Timedelta(days=1)])
+    assert changes[(changes > plateau_start) & (changes != drift_start) & (changes <= last)].empty
+
+    def in_service(day):
+        return int(((aircraft["in_service_from"] <= day) & (aircraft["in_service_to"] >= day)).sum())
+
+    assert in_service(drift_start - pd.Timedelta(days=1)) == in_service(drift_start) == small.fleet_end
     drift = aircraft[aircraft["drift_aircraft"]]
     assert (drift["in_service_from"] == drift_start).all() and drift["used_delivery"].all()
     age = (drift_start - drift["manufacture_date"]).dt.days / 365.25
@@ -570,6 +580,7 @@ def test_the_default_world_has_about_100k_event_rows(params):
     ({"invalid_event_rows": {"bad_reason": 1}}, "invalid_event_rows"),
     ({"retirements": 9}, "retirements"),
     ({"weeks": 12}, "drift.weeks"),
+    ({"plateau_weeks": 60}, "plateau_weeks"),
 ])
 def test_inconsistent_params_name_the_key(params, update, key):
     with pytest.raises(ConfigError, match=rf"synthetic\.{re.escape(key)}"):

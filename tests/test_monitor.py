@@ -1,0 +1,118 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from hhforecast import baselines, features, intervals, monitor, synth
+
+
+@pytest.fixture(scope="module")
+def mparams(params):
+    return params.monitor
+
+
+@pytest.mark.parametrize("shift, low, high", [(0.0, 0.0, 0.05), (0.5, 0.1, 0.6), (3.0, 2.0, 20.0)])
+def test_psi_grows_with_the_shift(shift, low, high):
+    rng = np.random.default_rng(0)
+    value = monitor.psi(rng.normal(size=5000), rng.normal(shift, 1, size=5000), bins=10)
+    assert low <= value <= high
+
+
+def test_age_adjustment_removes_plain_aging():
+    dates = pd.date_range("2023-01-02", periods=60, freq="7D")
+    frame = pd.DataFrame({"date": dates, "age_fleet": 8.0 + (dates - dates[0]).days / 365.25})
+    adjusted = monitor.age_adjusted(frame, "age_fleet", dates[0])
+    np.testing.assert_allclose(adjusted, 8.0)
+
+
+@pytest.mark.parametrize("current_shift, expected", [(0.0, "ok"), (0.8, "warn"), (6.0, "alert")])
+def test_drift_status_needs_size_and_significance(mparams, current_shift, expected):
+    rng = np.random.default_rng(1)
+    reference = pd.DataFrame({"date": pd.date_range("2022-01-03", periods=52, freq="7D"), "x": rng.normal(size=52)})
+    current = pd.DataFrame({"date": pd.date_range("2023-01-02", periods=40, freq="7D"),
+                            "x": rng.normal(current_shift, 1, size=40)})
+    table = monitor.feature_drift(reference, current, ["x"], mparams)
+    assert table["status"].tolist() == [expected]
+
+
+def forecast_frame(actual, predicted, width=10.0):
+    dates = pd.date_range("2024-01-01", periods=len(actual), freq="7D")
+    predicted = np.asarray(predicted, float)
+    forecasts = pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), "predicted_hh": predicted,
+                              "lower_80": predicted - width, "upper_80": predicted + width,
+                              "lower_95": predicted - 2 * width, "upper_95": predicted + 2 * width})
+    return forecasts, pd.Series(np.asarray(actual, float), index=dates)
+
+
+def test_weekly_performance_and_windows_are_hand_computable():
+    forecasts, actuals = forecast_frame([100, 100, 100, 100, 100], [90, 105, 100, 130, 100])
+    perf = monitor.weekly_performance(forecasts, actuals.iloc[:4])  # last week has no actual yet
+    assert perf["abs_error"].tolist() == [10, 5, 0, 30]
+    assert perf["covered_80"].tolist() == [True, True, True, False]
+    window = monitor.windowed(perf, 4)
+    assert window["mae"].tolist() == [11.25] and window["coverage_80"].tolist() == [0.75]
+    assert monitor.mae_trend(perf) > 0
+
+
+def test_a_collapse_in_rows_is_flagged():
+    dates = pd.date_range("2023-01-02", periods=10, freq="7D")
+    counts = pd.DataFrame({"date": dates, "event_rows": [100] * 8 + [30, 100], "utilization_rows": [200] * 10})
+    table = monitor.volume(counts, pd.Series(dates[:6]), pd.Series(dates[6:]), drop_ratio=0.5)
+    rows = table.set_index("series")
+    assert rows.loc["event_rows", "weeks_below"] == 1 and rows.loc["event_rows", "first_week_below"] == "2023-02-27"
+    assert rows.loc["utilization_rows", "weeks_below"] == 0
+
+
+@pytest.mark.parametrize("recent_mae, psi_status, age, missing, level, fragment", [
+    (40.0, "ok", 10, [], monitor.HEALTHY, None),
+    (60.0, "ok", 10, [], monitor.RETRAIN, "more than 25% above the validation MAE 40.0"),
+    (40.0, "alert", 10, [], monitor.RETRAIN, "feature age_fleet drifted"),
+    (40.0, "ok", 60, [], monitor.RETRAIN, "model is 60 weeks old"),
+    (40.0, "warn", 10, [], monitor.WARNING, "may be drifting"),
+    (40.0, "ok", 10, ["2024-02-05"], monitor.WARNING, "1 missing week(s)"),
+])
+def test_retraining_policy(mparams, recent_mae, psi_status, age, missing, level, fragment):
+    drift = pd.DataFrame([{"feature": "age_fleet", "psi": 2.0, "ks_pvalue": 1e-9, "status": psi_status}])
+    volume_table = pd.DataFrame(columns=["series", "weeks_below", "first_week_below"])
+    result = monitor.verdict(recent_mae, 40.0, drift, age, volume_table, missing, mparams)
+    assert result.level == level
+    assert result.retrain_recommended == (level == monitor.RETRAIN)
+    if fragment:
+        assert any(fragment in text for text in result.reasons + result.warnings)
+
+
+def world_verdict(params, synthetic):
+    """Monitor a synthetic world's production period with a linear forecaster (the policy is model-agnostic)."""
+    world = synth.build_world(synthetic)
+    truth = world.truth.assign(date=pd.to_datetime(world.truth["date"]))
+    known, production = truth[truth["drift"] == 0], truth[truth["drift"] == 1]
+    train, val = known.iloc[:-52], known.iloc[-52:]
+    model = baselines.fit_linear(train)
+    widths = intervals.conformal_widths(val["HH"], model.predict(val[features.FEATURES].to_numpy(float)), [0.8, 0.95])
+    predicted = model.predict(production[features.FEATURES].to_numpy(float))
+    forecasts = pd.DataFrame({"date": production["date"], "predicted_hh": predicted})
+    for key, width in widths.items():
+        forecasts[f"lower_{key}"], forecasts[f"upper_{key}"] = predicted - width, predicted + width
+    val_mae = float(np.mean(np.abs(val["HH"] - model.predict(val[features.FEATURES].to_numpy(float)))))
+    counts = pd.DataFrame({"date": truth["date"], "event_rows": 100, "utilization_rows": 200})
+    summary, _, drift = monitor.assess(truth[["date", *features.FEATURES, "HH"]], forecasts, counts,
+                                       {"metrics": {"val": {"mae": val_mae}}}, known["date"].max(),
+                                       features.FEATURES, params.monitor)
+    return summary, drift.set_index("feature")["status"]
+
+
+@pytest.mark.slow
+def test_planted_drift_is_found_on_age_fleet_only_and_recommends_retraining(params):
+    summary, status = world_verdict(params, params.synthetic)
+    assert status.to_dict() == {"acft": "ok", "sum_daily_hours": "ok", "age_fleet": "alert", "Cycles": "ok",
+                                "sum_uti_mensal": "ok"}
+    assert summary["retrain_recommended"] and summary["exit_code"] == monitor.RETRAIN
+    assert any(r.startswith("feature age_fleet drifted") for r in summary["reasons"])
+    assert not any("feature" in r and "age_fleet" not in r for r in summary["reasons"])
+
+
+@pytest.mark.slow
+def test_a_world_without_drift_raises_no_alert(params):
+    calm = params.synthetic.drift.model_copy(update={"used_aircraft": 0, "rate_multiplier": 1.0})
+    summary, status = world_verdict(params, params.synthetic.model_copy(update={"drift": calm}))
+    assert set(status) == {"ok"}
+    assert not summary["retrain_recommended"] and summary["reasons"] == []
