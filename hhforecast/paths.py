@@ -36,3 +36,6 @@ PRODUCTION_PREDICTIONS = PREDICTIONS / "production_predictions.csv"
 MONITOR = METRICS / "monitor.json"
 MONITOR_WEEKLY = METRICS / "monitor_weekly.csv"
 DRIFT = METRICS / "drift.csv"
+REPORTS = Path("reports")
+REPORT = REPORTS / "report.html"
+FIGURES = REPORTS / "figures"
