@@ -82,8 +82,10 @@ def monday_of(stamps: pd.Series) -> pd.Series:
     return days - pd.to_timedelta(days.dt.day_of_week, unit="D")
 
 
-def clean_utilization(raw: pd.DataFrame, params: CleanParams) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Typed aircraft-day utilization and its rejects (exact duplicates and superseded rows)."""
+def clean_utilization(
+    raw: pd.DataFrame, params: CleanParams, fleets: list[str] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Typed aircraft-day utilization and its rejects (duplicates, superseded rows, other fleets)."""
     table = pd.DataFrame(
         {
             "file": raw["file"],
@@ -109,7 +111,19 @@ def clean_utilization(raw: pd.DataFrame, params: CleanParams) -> tuple[pd.DataFr
     _refuse(raw, table["manufacture_date"].isna(), "manufacture_date", "unparseable manufacture date")
     table["cycles"] = table["cycles"].astype("int64")
     kept, dropped = _dedupe(table, ["registration", "date"], ["flight_hours", "cycles", "manufacture_date"])
-    rejects = _rejects("utilization", dropped, dropped["reason"], "date", dropped["date"].dt.strftime("%Y-%m-%d"))
+    rejects = [_rejects("utilization", dropped, dropped["reason"], "date", dropped["date"].dt.strftime("%Y-%m-%d"))]
+    if fleets is not None:
+        if kept["aircraft_type"].isna().any():
+            first = kept.loc[kept["aircraft_type"].isna()].iloc[0]
+            raise ContractError(f"data.fleets selects {fleets}, but this row has no aircraft type",
+                                file=first["file"], row=int(first["row"]), column="aircraft_type")
+        other = ~kept["aircraft_type"].isin([f.upper() for f in fleets])
+        rejects.append(_rejects("utilization", kept.loc[other], "fleet_not_selected", "aircraft_type",
+                                kept.loc[other, "aircraft_type"]))
+        kept = kept.loc[~other]
+        if kept.empty:
+            raise ContractError(f"data.fleets selects {fleets}, but no utilization row has one of those aircraft types")
+    rejects = pd.concat(rejects, ignore_index=True)
     kept = kept.sort_values(["date", "registration"], kind="stable").reset_index(drop=True)
     return kept, rejects
 
@@ -119,8 +133,12 @@ def clean_events(
     params: CleanParams,
     contract: EventsContract,
     dataset_weeks: tuple[dt.date, dt.date] | None,
+    fleet_registrations: set[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Kept events (typed, with their week) and every dropped row with its reason."""
+    """Kept events (typed, with their week) and every dropped row with its reason.
+
+    `fleet_registrations`, when given, keeps only events on those aircraft (the selected fleets).
+    """
     date_column = params.date_column
     table = pd.DataFrame(
         {
@@ -166,6 +184,12 @@ def clean_events(
     not_kept = ~valid["source"].isin(params.keep_sources)
     rejected.append(_rejects("events", valid.loc[not_kept], "source_not_kept", "source", valid.loc[not_kept, "source"]))
     valid = valid.loc[~not_kept]
+    if fleet_registrations is not None:
+        other = ~valid["registration"].isin(fleet_registrations)
+        rejects_fleet = _rejects("events", valid.loc[other], "fleet_not_selected", "registration",
+                                 valid.loc[other, "registration"])
+        rejected.append(rejects_fleet)
+        valid = valid.loc[~other]
     valid["day"] = valid[date_column].dt.normalize()
     valid["week"] = monday_of(valid["day"])
     if dataset_weeks is not None:

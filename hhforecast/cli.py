@@ -169,6 +169,16 @@ def _workspace_version() -> str | None:
     return f"workspace-{bundle.sha256(model.read_bytes())[:12]}" if model.exists() else None
 
 
+def cmd_check_raw(args: argparse.Namespace) -> int:
+    from hhforecast import checkraw
+
+    params = _params()
+    raw_dir = Path(args.dir) if args.dir else params.data.raw_dir
+    result = checkraw.check_folder(raw_dir, params)
+    print(json.dumps(result, indent=2, ensure_ascii=False) if args.json else checkraw.format_report(result))
+    return 0 if result["verdict"] == "ok" else 1
+
+
 def cmd_models(args: argparse.Namespace) -> int:
     from hhforecast import decisions, registry
 
@@ -238,6 +248,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log-db", help="run log (default: serve.prediction_log)")
     p.set_defaults(func=cmd_runlog)
 
+    p = commands.add_parser("check-raw", help="check a raw folder against the data contract, without running the pipeline")
+    p.add_argument("dir", nargs="?", help="default: data.raw_dir")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_check_raw)
+
     p = commands.add_parser("models", help="list versions, stages and metrics")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_models)
@@ -245,6 +260,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import signal
+
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `hh ... | head` ends quietly
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     args = build_parser().parse_args(argv)

@@ -24,6 +24,7 @@ class _Section(BaseModel):
 class DataParams(_Section):
     raw_dir: Path
     truth_dir: str = ""
+    fleets: list[str] | None = None  # aircraft types to model; None: every type
 
 
 class DriftParams(_Section):

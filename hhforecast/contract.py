@@ -19,9 +19,10 @@ EVENT_REJECT_REASONS = (
     "duplicate",
     "superseded",
     "source_not_kept",
+    "fleet_not_selected",
     "outside_dataset_weeks",
 )
-UTILIZATION_REJECT_REASONS = ("duplicate", "superseded")
+UTILIZATION_REJECT_REASONS = ("duplicate", "superseded", "fleet_not_selected")
 
 PROVENANCE_COLUMNS = ("file", "sheet", "row")
 

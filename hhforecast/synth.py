@@ -503,9 +503,16 @@ def _describe(source: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray,
 
 def _truth(
     params: SyntheticParams, fleet: pd.DataFrame, fh: np.ndarray, fc: np.ndarray, rate_grid: np.ndarray,
-    events: pd.DataFrame,
+    events: pd.DataFrame, fleets: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Weekly features, realized and expected HH, from the internal tables (not the files)."""
+    """Weekly features, realized and expected HH, from the internal tables (not the files).
+
+    `fleets` restricts the truth to those aircraft types, as `data.fleets` restricts the pipeline.
+    """
+    if fleets is not None:
+        chosen = fleet["aircraft_type"].str.upper().isin([f.upper() for f in fleets]).to_numpy()
+        fleet, fh, fc, rate_grid = fleet.loc[chosen], fh[chosen], fc[chosen], rate_grid[chosen]
+        events = events.loc[events["registration"].isin(set(fleet["registration"]))]
     n_weeks = params.weeks
     week_fh = fh.reshape(len(fleet), n_weeks, 7).sum(axis=(0, 2))
     week_fc = fc.reshape(len(fleet), n_weeks, 7).sum(axis=(0, 2))
@@ -616,8 +623,8 @@ def _draw_conflicts(
     return pd.DataFrame({"row": row, "flight_hours": wrong / FH_UNITS_PER_HOUR, "cycles": cycles.astype(np.int64)})
 
 
-def build_world(params: SyntheticParams) -> World:
-    """Simulate fleet, utilization and defects; derive the truth and the planted counts."""
+def build_world(params: SyntheticParams, fleets: list[str] | None = None) -> World:
+    """Simulate fleet, utilization and defects; derive the truth (for `fleets`, default all) and the planted counts."""
     _check(params)
     rng_fleet, rng_fly, rng_events, rng_junk, rng_conflicts = np.random.default_rng(params.seed).spawn(5)
     fleet = _build_fleet(params, rng_fleet)
@@ -644,7 +651,7 @@ def build_world(params: SyntheticParams) -> World:
     width = len(events["event_id"].iloc[0]) - 1 if len(events) else 7
     junk = _draw_junk(params, util, day, events["event_id"].nunique() + 1, width, rng_junk)
     conflicts = _draw_conflicts(params, util, day, rng_conflicts)
-    truth = _truth(params, fleet, fh, fc, rate_grid, events)
+    truth = _truth(params, fleet, fh, fc, rate_grid, events, fleets)
     planted = _planted(params, events, junk, conflicts, day)
     aircraft = (
         fleet.drop(columns=["first_day", "last_day", "mfg_day"])

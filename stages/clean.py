@@ -9,10 +9,13 @@ from hhforecast.stage import run, say
 
 def main() -> None:
     params = config.load()
-    utilization, utilization_rejects = clean.clean_utilization(io.read_parquet(paths.UTILIZATION_RAW), params.clean)
+    fleets = params.data.fleets
+    utilization, utilization_rejects = clean.clean_utilization(
+        io.read_parquet(paths.UTILIZATION_RAW), params.clean, fleets)
     weeks = aggregate.dataset_week_range(utilization, params.aggregate.window_days)
+    registrations = set(utilization["registration"]) if fleets is not None else None
     events, event_rejects = clean.clean_events(
-        io.read_parquet(paths.EVENTS_RAW), params.clean, params.contract.events, weeks
+        io.read_parquet(paths.EVENTS_RAW), params.clean, params.contract.events, weeks, registrations
     )
     rejects = clean.sort_rejects(pd.concat([event_rejects, utilization_rejects], ignore_index=True))
     by_reason = {
@@ -25,6 +28,7 @@ def main() -> None:
         "rejected": len(rejects),
         "rejected_by_reason": by_reason,
         "dataset_weeks": [weeks[0].isoformat(), weeks[1].isoformat()],
+        "fleets": fleets or "all",
     }
     io.write_parquet_atomic(events, paths.EVENTS_CLEAN)
     io.write_parquet_atomic(utilization, paths.UTILIZATION_CLEAN)

@@ -12,8 +12,9 @@ TRUTH_DIR = Path("data/synthetic/truth")
 
 
 def main() -> None:
-    params = config.load().synthetic
-    world = synth.build_world(params)
+    loaded = config.load()
+    # The raw files always hold every fleet; the truth follows data.fleets, like the pipeline.
+    world = synth.build_world(loaded.synthetic, loaded.data.fleets)
     synth.write_world(world, RAW_DIR, TRUTH_DIR, progress=_wrote)
     planted = world.planted
     say(

@@ -149,3 +149,21 @@ def test_bad_utilization_stops_with_file_row_and_column(params, override, column
     with pytest.raises(ContractError, match=rf"aircraft_utilization/u\.csv, row 4, column '{column}': {message}") as err:
         clean.clean_utilization(raw, params.clean)
     assert (err.value.file, err.value.row, err.value.column) == ("aircraft_utilization/u.csv", 4, column)
+
+
+def test_fleet_selection_rejects_other_types_and_their_events(params):
+    raw = raw_utilization({"registration": "PR-AXA", "aircraft_type": "e190"},
+                          {"registration": "PR-AXB", "aircraft_type": "E195"})
+    kept, rejects = clean.clean_utilization(raw, params.clean, fleets=["E190"])
+    assert kept["registration"].tolist() == ["PRAXA"]
+    assert rejects[["reason", "value"]].values.tolist() == [["fleet_not_selected", "E195"]]
+    events = raw_events({"registration": "PR-AXA", "event_id": "A"}, {"registration": "PR-AXB", "event_id": "B"})
+    kept_events, event_rejects = clean.clean_events(events, params.clean, params.contract.events, WEEKS, {"PRAXA"})
+    assert kept_events["event_id"].tolist() == ["A"]
+    assert event_rejects[["reason", "value"]].values.tolist() == [["fleet_not_selected", "PRAXB"]]
+
+
+def test_fleet_selection_needs_the_aircraft_type(params):
+    raw = raw_utilization({"aircraft_type": None})
+    with pytest.raises(ContractError, match=r"u\.csv, row 2, column 'aircraft_type': data\.fleets selects \['E190'\]"):
+        clean.clean_utilization(raw, params.clean, fleets=["E190"])

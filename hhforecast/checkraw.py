@@ -1,0 +1,206 @@
+"""Check a raw folder against the contract without running the pipeline, and report everything at once.
+
+The same readers and parsers as `ingest` and `clean`, but every problem is
+collected instead of stopping at the first: a new user sees the whole picture.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from hhforecast import aggregate, clean, ingest
+from hhforecast.config import Params
+from hhforecast.contract import alias_lookup, canonical_source, normalize_name, registration_key
+from hhforecast.errors import ContractError
+
+FIRST_ROWS = 5  # row numbers shown per problem
+
+
+def _first_rows(frame: pd.DataFrame, mask: pd.Series) -> list[int]:
+    return [int(r) for r in frame.loc[mask.fillna(False), "row"].head(FIRST_ROWS)]
+
+
+def _problem(kind: str, column: str, mask: pd.Series, frame: pd.DataFrame, fatal: bool, detail: str = "") -> dict | None:
+    count = int(mask.fillna(False).sum())
+    if not count:
+        return None
+    return {"kind": kind, "column": column, "rows": count, "first_rows": _first_rows(frame, mask),
+            "fatal": fatal, "detail": detail}
+
+
+def _columns(report: ingest.FileReport) -> list[dict]:
+    return [{"canonical": canonical, "header": header, "alias": normalize_name(header)}
+            for canonical, header in report.columns.items()]
+
+
+def check_events(frame: pd.DataFrame, params: Params) -> tuple[list[dict], dict]:
+    """Value problems in one file's events (rejected rows, never fatal) and its date range."""
+    contract, cleaning = params.contract.events, params.clean
+    dates = clean.parse_dates(frame[cleaning.date_column])
+    source = canonical_source(frame["source"], contract.sources)
+    hh = clean.parse_hours(frame["hh"])
+    unknown = frame.loc[source.isna() & frame["source"].notna(), "source"].value_counts()
+    problems = [
+        _problem("missing_event_id", "event_id", frame["event_id"].isna(), frame, False),
+        _problem("unparseable_date", cleaning.date_column, dates.isna(), frame, False),
+        _problem("unknown_source", "source", source.isna(), frame, False,
+                 ", ".join(f"{v!r} x{n}" for v, n in unknown.head(10).items())),
+        _problem("missing_hh", "hh", frame["hh"].isna(), frame, False),
+        _problem("unparseable_hh", "hh", frame["hh"].notna() & hh.isna(), frame, False),
+        _problem("negative_hh", "hh", hh < 0, frame, False),
+        _problem("hh_above_max", "hh", hh > cleaning.max_hh_per_row, frame, False),
+    ]
+    return [p for p in problems if p], _range(dates)
+
+
+def check_utilization(frame: pd.DataFrame, params: Params) -> tuple[list[dict], dict]:
+    """Value problems in one file's utilization (each stops the pipeline) and its date range."""
+    dates = clean.parse_dates(frame["date"])
+    fh = clean.parse_hours(frame["flight_hours"])
+    cycles = pd.to_numeric(frame["cycles"].str.replace(r"\.0+$", "", regex=True), errors="coerce")
+    problems = [
+        _problem("unparseable_date", "date", dates.isna(), frame, True),
+        _problem("missing_registration", "registration", registration_key(frame["registration"]).fillna("").eq(""), frame, True),
+        _problem("unparseable_hours", "flight_hours", fh.isna(), frame, True),
+        _problem("hours_out_of_range", "flight_hours", (fh < 0) | (fh > params.clean.max_flight_hours_per_day), frame, True),
+        _problem("bad_cycles", "cycles", cycles.isna() | (cycles < 0) | (cycles % 1 != 0), frame, True),
+        _problem("unparseable_manufacture_date", "manufacture_date", clean.parse_dates(frame["manufacture_date"]).isna(),
+                 frame, True),
+    ]
+    return [p for p in problems if p], _range(dates)
+
+
+def _range(dates: pd.Series) -> dict:
+    valid = dates.dropna()
+    return {"first": valid.min().strftime("%Y-%m-%d"), "last": valid.max().strftime("%Y-%m-%d")} if len(valid) else {}
+
+
+def _duplicates(frames: list[pd.DataFrame], kind: str, params: Params) -> dict[str, int]:
+    """Duplicate and conflicting rows across all files, as the cleaner would count them."""
+    if not frames:
+        return {}
+    raw = pd.concat(frames, ignore_index=True)
+    try:
+        if kind == "utilization":
+            _, rejects = clean.clean_utilization(raw, params.clean)
+        else:
+            _, rejects = clean.clean_events(raw, params.clean, params.contract.events, None)
+    except ContractError:
+        return {}  # value problems are reported per file already
+    counts = rejects["reason"].value_counts()
+    return {"duplicate": int(counts.get("duplicate", 0)), "superseded": int(counts.get("superseded", 0))}
+
+
+def _gaps(ranges: list[tuple[str, dict]]) -> list[dict]:
+    """Days not covered by any file between consecutive files' date ranges."""
+    spans = sorted((pd.Timestamp(r["first"]), pd.Timestamp(r["last"]), name) for name, r in ranges if r)
+    gaps, covered_to = [], None
+    for first, last, name in spans:
+        if covered_to is not None and first > covered_to + pd.Timedelta(days=1):
+            gaps.append({"from": (covered_to + pd.Timedelta(days=1)).strftime("%Y-%m-%d"),
+                         "to": (first - pd.Timedelta(days=1)).strftime("%Y-%m-%d"), "before": name})
+        covered_to = last if covered_to is None else max(covered_to, last)
+    return gaps
+
+
+def check_folder(raw_dir: Path, params: Params) -> dict[str, Any]:
+    """Everything about a raw folder; `verdict` is 'fail' when `dvc repro` would stop on it."""
+    result: dict[str, Any] = {"raw_dir": str(raw_dir), "files": [], "problems": []}
+    try:
+        tasks = ingest.discover(raw_dir)
+    except ContractError as exc:
+        result.update(verdict="fail", problems=[str(exc)])
+        return result
+    frames: dict[str, list[pd.DataFrame]] = {"events": [], "utilization": []}
+    ranges: dict[str, list[tuple[str, dict]]] = {"events": [], "utilization": []}
+    for task in tasks:
+        entry: dict[str, Any] = {"file": task.display, "kind": task.kind}
+        try:
+            frame, report, _ = ingest.read_file(task, params.contract, params.ingest)
+        except ContractError as exc:
+            entry.update(error=str(exc), fatal=True)
+            entry["unmatched_headers"] = _unmatched_headers(task, params)
+            result["files"].append(entry)
+            continue
+        checker = check_events if task.kind == "events" else check_utilization
+        problems, span = checker(frame, params)
+        entry.update(rows=len(frame), columns=_columns(report), problems=problems, range=span,
+                     encoding=report.encoding, delimiter=report.delimiter,
+                     total_rows_skipped=report.total_rows_skipped)
+        result["files"].append(entry)
+        frames[task.kind].append(frame)
+        ranges[task.kind].append((task.display, span))
+    result["duplicates"] = {kind: _duplicates(frames[kind], kind, params) for kind in frames}
+    result["gaps"] = {kind: _gaps(ranges[kind]) for kind in ranges}
+    fatal = [f"{f['file']}: {f['error']}" for f in result["files"] if f.get("fatal")]
+    fatal += [f"{f['file']}: {p['rows']} row(s) with {p['kind']} in '{p['column']}', first rows {p['first_rows']}"
+              for f in result["files"] for p in f.get("problems", []) if p["fatal"]]
+    fatal += [f"utilization missing from {g['from']} to {g['to']} (before {g['before']}): the dataset would have a gap"
+              for g in result["gaps"]["utilization"]]
+    if frames["utilization"] and not any(f.get("fatal") for f in result["files"] if f["kind"] == "utilization"):
+        try:
+            utilization, _ = clean.clean_utilization(pd.concat(frames["utilization"], ignore_index=True), params.clean)
+            weeks = aggregate.dataset_week_range(utilization, params.aggregate.window_days)
+            result["dataset_weeks"] = [weeks[0].isoformat(), weeks[1].isoformat()]
+        except ContractError as exc:
+            fatal.append(str(exc))
+    result["problems"] = fatal
+    result["verdict"] = "fail" if fatal else "ok"
+    return result
+
+
+def _unmatched_headers(task: ingest.FileTask, params: Params) -> list[str]:
+    """Header cells of a file whose header was not recognized, for the alias hint."""
+    contract = params.contract.events if task.kind == "events" else params.contract.utilization
+    lookup = alias_lookup(contract.aliases)
+    try:
+        if task.path.suffix.lower() in ingest.WORKBOOK_SUFFIXES:
+            import python_calamine
+
+            workbook = python_calamine.CalamineWorkbook.from_path(str(task.path))
+            rows = workbook.get_sheet_by_name(workbook.sheet_names[0]).to_python()[: params.contract.header_search_rows]
+        else:
+            text, _ = ingest.decode_csv(task.path.read_bytes(), task.display)
+            delimiter = ingest.sniff_delimiter(text, task.display)
+            rows = [line.split(delimiter) for line in text.splitlines()[: params.contract.header_search_rows]]
+    except Exception:  # the file is unreadable: the error already says why
+        return []
+    best = max(rows, key=lambda r: sum(1 for c in r if str(c).strip()), default=[])
+    return [str(c) for c in best if str(c).strip() and normalize_name(c) not in lookup]
+
+
+def format_report(result: dict[str, Any]) -> str:
+    """A readable terminal report."""
+    lines = [f"raw folder: {result['raw_dir']}"]
+    for entry in result["files"]:
+        lines.append("")
+        if entry.get("error"):
+            lines.append(f"✗ {entry['file']}: {entry['error']}")
+            if entry.get("unmatched_headers"):
+                lines.append(f"    headers not matched by any alias: {entry['unmatched_headers']}")
+                lines.append("    add their normalized form to contract.<events|utilization>.aliases in params.yaml")
+            continue
+        span = entry["range"]
+        lines.append(f"{'✗' if any(p['fatal'] for p in entry['problems']) else '✓'} {entry['file']}: "
+                     f"{entry['rows']:,} rows, {span.get('first', '?')} to {span.get('last', '?')}"
+                     + (f", {entry['encoding']} '{entry['delimiter']}'" if entry["encoding"] else ""))
+        mapped = ", ".join(f"{c['canonical']} <- {c['header']!r}" for c in entry["columns"])
+        lines.append(f"    columns: {mapped}")
+        for p in entry["problems"]:
+            lines.append(f"    {'ERROR' if p['fatal'] else 'reject'}: {p['rows']} row(s) {p['kind']} in "
+                         f"'{p['column']}', first rows {p['first_rows']}" + (f" ({p['detail']})" if p["detail"] else ""))
+    lines.append("")
+    for kind, counts in result.get("duplicates", {}).items():
+        if counts:
+            lines.append(f"{kind}: {counts['duplicate']} duplicate row(s), {counts['superseded']} conflicting (superseded)")
+    for kind, gaps in result.get("gaps", {}).items():
+        for gap in gaps:
+            lines.append(f"{kind}: no file covers {gap['from']} to {gap['to']} (before {gap['before']})")
+    if "dataset_weeks" in result:
+        lines.append(f"dataset weeks: {result['dataset_weeks'][0]} to {result['dataset_weeks'][1]}")
+    lines.append("")
+    lines.append(f"verdict: {'OK: dvc repro can run on this folder' if result['verdict'] == 'ok' else 'FAIL'}")
+    lines += [f"  - {p}" for p in result["problems"]]
+    return "\n".join(lines)
