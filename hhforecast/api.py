@@ -4,14 +4,14 @@ The bundle is loaded once at start-up; each request calls the model directly.
 """
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import numpy as np
 from fastapi import FastAPI
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from hhforecast.bundle import Bundle
+from hhforecast.contract import Monday
 from hhforecast.store import PredictionLog
 
 MAX_WEEKS = 10_000
@@ -22,19 +22,12 @@ class Week(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    date: dt.date = Field(description="Monday that starts the week")
+    date: Monday = Field(description="Monday that starts the week")
     acft: float = Field(ge=0, description="aircraft that will fly in the week")
     sum_daily_hours: float = Field(ge=0, description="fleet flight hours in the week")
     age_fleet: float = Field(ge=0, description="mean age (years) of the flying aircraft at the Monday")
     Cycles: float = Field(ge=0, description="fleet cycles in the week")
     sum_uti_mensal: float = Field(ge=0, description="fleet flight hours in the 28 days ending on the week's Sunday")
-
-    @field_validator("date")
-    @classmethod
-    def _monday(cls, value: dt.date) -> dt.date:
-        if value.weekday() != 0:
-            raise ValueError(f"{value} is a {value:%A}; weeks are labelled by their Monday")
-        return value
 
 
 class PredictRequest(BaseModel):

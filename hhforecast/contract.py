@@ -1,11 +1,14 @@
 """The raw-data contract: column-name matching, value vocabularies, reject reasons."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from typing import Annotated
 
 import pandas as pd
+from pydantic import AfterValidator
 
 # Reject reasons, in the order clean applies them: a row gets the first that fits.
 EVENT_REJECT_REASONS = (
@@ -25,6 +28,16 @@ EVENT_REJECT_REASONS = (
 UTILIZATION_REJECT_REASONS = ("duplicate", "superseded", "fleet_not_selected")
 
 PROVENANCE_COLUMNS = ("file", "sheet", "row")
+
+
+def require_monday(value: dt.date) -> dt.date:
+    if value.weekday() != 0:
+        raise ValueError(f"{value} is a {value:%A}; weeks are labelled by their Monday")
+    return value
+
+
+# A date that must be a Monday: the label of an ISO week, in params.yaml and in API requests.
+Monday = Annotated[dt.date, AfterValidator(require_monday)]
 
 
 def normalize_name(name: object) -> str:

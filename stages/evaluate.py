@@ -61,7 +61,8 @@ def main() -> None:
     known = pd.concat([split["train"], split["val"]], ignore_index=True)
     folds = backtest.make_folds(known, params.evaluate.backtest_folds, params.evaluate.backtest_step_weeks,
                                 params.split.val_weeks)
-    per_fold = backtest.run(folds, dataset, params.train, params.evaluate.intervals, params.evaluate.gbm_seed)
+    per_fold = backtest.run(folds, dataset, params.train, params.evaluate.intervals, params.evaluate.gbm_seed,
+                            workers=params.evaluate.backtest_workers)
     results["backtest"] = backtest.summary(per_fold)
 
     paths.BASELINES.mkdir(parents=True, exist_ok=True)

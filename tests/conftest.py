@@ -117,3 +117,12 @@ def make_bundle(root: Path, seed: int = 0, epochs: int = 3) -> Path:
 @pytest.fixture(scope="session")
 def bundle_root(tmp_path_factory) -> Path:
     return make_bundle(tmp_path_factory.mktemp("bundle"))
+
+
+def git_dvc_repo(root: Path) -> Path:
+    """An empty git repository with DVC initialized and a committer set."""
+    dvc = str(Path(sys.executable).parent / "dvc")
+    for command in (["git", "init", "-q"], ["git", "config", "user.email", "ops@example.com"],
+                    ["git", "config", "user.name", "ops"], [dvc, "init", "-q"]):
+        subprocess.run(command, cwd=root, check=True, capture_output=True)
+    return root

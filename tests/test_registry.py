@@ -10,7 +10,7 @@ import time
 import pandas as pd
 import pytest
 
-from conftest import REPO, make_bundle
+from conftest import REPO, git_dvc_repo, make_bundle
 from test_api import WEEK, free_port, request
 from hhforecast import bundle, decisions, paths, registry
 
@@ -68,11 +68,7 @@ def commit_model(repo, seed, backtest_mae, coverage=0.8):
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory):
-    root = tmp_path_factory.mktemp("registry")
-    sh(root, "git", "init", "-q")
-    sh(root, "git", "config", "user.email", "ops@example.com")
-    sh(root, "git", "config", "user.name", "ops")
-    sh(root, sys.executable, "-m", "dvc", "init", "-q")
+    root = git_dvc_repo(tmp_path_factory.mktemp("registry"))
     shutil.copy(REPO / "params.yaml", root / "params.yaml")
     (root / ".gitignore").write_text("mlops.db*\n")
     return root

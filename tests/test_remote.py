@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_bundle
+from conftest import git_dvc_repo, make_bundle
 from hhforecast import bundle, paths
 
 pytestmark = pytest.mark.slow
@@ -30,11 +30,7 @@ def sh(cwd, *args, env=None):
 @pytest.fixture(scope="module")
 def origin(tmp_path_factory):
     """A git + DVC repository with a trained model tracked by DVC."""
-    repo = tmp_path_factory.mktemp("origin")
-    sh(repo, "git", "init", "-q")
-    sh(repo, "git", "config", "user.email", "ops@example.com")
-    sh(repo, "git", "config", "user.name", "ops")
-    sh(repo, DVC, "init", "-q")
+    repo = git_dvc_repo(tmp_path_factory.mktemp("origin"))
     make_bundle(repo, seed=0, epochs=2)
     sh(repo, DVC, "add", "-q", *TRACKED)
     sh(repo, "git", "add", "-A")
