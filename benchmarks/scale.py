@@ -19,7 +19,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
@@ -85,7 +84,7 @@ def main() -> None:
     totals = {s: sum(results[s][st]["seconds"] for st in STAGES if st != "generate") for s in args.scales}
     peaks = {s: max(results[s][st]["peak_rss"] for st in STAGES if st != "generate") for s in args.scales}
     print("| pipeline (generate excluded) | " + " | ".join(f"{totals[s]:.1f} | {peaks[s] / GIB:.2f}" for s in args.scales) + " | |")
-    print(f"\nevent rows: " + ", ".join(f"{s:g}×: {results[s]['rows']['events_read']:,}" for s in args.scales))
+    print("\nevent rows: " + ", ".join(f"{s:g}×: {results[s]['rows']['events_read']:,}" for s in args.scales))
     verdicts = [
         ("every stage grows linearly or better (exponent <= 1.1)", all(e <= 1.1 for e in exponents.values())),
         (f"{hi:g}x pipeline under 3 minutes", totals[hi] < 180),

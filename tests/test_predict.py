@@ -4,11 +4,10 @@ import os
 import subprocess
 import sys
 
-import pandas as pd
 import pytest
 
 from conftest import REPO, weekly_dataset
-from hhforecast import bundle, features, predict, store
+from hhforecast import bundle, predict, store
 from hhforecast.errors import ContractError
 
 
