@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from hhforecast.config import CleanParams, EventsContract
-from hhforecast.contract import EVENT_REJECT_REASONS, canonical_source, registration_key
+from hhforecast.contract import EVENT_REJECT_REASONS, UTILIZATION_REJECT_REASONS, canonical_source, registration_key
 from hhforecast.errors import ContractError
 
 REJECT_COLUMNS = ["table", "file", "sheet", "row", "reason", "column", "value"]
@@ -124,6 +124,7 @@ def clean_utilization(
         if kept.empty:
             raise ContractError(f"data.fleets selects {fleets}, but no utilization row has one of those aircraft types")
     rejects = pd.concat(rejects, ignore_index=True)
+    assert set(rejects["reason"]) <= set(UTILIZATION_REJECT_REASONS), "reject reason outside the contract"
     kept = kept.sort_values(["date", "registration"], kind="stable").reset_index(drop=True)
     return kept, rejects
 

@@ -27,7 +27,6 @@ EVENT_REJECT_REASONS = (
 )
 UTILIZATION_REJECT_REASONS = ("duplicate", "superseded", "fleet_not_selected")
 
-PROVENANCE_COLUMNS = ("file", "sheet", "row")
 
 
 def require_monday(value: dt.date) -> dt.date:
