@@ -12,7 +12,7 @@ import pandas as pd
 
 from hhforecast import aggregate, clean, ingest
 from hhforecast.config import Params
-from hhforecast.contract import alias_lookup, canonical_source, normalize_name, registration_key
+from hhforecast.contract import alias_lookup, normalize_name
 from hhforecast.errors import ContractError
 
 FIRST_ROWS = 5  # row numbers shown per problem
@@ -36,40 +36,21 @@ def _columns(report: ingest.FileReport) -> list[dict]:
 
 
 def check_events(frame: pd.DataFrame, params: Params) -> tuple[list[dict], dict]:
-    """Value problems in one file's events (rejected rows, never fatal) and its date range."""
-    contract, cleaning = params.contract.events, params.clean
-    dates = clean.parse_dates(frame[cleaning.date_column])
-    source = canonical_source(frame["source"], contract.sources)
-    hh = clean.parse_hours(frame["hh"])
-    unknown = frame.loc[source.isna() & frame["source"].notna(), "source"].value_counts()
-    problems = [
-        _problem("missing_event_id", "event_id", frame["event_id"].isna(), frame, False),
-        _problem("unparseable_date", cleaning.date_column, dates.isna(), frame, False),
-        _problem("unknown_source", "source", source.isna(), frame, False,
-                 ", ".join(f"{v!r} x{n}" for v, n in unknown.head(10).items())),
-        _problem("missing_hh", "hh", frame["hh"].isna(), frame, False),
-        _problem("unparseable_hh", "hh", frame["hh"].notna() & hh.isna(), frame, False),
-        _problem("negative_hh", "hh", hh < 0, frame, False),
-        _problem("hh_above_max", "hh", hh > cleaning.max_hh_per_row, frame, False),
-    ]
-    return [p for p in problems if p], _range(dates)
+    """The cleaner's event rules, each counted on its own (rows it rejects, never fatal), and the date range."""
+    table = clean.typed_events(frame, params.contract.events)
+    unknown = frame.loc[table["source"].isna() & frame["source"].notna(), "source"].value_counts()
+    details = {"unknown_source": ", ".join(f"{v!r} x{n}" for v, n in unknown.head(10).items())}
+    problems = [_problem(kind, column, failed, frame, False, details.get(kind, ""))
+                for kind, column, failed in clean.event_checks(table, frame, params.clean)]
+    return [p for p in problems if p], _range(table[params.clean.date_column])
 
 
 def check_utilization(frame: pd.DataFrame, params: Params) -> tuple[list[dict], dict]:
-    """Value problems in one file's utilization (each stops the pipeline) and its date range."""
-    dates = clean.parse_dates(frame["date"])
-    fh = clean.parse_hours(frame["flight_hours"])
-    cycles = pd.to_numeric(frame["cycles"].str.replace(r"\.0+$", "", regex=True), errors="coerce")
-    problems = [
-        _problem("unparseable_date", "date", dates.isna(), frame, True),
-        _problem("missing_registration", "registration", registration_key(frame["registration"]).fillna("").eq(""), frame, True),
-        _problem("unparseable_hours", "flight_hours", fh.isna(), frame, True),
-        _problem("hours_out_of_range", "flight_hours", (fh < 0) | (fh > params.clean.max_flight_hours_per_day), frame, True),
-        _problem("bad_cycles", "cycles", cycles.isna() | (cycles < 0) | (cycles % 1 != 0), frame, True),
-        _problem("unparseable_manufacture_date", "manufacture_date", clean.parse_dates(frame["manufacture_date"]).isna(),
-                 frame, True),
-    ]
-    return [p for p in problems if p], _range(dates)
+    """The cleaner's utilization rules, each counted on its own (any stops the pipeline), and the date range."""
+    table = clean.typed_utilization(frame)
+    problems = [_problem(kind, column, failed, frame, True)
+                for kind, column, failed, _ in clean.utilization_checks(table, params.clean)]
+    return [p for p in problems if p], _range(table["date"])
 
 
 def _range(dates: pd.Series) -> dict:

@@ -82,11 +82,9 @@ def monday_of(stamps: pd.Series) -> pd.Series:
     return days - pd.to_timedelta(days.dt.day_of_week, unit="D")
 
 
-def clean_utilization(
-    raw: pd.DataFrame, params: CleanParams, fleets: list[str] | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Typed aircraft-day utilization and its rejects (duplicates, superseded rows, other fleets)."""
-    table = pd.DataFrame(
+def typed_utilization(raw: pd.DataFrame) -> pd.DataFrame:
+    """Utilization values parsed; NaN/NaT/<NA> where a cell cannot be read."""
+    return pd.DataFrame(
         {
             "file": raw["file"],
             "sheet": raw["sheet"],
@@ -99,16 +97,31 @@ def clean_utilization(
             "aircraft_type": raw["aircraft_type"].astype("string").str.strip().str.upper(),
         }
     )
-    _refuse(raw, table["date"].isna(), "date", "unparseable date (expected dd/mm/yyyy, ISO or an Excel date)")
-    _refuse(raw, table["registration"].isna(), "registration", "missing aircraft registration")
-    fh = table["flight_hours"]
-    _refuse(raw, fh.isna(), "flight_hours", "unparseable flight hours (expected 9,4 / 9.4 / 09:24)")
-    _refuse(raw, (fh < 0) | (fh > params.max_flight_hours_per_day), "flight_hours",
-            f"flight hours outside [0, clean.max_flight_hours_per_day={params.max_flight_hours_per_day:g}]")
-    cycles = table["cycles"]
-    _refuse(raw, cycles.isna() | (cycles < 0) | (cycles != np.floor(cycles)), "cycles",
-            "not a whole number of cycles >= 0")
-    _refuse(raw, table["manufacture_date"].isna(), "manufacture_date", "unparseable manufacture date")
+
+
+def utilization_checks(table: pd.DataFrame, params: CleanParams) -> list[tuple[str, str, pd.Series, str]]:
+    """The utilization rules as (kind, column, failed rows, message); any failure stops the pipeline."""
+    fh, cycles = table["flight_hours"], table["cycles"]
+    return [
+        ("unparseable_date", "date", table["date"].isna(), "unparseable date (expected dd/mm/yyyy, ISO or an Excel date)"),
+        ("missing_registration", "registration", table["registration"].isna(), "missing aircraft registration"),
+        ("unparseable_hours", "flight_hours", fh.isna(), "unparseable flight hours (expected 9,4 / 9.4 / 09:24)"),
+        ("hours_out_of_range", "flight_hours", (fh < 0) | (fh > params.max_flight_hours_per_day),
+         f"flight hours outside [0, clean.max_flight_hours_per_day={params.max_flight_hours_per_day:g}]"),
+        ("bad_cycles", "cycles", cycles.isna() | (cycles < 0) | (cycles != np.floor(cycles)),
+         "not a whole number of cycles >= 0"),
+        ("unparseable_manufacture_date", "manufacture_date", table["manufacture_date"].isna(),
+         "unparseable manufacture date"),
+    ]
+
+
+def clean_utilization(
+    raw: pd.DataFrame, params: CleanParams, fleets: list[str] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Typed aircraft-day utilization and its rejects (duplicates, superseded rows, other fleets)."""
+    table = typed_utilization(raw)
+    for _, column, failed, message in utilization_checks(table, params):
+        _refuse(raw, failed, column, message)
     table["cycles"] = table["cycles"].astype("int64")
     kept, dropped = _dedupe(table, ["registration", "date"], ["flight_hours", "cycles", "manufacture_date"])
     rejects = [_rejects("utilization", dropped, dropped["reason"], "date", dropped["date"].dt.strftime("%Y-%m-%d"))]
@@ -129,19 +142,9 @@ def clean_utilization(
     return kept, rejects
 
 
-def clean_events(
-    raw: pd.DataFrame,
-    params: CleanParams,
-    contract: EventsContract,
-    dataset_weeks: tuple[dt.date, dt.date] | None,
-    fleet_registrations: set[str] | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Kept events (typed, with their week) and every dropped row with its reason.
-
-    `fleet_registrations`, when given, keeps only events on those aircraft (the selected fleets).
-    """
-    date_column = params.date_column
-    table = pd.DataFrame(
+def typed_events(raw: pd.DataFrame, contract: EventsContract) -> pd.DataFrame:
+    """Event values parsed; <NA>/NaT/NaN where a cell cannot be read."""
+    return pd.DataFrame(
         {
             "file": raw["file"],
             "sheet": raw["sheet"],
@@ -156,19 +159,38 @@ def clean_events(
             "ata": raw["ata"].astype("string").str.strip(),
         }
     )
-    hh_text = raw["hh"]
-    checks: list[tuple[str, pd.Series, str]] = [
-        ("missing_event_id", table["event_id"].isna(), "event_id"),
-        ("unparseable_date", table[date_column].isna(), date_column),
-        ("unknown_source", table["source"].isna(), "source"),
-        ("missing_hh", hh_text.isna(), "hh"),
-        ("unparseable_hh", hh_text.notna() & table["hh"].isna(), "hh"),
-        ("negative_hh", table["hh"] < 0, "hh"),
-        ("hh_above_max", table["hh"] > params.max_hh_per_row, "hh"),
+
+
+def event_checks(table: pd.DataFrame, raw: pd.DataFrame, params: CleanParams) -> list[tuple[str, str, pd.Series]]:
+    """The event rules as (reject reason, column, failed rows), in the order clean applies them."""
+    return [
+        ("missing_event_id", "event_id", table["event_id"].isna()),
+        ("unparseable_date", params.date_column, table[params.date_column].isna()),
+        ("unknown_source", "source", table["source"].isna()),
+        ("missing_hh", "hh", raw["hh"].isna()),
+        ("unparseable_hh", "hh", raw["hh"].notna() & table["hh"].isna()),
+        ("negative_hh", "hh", table["hh"] < 0),
+        ("hh_above_max", "hh", table["hh"] > params.max_hh_per_row),
     ]
+
+
+def clean_events(
+    raw: pd.DataFrame,
+    params: CleanParams,
+    contract: EventsContract,
+    dataset_weeks: tuple[dt.date, dt.date] | None,
+    fleet_registrations: set[str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Kept events (typed, with their week) and every dropped row with its reason.
+
+    `fleet_registrations`, when given, keeps only events on those aircraft (the selected fleets).
+    """
+    date_column = params.date_column
+    table = typed_events(raw, contract)
+    checks = event_checks(table, raw, params)
     reason = pd.Series(pd.NA, index=table.index, dtype="string")
     column = pd.Series(pd.NA, index=table.index, dtype="string")
-    for name, failed, col in checks:
+    for name, col, failed in checks:
         fresh = failed.fillna(False) & reason.isna()
         reason = reason.mask(fresh, name)
         column = column.mask(fresh, col)
