@@ -104,10 +104,9 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     """Exit 0 healthy, 1 warning, 2 retrain recommended: a scheduler acts on the code."""
     import pandas as pd
 
-    from hhforecast import features, io, monitor, paths, store
+    from hhforecast import monitor, paths, store
 
     params = _params()
-    dataset = features.read_dataset(paths.WEEKLY_DATASET)
     log_path = Path(args.log_db or params.serve.prediction_log)
     if args.from_log:
         logged = store.read_predictions(log_path)
@@ -116,10 +115,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         forecasts = logged.rename(columns={"week": "date"}).drop_duplicates("date", keep="last")
     else:
         forecasts = pd.read_csv(paths.PRODUCTION_PREDICTIONS)
-    counts = monitor.weekly_counts(io.read_parquet(paths.EVENTS_CLEAN), io.read_parquet(paths.UTILIZATION_CLEAN))
-    metadata = json.loads(paths.MODEL_METADATA.read_text(encoding="utf-8"))
-    summary, _, drift = monitor.assess(dataset, forecasts, counts, metadata, pd.Timestamp(params.split.train_end),
-                                       features.FEATURES, params.monitor)
+    summary, _, drift = monitor.assess_workspace(params, forecasts)
     if log_path.exists():
         runs = store.read_runs(log_path)
         summary["runs"] = {"total": int(len(runs)), "failed": int((runs["status"] == "failed").sum()),

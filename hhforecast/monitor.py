@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from hhforecast.config import MonitorParams
+from hhforecast.config import MonitorParams, Params
 
 HEALTHY, WARNING, RETRAIN = 0, 1, 2
 LEVEL_NAMES = {HEALTHY: "healthy", WARNING: "warning", RETRAIN: "retrain_recommended"}
@@ -242,3 +242,15 @@ def assess(dataset: pd.DataFrame, forecasts: pd.DataFrame, counts: pd.DataFrame,
         "model_age_weeks": model_age,
     }
     return summary, per_week, drift
+
+
+def assess_workspace(params: Params, forecasts: pd.DataFrame) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    """`assess` on the pipeline's outputs in the working tree: the one place that reads them for monitoring."""
+    import json
+
+    from hhforecast import features, io, paths
+
+    counts = weekly_counts(io.read_parquet(paths.EVENTS_CLEAN), io.read_parquet(paths.UTILIZATION_CLEAN))
+    metadata = json.loads(paths.MODEL_METADATA.read_text(encoding="utf-8"))
+    return assess(features.read_dataset(paths.WEEKLY_DATASET), forecasts, counts, metadata,
+                  pd.Timestamp(params.split.train_end), features.FEATURES, params.monitor)

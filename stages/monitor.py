@@ -1,22 +1,15 @@
 """Monitor the production period: forecast error, feature drift, data volume, and the retraining verdict."""
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 
-from hhforecast import config, evaluate, features, io, monitor, paths
+from hhforecast import config, evaluate, io, monitor, paths
 from hhforecast.stage import run, say
 
 
 def main() -> None:
     params = config.load()
-    dataset = features.read_dataset(paths.WEEKLY_DATASET)
-    forecasts = pd.read_csv(paths.PRODUCTION_PREDICTIONS)
-    counts = monitor.weekly_counts(io.read_parquet(paths.EVENTS_CLEAN), io.read_parquet(paths.UTILIZATION_CLEAN))
-    metadata = json.loads(paths.MODEL_METADATA.read_text(encoding="utf-8"))
-    summary, per_week, drift = monitor.assess(dataset, forecasts, counts, metadata, pd.Timestamp(params.split.train_end),
-                                              features.FEATURES, params.monitor)
+    summary, per_week, drift = monitor.assess_workspace(params, pd.read_csv(paths.PRODUCTION_PREDICTIONS))
     per_week = per_week.assign(date=per_week["date"].dt.strftime("%Y-%m-%d"))
     io.write_csv_atomic(per_week, paths.MONITOR_WEEKLY)
     io.write_csv_atomic(drift, paths.DRIFT)
