@@ -178,6 +178,7 @@ def cmd_models(args: argparse.Namespace) -> int:
     from hhforecast import decisions, registry
 
     repo = Path(".")
+    decided = decisions.read(repo)
     rows = []
     for version in registry.versions(repo):
         metrics = registry.metrics_at(repo, version.commit)
@@ -189,7 +190,7 @@ def cmd_models(args: argparse.Namespace) -> int:
             "backtest_mae": metrics.get("backtest", {}).get("mae_mean"),
             "coverage_80": metrics.get("backtest", {}).get("coverage_80_mean"),
             "registered": version.created_at[:19],
-            "last_decision": next((line[2:] for line in reversed(decisions.read(repo)) if f"@{version.version}" in line), ""),
+            "last_decision": next((line[2:] for line in reversed(decided) if f"@{version.version}" in line), ""),
         })
     if args.json:
         print(json.dumps(rows, indent=2))

@@ -66,8 +66,7 @@ def versions(repo: Path) -> list[Version]:
 
 def production(repo: Path) -> Version | None:
     """The version named by the most recent `prod` assignment, if any."""
-    current = _current_prod_version(repo)
-    return None if current is None else next(v for v in versions(repo) if v.version == current)
+    return next((v for v in versions(repo) if PROD in v.stages), None)
 
 
 def _current_prod_version(repo: Path) -> str | None:
