@@ -5,7 +5,7 @@ import json
 
 import pandas as pd
 
-from hhforecast import features, io, paths, report
+from hhforecast import config, features, io, paths, report
 from hhforecast.stage import run, say
 
 
@@ -14,8 +14,6 @@ def read_json(path) -> dict:
 
 
 def main() -> None:
-    from hhforecast import config
-
     params = config.load()
     dataset = features.read_dataset(paths.WEEKLY_DATASET)
     test = pd.read_csv(paths.TEST_PREDICTIONS)
