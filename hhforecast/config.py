@@ -127,6 +127,7 @@ class TrainParams(_Section):
     patience: int = Field(ge=1)
     loss: Literal["mae", "mse", "huber"]
     linear_skip: bool = False
+    ensemble: int = Field(default=1, ge=1)
     seed: int
 
 

@@ -31,12 +31,11 @@ def main() -> None:
     say("train", f"{len(x_train)} training weeks {window(split['train'])}, {len(x_val)} validation weeks {window(split['val'])}")
 
     with Live(dir=str(paths.DVCLIVE), dvcyaml=None, save_dvc_exp=False, report=None) as live:
-        fitted, history = model.fit(
-            x_train, y_train, x_val, y_val, params.train,
-            callbacks=[DVCLiveCallback(live=live), model.EpochProgress()],
-        )
+        # dvclive draws the first member's curves; every member's epochs are in the metadata.
+        fitted, histories = model.fit(x_train, y_train, x_val, y_val, params.train,
+                                      callbacks=[DVCLiveCallback(live=live)], progress="train")
     widths = intervals.conformal_widths(y_val, model.predict(fitted, x_val), params.evaluate.intervals)
-    best_epoch = int(np.argmin(history["val_loss"])) + 1
+    best_epochs = [int(np.argmin(history["val_loss"])) + 1 for history in histories]
 
     metadata = {
         "dataset": {"path": paths.WEEKLY_DATASET.as_posix(), "md5": hashlib.md5(paths.WEEKLY_DATASET.read_bytes()).hexdigest()},
@@ -47,8 +46,10 @@ def main() -> None:
         "windows": {name: window(split[name]) for name in ("train", "val", "test")},
         "params": {"train": params.train.model_dump(), "split": params.split.model_dump(mode="json"),
                    "intervals": params.evaluate.intervals},
-        "epochs_run": len(history["loss"]),
-        "best_epoch": best_epoch,
+        "epochs_run": len(histories[0]["loss"]),
+        "best_epoch": best_epochs[0],
+        "members": [{"seed": params.train.seed + index, "epochs_run": len(history["loss"]), "best_epoch": best}
+                    for index, (history, best) in enumerate(zip(histories, best_epochs))],
         "metrics": rounded({
             "train": point_metrics(y_train, model.predict(fitted, x_train)),
             "val": point_metrics(y_val, model.predict(fitted, x_val)),
@@ -58,7 +59,8 @@ def main() -> None:
                      "hhforecast": hhforecast.__version__},
     }
     metadata = bundle.save(fitted, widths, metadata)
-    say("train", f"best epoch {best_epoch} of {len(history['loss'])}; validation MAE {metadata['metrics']['val']['mae']:.2f}")
+    epochs = ", ".join(f"{member['best_epoch']} of {member['epochs_run']}" for member in metadata["members"])
+    say("train", f"best epoch {epochs}; validation MAE {metadata['metrics']['val']['mae']:.2f}")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ from hhforecast import config, model
 
 TRAIN = config.TrainParams(layers=1, units=8, dropout=0.1, learning_rate=0.01, epochs=5, batch_size=16,
                            patience=3, loss="mae", linear_skip=True, seed=7)
+# Two members: the byte-stability test then covers the nested (averaged) model too.
+PAIR = TRAIN.model_copy(update={"ensemble": 2})
 
 FIT_AND_SAVE = """
 import sys, numpy as np
@@ -26,7 +28,7 @@ model.save(fitted, sys.argv[1])
 
 def fit_in_fresh_process(path) -> bytes:
     env = {**os.environ, "PYTHONPATH": str(REPO), "TF_ENABLE_ONEDNN_OPTS": "0", "TF_CPP_MIN_LOG_LEVEL": "2"}
-    subprocess.run([sys.executable, "-c", FIT_AND_SAVE, str(path), TRAIN.model_dump_json()],
+    subprocess.run([sys.executable, "-c", FIT_AND_SAVE, str(path), PAIR.model_dump_json()],
                    check=True, env=env, capture_output=True, timeout=300)
     return path.read_bytes()
 
@@ -41,24 +43,43 @@ def test_two_trainings_in_separate_processes_give_identical_model_bytes(tmp_path
         assert b'"date_saved": "1980-01-01@00:00:00"' in archive.read("metadata.json")
 
 
-def small_fit():
+def small_fit(params=TRAIN):
     rng = np.random.default_rng(2)
     x = rng.uniform(10, 20, size=(80, 5))
     y = x.sum(axis=1) * 3
-    fitted, history = model.fit(x[:60], y[:60], x[60:], y[60:], TRAIN)
-    return x, y, fitted, history
+    fitted, histories = model.fit(x[:60], y[:60], x[60:], y[60:], params)
+    return x, y, fitted, histories
 
 
-def test_saved_model_loads_safely_and_predicts_the_same(tmp_path):
-    x, _, fitted, history = small_fit()
+@pytest.mark.parametrize("params", [TRAIN, PAIR], ids=["single", "ensemble"])
+def test_saved_model_loads_safely_and_predicts_the_same(tmp_path, params):
+    x, _, fitted, histories = small_fit(params)
     model.save(fitted, tmp_path / "m.keras")
     loaded = model.load(tmp_path / "m.keras")
     np.testing.assert_allclose(model.predict(loaded, x), model.predict(fitted, x), rtol=1e-6)
-    assert 1 <= len(history["loss"]) <= TRAIN.epochs
+    assert len(histories) == params.ensemble
+    assert all(1 <= len(history["loss"]) <= params.epochs for history in histories)
 
 
-def test_normalization_is_adapted_on_training_rows_only():
-    x, y, fitted, _ = small_fit()
+def test_ensemble_predicts_the_mean_of_its_members_which_differ():
+    x, _, fitted, _ = small_fit(PAIR)
+    first, second = (model.predict(fitted.get_layer(f"member_{i}"), x) for i in (1, 2))
+    assert np.abs(first - second).max() > 1e-3
+    np.testing.assert_allclose(model.predict(fitted, x), (first + second) / 2, rtol=1e-5)
+
+
+def test_early_stopping_keeps_the_best_validation_epoch():
+    params = TRAIN.model_copy(update={"epochs": 60, "patience": 4, "dropout": 0.0, "learning_rate": 0.05})
+    x, y, fitted, (history,) = small_fit(params)
+    best = int(np.argmin(history["val_loss"]))
+    assert len(history["val_loss"]) in (best + 1 + params.patience, params.epochs)
+    kept = np.abs(model.predict(fitted, x[60:]) - y[60:]).mean()
+    assert kept == pytest.approx(history["val_loss"][best], rel=1e-4)
+
+
+@pytest.mark.parametrize("params", [TRAIN, PAIR], ids=["single", "ensemble"])
+def test_normalization_is_adapted_on_training_rows_only(params):
+    x, y, fitted, _ = small_fit(params)
     scaler = model.scaler(fitted)
     np.testing.assert_allclose(scaler["mean"], x[:60].mean(axis=0), rtol=1e-5)
     np.testing.assert_allclose(scaler["variance"], x[:60].var(axis=0), rtol=1e-4)
