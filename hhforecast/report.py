@@ -76,7 +76,7 @@ def backtest_folds(folds: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def training_curve(train_loss: pd.DataFrame, val_loss: pd.DataFrame, best_epoch: int) -> plt.Figure:
+def training_curve(train_loss: pd.DataFrame, val_loss: pd.DataFrame, best_epoch: int, members: int = 1) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(6, 3))
     ax.plot(train_loss["step"] + 1, train_loss["loss"], color=BLUE, label="training")
     ax.plot(val_loss["step"] + 1, val_loss["loss"], color=ORANGE, label="validation")
@@ -84,7 +84,7 @@ def training_curve(train_loss: pd.DataFrame, val_loss: pd.DataFrame, best_epoch:
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss (HH)")
     ax.legend(frameon=False)
-    ax.set_title("Training curve")
+    ax.set_title("Training curve" if members == 1 else f"Training curve, network 1 of {members}")
     return fig
 
 
@@ -195,7 +195,7 @@ coverage 80 %: {perf['coverage_80'] or 0:.2f}, 95 %: {perf['coverage_95'] or 0:.
 <h2>Model card</h2>
 <table class="card"><tbody>
 <tr><td>Intended use</td><td>Planning the weekly man-hours for unscheduled (pilot and cabin reported) defects a few weeks to months ahead, from a planned flying programme. Not for individual defects, scheduled checks, or fleets unlike the training data.</td></tr>
-<tr><td>Model</td><td>Keras MLP ({metadata['params']['train']['layers']}×{metadata['params']['train']['units']}, linear path: {metadata['params']['train'].get('linear_skip', False)}) with input standardization inside; split-conformal 80 %/95 % ranges</td></tr>
+<tr><td>Model</td><td>Keras MLP ({metadata['params']['train']['layers']}×{metadata['params']['train']['units']}, linear path: {metadata['params']['train'].get('linear_skip', False)}), average of {metadata['params']['train'].get('ensemble', 1)} networks, with input standardization inside; split-conformal 80 %/95 % ranges</td></tr>
 <tr><td>Features</td><td>{', '.join(metadata['features'])}</td></tr>
 <tr><td>Training window</td><td>{windows['train'][0]} to {windows['train'][1]}; validation {windows['val'][0]} to {windows['val'][1]}; test {windows['test'][0]} to {windows['test'][1]}</td></tr>
 <tr><td>Metrics</td><td>test MAE {test['mae']:.1f}, WAPE {test['wape']:.1f} %, R² {test['r2']:.2f}; backtest MAE {evaluation['backtest']['mae_mean']:.1f} ± {evaluation['backtest']['mae_std']:.1f}</td></tr>

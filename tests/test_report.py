@@ -2,6 +2,7 @@ import re
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from hhforecast import report
 
@@ -56,7 +57,7 @@ def test_html_is_self_contained_with_every_section():
                "drift": {"age_fleet": {"psi": 7.0, "ks_pvalue": 1e-9, "mean_shift_sd": 5.0, "std_ratio": 1.0, "status": "alert"}}}
     metadata = {"windows": {"train": ["2018-01-01", "2021-12-27"], "val": ["2022-01-03", "2022-12-26"],
                             "test": ["2023-01-02", "2023-03-06"]},
-                "params": {"train": {"layers": 1, "units": 16, "linear_skip": True}},
+                "params": {"train": {"layers": 1, "units": 16, "linear_skip": True, "ensemble": 5}},
                 "features": ["acft"], "dataset": {"md5": "abc"}, "fleet": {"min": 18, "max": 40}}
     page = report.render_html(figures(), quality, evaluation, monitor, metadata)
     assert len(re.findall(r'<img alt="[^"]+" src="data:image/png;base64,', page)) == 6
@@ -65,3 +66,12 @@ def test_html_is_self_contained_with_every_section():
                     "Monitoring the production period", "Model card"):
         assert f"<h2>{heading}" in page
     assert "feature age_fleet drifted" in page and "oracle (expected HH)" in page
+    assert "average of 5 networks" in page
+
+
+@pytest.mark.parametrize(("members", "title"), [(1, "Training curve"), (5, "Training curve, network 1 of 5")])
+def test_training_curve_says_which_network_it_shows(members, title):
+    curve = pd.DataFrame({"step": range(3), "loss": [5.0, 4.0, 3.0]})
+    figure = report.training_curve(curve, curve, 2, members)
+    assert figure.axes[0].get_title() == title
+    report.png(figure)  # renders and closes it
