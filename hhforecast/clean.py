@@ -12,7 +12,13 @@ import numpy as np
 import pandas as pd
 
 from hhforecast.config import CleanParams, EventsContract
-from hhforecast.contract import EVENT_REJECT_REASONS, UTILIZATION_REJECT_REASONS, canonical_source, registration_key
+from hhforecast.contract import (
+    EVENT_REJECT_REASONS,
+    UTILIZATION_REJECT_REASONS,
+    canonical_source,
+    map_distinct,
+    registration_key,
+)
 from hhforecast.errors import ContractError
 
 REJECT_COLUMNS = ["table", "file", "sheet", "row", "reason", "column", "value"]
@@ -25,6 +31,10 @@ def parse_hours(values: pd.Series) -> pd.Series:
 
     With both separators the last one is the decimal mark; a lone comma is a decimal comma.
     """
+    return map_distinct(values, _parse_hours)
+
+
+def _parse_hours(values: pd.Series) -> pd.Series:
     text = values.astype("string").str.strip()
     result = pd.Series(np.nan, index=values.index, dtype="float64")
     clock = text.str.extract(f"^(?P<sign>-?){_HHMM}$")
@@ -51,6 +61,10 @@ def parse_hh(raw: object) -> float:
 
 def parse_dates(values: pd.Series) -> pd.Series:
     """Timestamps from Excel serials, `dd/mm/yyyy[ HH:MM[:SS]]` or ISO text; NaT if unparseable."""
+    return map_distinct(values, _parse_dates)
+
+
+def _parse_dates(values: pd.Series) -> pd.Series:
     text = values.astype("string").str.strip()
     result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
     iso = text.str.match(r"^\d{4}-\d{2}-\d{2}").fillna(False)

@@ -38,3 +38,17 @@ def test_header_match_ignores_unknown_columns_and_keeps_the_first_alias(params):
     lookup = contract.alias_lookup(params.contract.events.aliases)
     matched = contract.match_header(["Descrição", "Nº Defeito", "Data", "Date", None, "HH"], lookup)
     assert matched == {1: "event_id", 2: "raised_at", 5: "hh"}
+
+
+def test_map_distinct_computes_once_per_value_and_keeps_rows_index_and_missing():
+    calls = []
+
+    def upper(values: pd.Series) -> pd.Series:
+        calls.append(len(values))
+        return values.str.upper()
+
+    values = pd.Series(["a", None, "b", "a", 1, 1.0, "b"], index=[10, 11, 12, 13, 14, 15, 16], dtype="object")
+    result = contract.map_distinct(values, upper)
+    assert calls == [5]  # a, <NA>, b, "1", "1.0": one and one-point-zero are different cells
+    assert result.index.tolist() == values.index.tolist()
+    assert result.tolist() == ["A", pd.NA, "B", "A", "1", "1.0", "B"]
