@@ -44,10 +44,15 @@ def _git(repo: Path, *args: str) -> str:
 
 def versions(repo: Path) -> list[Version]:
     """Registered versions of the model, oldest first; `stages` holds `prod` for the one in production."""
+    return _versions(repo, prod_history(repo))
+
+
+def _versions(repo: Path, history: list[str]) -> list[Version]:
+    """The versions, with `prod` on the most recent assignment in `history` (so a rollback takes effect at once)."""
     from gto import api
     from gto.exceptions import ArtifactNotFound
 
-    current = _current_prod_version(repo)
+    current = history[-1] if history else None
     try:
         rows = api.show(str(repo), ARTIFACT, table=False)
     except ArtifactNotFound:
@@ -66,13 +71,11 @@ def versions(repo: Path) -> list[Version]:
 
 def production(repo: Path) -> Version | None:
     """The version named by the most recent `prod` assignment, if any."""
-    return next((v for v in versions(repo) if PROD in v.stages), None)
+    return _in_prod(versions(repo))
 
 
-def _current_prod_version(repo: Path) -> str | None:
-    """Most recent assignment wins (GTO numbers its stage tags), so a rollback takes effect at once."""
-    history = prod_history(repo)
-    return history[-1] if history else None
+def _in_prod(listed: list[Version]) -> Version | None:
+    return next((v for v in listed if PROD in v.stages), None)
 
 
 def prod_history(repo: Path) -> list[str]:
@@ -83,14 +86,16 @@ def prod_history(repo: Path) -> list[str]:
 
 def rollback_target(repo: Path) -> tuple[Version, Version]:
     """(current, previous): the highest version below the current one that has been in prod before."""
-    current = production(repo)
+    history = prod_history(repo)
+    listed = _versions(repo, history)
+    current = _in_prod(listed)
     if current is None:
         raise RegistryError("nothing is in prod: there is nothing to roll back")
-    earlier = {v for v in prod_history(repo) if _semver(v) < _semver(current.version)}
+    earlier = {v for v in history if _semver(v) < _semver(current.version)}
     if not earlier:
         raise RegistryError(f"{ARTIFACT}@{current.version} is the first version that was in prod: nothing to roll back to")
     target = max(earlier, key=_semver)
-    return current, next(v for v in versions(repo) if v.version == target)
+    return current, next(v for v in listed if v.version == target)
 
 
 def _version_of_tag(repo: Path, tag: str) -> str:
