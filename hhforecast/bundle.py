@@ -119,13 +119,15 @@ def save(model: Any, widths: dict[str, float], metadata: dict[str, Any], root: P
     return metadata
 
 
+def workspace_version(root: Path = Path(".")) -> str | None:
+    """The name the working tree's model goes by (`workspace-` and its sha256's start); None without a model."""
+    model = root / paths.MODEL
+    return f"workspace-{sha256(model.read_bytes())[:12]}" if model.exists() else None
+
+
 def load_workspace(root: Path = Path(".")) -> Bundle:
     """The bundle in the working tree (what `dvc repro` last trained)."""
-    def read(path: Path) -> bytes:
-        return (root / path).read_bytes()
-
-    try:
-        digest = sha256(read(paths.MODEL))[:12]
-    except FileNotFoundError:
-        raise BundleError(f"no model at {root / paths.MODEL}; run `make repro` first") from None
-    return load_bytes(read, f"workspace-{digest}", "workspace")
+    version = workspace_version(root)
+    if version is None:
+        raise BundleError(f"no model at {root / paths.MODEL}; run `make repro` first")
+    return load_bytes(lambda path: (root / path).read_bytes(), version, "workspace")

@@ -143,7 +143,7 @@ def cmd_runlog(args: argparse.Namespace) -> int:
     """Run a command and record its start, end, status and the model version in the run log."""
     import subprocess
 
-    from hhforecast import store
+    from hhforecast import bundle, store
 
     params = _params()
     log_path = Path(args.log_db or params.serve.prediction_log)
@@ -152,16 +152,9 @@ def cmd_runlog(args: argparse.Namespace) -> int:
         raise HHForecastError("runlog: give the command to run after --")
     run_id = store.start_run(log_path, args.kind)
     code = subprocess.call(command)
-    version = _workspace_version()
+    version = bundle.workspace_version()
     store.end_run(log_path, run_id, "succeeded" if code == 0 else "failed", " ".join(command), version)
     return code
-
-
-def _workspace_version() -> str | None:
-    from hhforecast import bundle, paths
-
-    model = Path(paths.MODEL)
-    return f"workspace-{bundle.sha256(model.read_bytes())[:12]}" if model.exists() else None
 
 
 def cmd_check_raw(args: argparse.Namespace) -> int:
