@@ -48,6 +48,10 @@ def write_json_atomic(data: Any, path: str | Path) -> None:
     write_text_atomic(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n", path)
 
 
+def read_json(path: str | Path) -> Any:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
 def write_csv_atomic(frame: pd.DataFrame, path: str | Path, float_format: str = "%.6f") -> None:
     with atomic_path(path) as tmp:
         frame.to_csv(tmp, index=False, float_format=float_format, lineterminator="\n")

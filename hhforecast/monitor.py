@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from hhforecast import features, io, paths
+from hhforecast.clean import monday_of
 from hhforecast.config import MonitorParams, Params
 
 HEALTHY, WARNING, RETRAIN = 0, 1, 2
@@ -42,7 +44,7 @@ def age_adjusted(frame: pd.DataFrame, name: str, anchor: pd.Timestamp) -> np.nda
     return frame[name].to_numpy(float) - elapsed_years
 
 
-def feature_drift(reference: pd.DataFrame, current: pd.DataFrame, features: list[str],
+def feature_drift(reference: pd.DataFrame, current: pd.DataFrame, names: list[str],
                   params: MonitorParams) -> pd.DataFrame:
     """Per feature: PSI, two-sample KS, mean shift (in reference SDs), std ratio, status.
 
@@ -50,7 +52,7 @@ def feature_drift(reference: pd.DataFrame, current: pd.DataFrame, features: list
     """
     rows = []
     anchor = pd.to_datetime(reference["date"]).max()
-    for name in features:
+    for name in names:
         if name in params.aging_features:
             ref, cur = age_adjusted(reference, name, anchor), age_adjusted(current, name, anchor)
         else:
@@ -174,17 +176,16 @@ def verdict(recent_mae: float | None, validation_mae: float, drift: pd.DataFrame
 
 def weekly_counts(events: pd.DataFrame, utilization: pd.DataFrame) -> pd.DataFrame:
     """Rows per week: kept event rows and aircraft-days of utilization (collection health)."""
-    util_week = utilization["date"] - pd.to_timedelta(utilization["date"].dt.day_of_week, unit="D")
     counts = pd.DataFrame({
         "event_rows": events.groupby("week").size(),
-        "utilization_rows": utilization.groupby(util_week).size(),
+        "utilization_rows": utilization.groupby(monday_of(utilization["date"])).size(),
     }).fillna(0)
     counts.index.name = "date"
     return counts.reset_index()
 
 
 def assess(dataset: pd.DataFrame, forecasts: pd.DataFrame, counts: pd.DataFrame, metadata: dict,
-           train_end: pd.Timestamp, features: list[str], params: MonitorParams) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+           train_end: pd.Timestamp, names: list[str], params: MonitorParams) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
     """Everything monitoring knows, as (summary for monitor.json, per-week table, drift table)."""
     dataset = dataset.assign(date=pd.to_datetime(dataset["date"]))
     known = dataset.loc[dataset["date"] <= train_end]
@@ -201,7 +202,7 @@ def assess(dataset: pd.DataFrame, forecasts: pd.DataFrame, counts: pd.DataFrame,
     recent = performance.tail(params.window_weeks)
     recent_mae = float(recent["abs_error"].mean()) if len(recent) >= params.window_weeks else None
 
-    drift = feature_drift(reference, production, features, params) if len(production) >= 2 else pd.DataFrame(
+    drift = feature_drift(reference, production, names, params) if len(production) >= 2 else pd.DataFrame(
         columns=["feature", "psi", "ks_statistic", "ks_pvalue", "reference_mean", "current_mean", "mean_shift_sd",
                  "std_ratio", "status"])
     volume_table = volume(counts, reference["date"], production["date"], params.volume_drop_ratio)
@@ -246,11 +247,7 @@ def assess(dataset: pd.DataFrame, forecasts: pd.DataFrame, counts: pd.DataFrame,
 
 def assess_workspace(params: Params, forecasts: pd.DataFrame) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
     """`assess` on the pipeline's outputs in the working tree: the one place that reads them for monitoring."""
-    import json
-
-    from hhforecast import features, io, paths
-
     counts = weekly_counts(io.read_parquet(paths.EVENTS_CLEAN), io.read_parquet(paths.UTILIZATION_CLEAN))
-    metadata = json.loads(paths.MODEL_METADATA.read_text(encoding="utf-8"))
+    metadata = io.read_json(paths.MODEL_METADATA)
     return assess(features.read_dataset(paths.WEEKLY_DATASET), forecasts, counts, metadata,
                   pd.Timestamp(params.split.train_end), features.FEATURES, params.monitor)

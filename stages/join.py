@@ -1,8 +1,6 @@
 """Build and validate the weekly (and daily) dataset; write data-quality metrics."""
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 
 from hhforecast import config, features, io, paths
@@ -16,8 +14,8 @@ def main() -> None:
     daily_util = io.read_parquet(paths.DAILY_UTILIZATION).set_index("date")
     weekly_hh = io.read_parquet(paths.WEEKLY_HH).set_index("date")["HH"]
     daily_hh = io.read_parquet(paths.DAILY_HH).set_index("date")["HH"]
-    clean_report = json.loads(paths.CLEAN_REPORT.read_text(encoding="utf-8"))
-    ingest_report = json.loads(paths.INGEST_REPORT.read_text(encoding="utf-8"))
+    clean_report = io.read_json(paths.CLEAN_REPORT)
+    ingest_report = io.read_json(paths.INGEST_REPORT)
     weeks = tuple(pd.Timestamp(d).date() for d in clean_report["dataset_weeks"])
 
     weekly = features.join(weekly_util, weekly_hh, features.week_index(weeks))

@@ -1,16 +1,10 @@
 """Build reports/report.html (self-contained) and reports/figures/*.png from the pipeline's outputs."""
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 
 from hhforecast import config, features, io, paths, report
 from hhforecast.stage import run, say
-
-
-def read_json(path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def main() -> None:
@@ -19,9 +13,9 @@ def main() -> None:
     test = pd.read_csv(paths.TEST_PREDICTIONS)
     production = pd.read_csv(paths.PRODUCTION_PREDICTIONS).rename(
         columns={"predicted_hh": "predicted", "actual_hh": "actual"})
-    metadata = read_json(paths.MODEL_METADATA)
+    metadata = io.read_json(paths.MODEL_METADATA)
     metadata["fleet"] = {"min": float(dataset["acft"].min()), "max": float(dataset["acft"].max())}
-    monitor = read_json(paths.MONITOR)
+    monitor = io.read_json(paths.MONITOR)
     figures = {
         "predicted_vs_actual": (report.predicted_vs_actual(test, production), "Forecast vs actual, test and production"),
         "residuals": (report.residuals(test, production), "Residuals"),
@@ -39,7 +33,7 @@ def main() -> None:
     for name, (data, _) in rendered.items():
         with io.atomic_path(paths.FIGURES / f"{name}.png") as tmp:
             tmp.write_bytes(data)
-    page = report.render_html(rendered, read_json(paths.DATA_QUALITY), read_json(paths.EVAL), monitor, metadata)
+    page = report.render_html(rendered, io.read_json(paths.DATA_QUALITY), io.read_json(paths.EVAL), monitor, metadata)
     io.write_text_atomic(page, paths.REPORT)
     say("report", f"{paths.REPORT} ({len(page) / 1024:.0f} KiB) and {len(rendered)} figures in {paths.FIGURES}/")
 
