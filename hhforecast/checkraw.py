@@ -58,20 +58,20 @@ def _range(dates: pd.Series) -> dict:
     return {"first": valid.min().strftime("%Y-%m-%d"), "last": valid.max().strftime("%Y-%m-%d")} if len(valid) else {}
 
 
-def _duplicates(frames: list[pd.DataFrame], kind: str, params: Params) -> dict[str, int]:
-    """Duplicate and conflicting rows across all files, as the cleaner would count them."""
+def _clean_all(frames: list[pd.DataFrame], kind: str, params: Params) -> tuple[pd.DataFrame | None, dict[str, int], str]:
+    """The cleaner over all files at once: kept rows, duplicates and conflicts as it counts them, or why it stops."""
     if not frames:
-        return {}
+        return None, {}, ""
     raw = pd.concat(frames, ignore_index=True)
     try:
         if kind == "utilization":
-            _, rejects = clean.clean_utilization(raw, params.clean)
+            kept, rejects = clean.clean_utilization(raw, params.clean)
         else:
-            _, rejects = clean.clean_events(raw, params.clean, params.contract.events, None)
-    except ContractError:
-        return {}  # value problems are reported per file already
+            kept, rejects = clean.clean_events(raw, params.clean, params.contract.events, None)
+    except ContractError as exc:
+        return None, {}, str(exc)  # value problems are reported per file too
     counts = rejects["reason"].value_counts()
-    return {"duplicate": int(counts.get("duplicate", 0)), "superseded": int(counts.get("superseded", 0))}
+    return kept, {"duplicate": int(counts.get("duplicate", 0)), "superseded": int(counts.get("superseded", 0))}, ""
 
 
 def _gaps(ranges: list[tuple[str, dict]]) -> list[dict]:
@@ -113,20 +113,24 @@ def check_folder(raw_dir: Path, params: Params) -> dict[str, Any]:
         result["files"].append(entry)
         frames[task.kind].append(frame)
         ranges[task.kind].append((task.display, span))
-    result["duplicates"] = {kind: _duplicates(frames[kind], kind, params) for kind in frames}
+    cleaned = {kind: _clean_all(frames[kind], kind, params) for kind in frames}
+    result["duplicates"] = {kind: counts for kind, (_, counts, _) in cleaned.items()}
     result["gaps"] = {kind: _gaps(ranges[kind]) for kind in ranges}
     fatal = [f"{f['file']}: {f['error']}" for f in result["files"] if f.get("fatal")]
     fatal += [f"{f['file']}: {p['rows']} row(s) with {p['kind']} in '{p['column']}', first rows {p['first_rows']}"
               for f in result["files"] for p in f.get("problems", []) if p["fatal"]]
     fatal += [f"utilization missing from {g['from']} to {g['to']} (before {g['before']}): the dataset would have a gap"
               for g in result["gaps"]["utilization"]]
+    utilization, _, stopped = cleaned["utilization"]
     if frames["utilization"] and not any(f.get("fatal") for f in result["files"] if f["kind"] == "utilization"):
-        try:
-            utilization, _ = clean.clean_utilization(pd.concat(frames["utilization"], ignore_index=True), params.clean)
-            weeks = aggregate.dataset_week_range(utilization, params.aggregate.window_days)
-            result["dataset_weeks"] = [weeks[0].isoformat(), weeks[1].isoformat()]
-        except ContractError as exc:
-            fatal.append(str(exc))
+        if stopped:
+            fatal.append(stopped)
+        else:
+            try:
+                weeks = aggregate.dataset_week_range(utilization, params.aggregate.window_days)
+                result["dataset_weeks"] = [weeks[0].isoformat(), weeks[1].isoformat()]
+            except ContractError as exc:
+                fatal.append(str(exc))
     result["problems"] = fatal
     result["verdict"] = "fail" if fatal else "ok"
     return result
