@@ -223,9 +223,8 @@ def clean_events(
     valid = valid.loc[~not_kept]
     if fleet_registrations is not None:
         other = ~valid["registration"].isin(fleet_registrations)
-        rejects_fleet = _rejects("events", valid.loc[other], "fleet_not_selected", "registration",
-                                 valid.loc[other, "registration"])
-        rejected.append(rejects_fleet)
+        rejected.append(_rejects("events", valid.loc[other], "fleet_not_selected", "registration",
+                                 valid.loc[other, "registration"]))
         valid = valid.loc[~other]
     valid["day"] = valid[date_column].dt.normalize()
     valid["week"] = monday_of(valid["day"])

@@ -7,6 +7,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
+from hhforecast.errors import ConfigError, ContractError
+
 FEATURES = ["acft", "sum_daily_hours", "age_fleet", "Cycles", "sum_uti_mensal"]
 TARGET = "HH"
 DATASET_COLUMNS = ["date", *FEATURES, TARGET]
@@ -94,8 +96,6 @@ def read_dataset(path) -> pd.DataFrame:
     frame = pd.read_csv(path)
     missing = [c for c in DATASET_COLUMNS if c not in frame.columns]
     if missing:
-        from hhforecast.errors import ContractError
-
         raise ContractError(f"dataset lacks column(s) {missing}", file=str(path))
     frame["date"] = pd.to_datetime(frame["date"], format="%Y-%m-%d")
     return frame
@@ -107,8 +107,6 @@ def temporal_split(dataset: pd.DataFrame, train_end: dt.date, val_weeks: int, te
     Never random: the test window is the most recent year the model may see, and
     the weeks after `train_end` are kept for monitoring.
     """
-    from hhforecast.errors import ConfigError
-
     end = pd.Timestamp(train_end)
     known = dataset.loc[dataset["date"] <= end].reset_index(drop=True)
     if len(known) < val_weeks + test_weeks + 52:
