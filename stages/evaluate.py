@@ -1,13 +1,12 @@
 """Score the model on the test window against baselines and the oracle; backtest; write eval.json and plots."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import joblib
 import pandas as pd
 
-from hhforecast import backtest, baselines, config, evaluate, features, intervals, io, model, paths
+from hhforecast import backtest, baselines, bundle, config, evaluate, features, intervals, io, paths
 from hhforecast.stage import run, say
 
 
@@ -26,16 +25,16 @@ def main() -> None:
     split = features.temporal_split(dataset, params.split.train_end, params.split.val_weeks, params.split.test_weeks)
     test = split["test"]
     x_test, y_test = features.xy(test)
-    fitted = model.load(paths.MODEL)
-    widths = json.loads(paths.INTERVALS.read_text(encoding="utf-8"))["half_width"]
-    predicted = model.predict(fitted, x_test)
+    # Scored through the bundle loader: the test window sees exactly what predict and serve would return.
+    served = bundle.load_workspace()
+    forecast = served.predict_array(x_test)
+    predicted = forecast.pop("predicted_hh")
 
     scores = evaluate.point_metrics(y_test, predicted)
-    predictions = pd.DataFrame({"date": test["date"].dt.strftime("%Y-%m-%d"), "actual": y_test, "predicted": predicted})
-    for key, width in widths.items():
-        lower, upper = intervals.bounds(predicted, width)
-        predictions[f"lower_{key}"], predictions[f"upper_{key}"] = lower, upper
-        scores[f"coverage_{key}"] = intervals.coverage(y_test, lower, upper)
+    predictions = pd.DataFrame({"date": test["date"].dt.strftime("%Y-%m-%d"), "actual": y_test, "predicted": predicted,
+                                **forecast})
+    for key in served.widths:
+        scores[f"coverage_{key}"] = intervals.coverage(y_test, forecast[f"lower_{key}"], forecast[f"upper_{key}"])
     scores["n_weeks"] = len(test)
 
     fitted_baselines = baselines.fit_all(split["train"], params.evaluate.gbm_seed)
