@@ -18,8 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hhforecast import intervals, paths
+from hhforecast import intervals, io, paths
 from hhforecast.errors import HHForecastError
+from hhforecast.evaluate import rounded
 
 BUNDLE_FILES = (paths.MODEL, paths.SCALER, paths.INTERVALS)
 
@@ -31,7 +32,6 @@ class BundleError(HHForecastError):
 @dataclass(frozen=True)
 class Bundle:
     model: Any  # keras.Model; typed loosely so importing this module does not import TensorFlow
-    scaler: dict[str, Any]
     widths: dict[str, float]
     metadata: dict[str, Any]
     version: str
@@ -101,14 +101,12 @@ def load_bytes(read: Callable[[Path], bytes], version: str, source: str) -> Bund
         model = keras_model.load(model_path)
     widths = json.loads(blobs[paths.INTERVALS])["half_width"]
     infer = keras_model.compiled(model, len(metadata["features"]))
-    return Bundle(model, json.loads(blobs[paths.SCALER]), widths, metadata, version, source, infer)
+    return Bundle(model, widths, metadata, version, source, infer)
 
 
 def save(model: Any, widths: dict[str, float], metadata: dict[str, Any], root: Path = Path(".")) -> dict[str, Any]:
     """Write the four bundle files; the metadata gets each file's sha256. Returns the metadata written."""
-    from hhforecast import io
     from hhforecast import model as keras_model
-    from hhforecast.evaluate import rounded
 
     keras_model.save(model, root / paths.MODEL)
     io.write_json_atomic(rounded(keras_model.scaler(model), 9), root / paths.SCALER)
