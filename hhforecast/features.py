@@ -119,8 +119,13 @@ def temporal_split(dataset: pd.DataFrame, train_end: dt.date, val_weeks: int, te
         "train": known.iloc[:n_train].reset_index(drop=True),
         "val": known.iloc[n_train : n_train + val_weeks].reset_index(drop=True),
         "test": known.iloc[n_train + val_weeks :].reset_index(drop=True),
-        "production": dataset.loc[dataset["date"] > end].reset_index(drop=True),
+        "production": production_weeks(dataset, train_end),
     }
+
+
+def production_weeks(dataset: pd.DataFrame, train_end: dt.date) -> pd.DataFrame:
+    """The weeks after `train_end`: the production period, never seen by training or evaluation."""
+    return dataset.loc[dataset["date"] > pd.Timestamp(train_end)].reset_index(drop=True)
 
 
 def xy(frame: pd.DataFrame):

@@ -189,7 +189,7 @@ def assess(dataset: pd.DataFrame, forecasts: pd.DataFrame, counts: pd.DataFrame,
     """Everything monitoring knows, as (summary for monitor.json, per-week table, drift table)."""
     dataset = dataset.assign(date=pd.to_datetime(dataset["date"]))
     known = dataset.loc[dataset["date"] <= train_end]
-    production = dataset.loc[dataset["date"] > train_end]
+    production = features.production_weeks(dataset, train_end)
     reference = known.tail(params.reference_weeks)
     actuals = production.set_index("date")["HH"]
 

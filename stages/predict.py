@@ -1,8 +1,6 @@
 """Forecast the weeks after the training data (the production period) with the workspace model."""
 from __future__ import annotations
 
-import pandas as pd
-
 from hhforecast import bundle, config, features, io, paths, predict
 from hhforecast.stage import run, say
 
@@ -10,7 +8,7 @@ from hhforecast.stage import run, say
 def main() -> None:
     params = config.load()
     dataset = features.read_dataset(paths.WEEKLY_DATASET)
-    production = dataset.loc[dataset["date"] > pd.Timestamp(params.split.train_end)].reset_index(drop=True)
+    production = features.production_weeks(dataset, params.split.train_end)
     if production.empty:
         say("predict", f"no weeks after split.train_end={params.split.train_end}: nothing to forecast")
     served = bundle.load_workspace()
