@@ -134,30 +134,26 @@ class GBM:
     name: str = "gbm"
     model: HistGradientBoostingRegressor | None = None
 
+    def per(self, frame: pd.DataFrame) -> np.ndarray:
+        """What the target is learned per: nothing here (HH itself)."""
+        return np.ones(len(frame))
+
     def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> GBM:
         known = _known(train, val)
-        self.model = _gbm(self.seed).fit(_x(known), _y(known))
+        self.model = _gbm(self.seed).fit(_x(known), _y(known) / self.per(known))
         return self
 
     def predict(self, frame: pd.DataFrame, history: pd.DataFrame) -> np.ndarray:
-        return intervals.clip_hh(self.model.predict(_x(frame)))
+        return intervals.clip_hh(self.model.predict(_x(frame)) * self.per(frame))
 
 
 @dataclass
-class GBMRate:
+class GBMRate(GBM):
     """Gradient boosting on HH per flight hour, times the week's flight hours: it follows fleet growth."""
-    seed: int = 0
     name: str = "gbm_rate"
-    model: HistGradientBoostingRegressor | None = None
 
-    def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> GBMRate:
-        known = _known(train, val)
-        rate = _y(known) / known[FLIGHT_HOURS].to_numpy(float)
-        self.model = _gbm(self.seed).fit(_x(known), rate)
-        return self
-
-    def predict(self, frame: pd.DataFrame, history: pd.DataFrame) -> np.ndarray:
-        return intervals.clip_hh(self.model.predict(_x(frame)) * frame[FLIGHT_HOURS].to_numpy(float))
+    def per(self, frame: pd.DataFrame) -> np.ndarray:
+        return frame[FLIGHT_HOURS].to_numpy(float)
 
 
 @dataclass
