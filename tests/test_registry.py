@@ -163,3 +163,20 @@ def test_promote_refuses_an_uncommitted_model(repo):
     result = hh(repo, "promote")
     assert result.returncode == 1 and "uncommitted changes to the pipeline state" in result.stderr
     sh(repo, "git", "checkout", "--", str(paths.EVAL))
+
+
+def test_compare_pairs_two_revisions_and_calls_a_tie_a_tie(tmp_path):
+    repo = git_dvc_repo(tmp_path)
+    shutil.copy(REPO / "params.yaml", repo / "params.yaml")
+    (repo / "metrics").mkdir()
+    for seed, mae in ((0, 40.0), (1, 35.0), (2, 35.1)):
+        backtest_weeks(mae, seed=seed).to_csv(repo / paths.BACKTEST_WEEKS, index=False)
+        sh(repo, "git", "add", "-A")
+        sh(repo, "git", "commit", "-qm", f"backtest {mae}")
+    result = hh(repo, "compare", "HEAD~1", "HEAD~2")
+    assert result.returncode == 0, result.stderr
+    assert "backtest MAE HEAD~1: " in result.stdout and "HEAD~1 is better than HEAD~2 (-" in result.stdout
+    result = hh(repo, "compare", "HEAD", "HEAD~1")
+    assert "HEAD vs HEAD~1: tie (" in result.stdout
+    result = hh(repo, "compare", "no-such-run")
+    assert result.returncode != 0 and "'no-such-run' is neither a git revision nor one DVC experiment's name" in result.stderr
