@@ -11,6 +11,7 @@ import pandas as pd
 
 from hhforecast import baselines, intervals, model
 from hhforecast.config import TrainParams
+from hhforecast.errors import ConfigError
 from hhforecast.evaluate import point_metrics
 from hhforecast.features import xy
 
@@ -37,7 +38,8 @@ def make_folds(known: pd.DataFrame, n_folds: int, step_weeks: int, val_weeks: in
         test_start = test_end - step_weeks
         val_start = test_start - val_weeks
         if val_start < 52:
-            raise ValueError(f"backtest fold {number} would train on {val_start} weeks; fewer folds or a shorter step")
+            raise ConfigError(f"evaluate.backtest_folds: fold {number} would train on {val_start} weeks (fewer than 52); "
+                              f"fewer folds or a shorter evaluate.backtest_step_weeks")
         folds.append(Fold(number, known.iloc[:val_start], known.iloc[val_start:test_start], known.iloc[test_start:test_end]))
     return folds
 
