@@ -20,7 +20,10 @@ from pathlib import Path
 from typing import Annotated
 
 import numpy as np
-from fastapi import Depends, FastAPI, HTTPException
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
@@ -153,6 +156,21 @@ async def _json(send, status: int, body: dict) -> None:
     await send({"type": "http.response.body", "body": data})
 
 
+def _json_safe(value):
+    """Error details as strict JSON: a NaN or Infinity the client sent is echoed back as text."""
+    if isinstance(value, float) and not np.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    return JSONResponse(status_code=422, content={"detail": _json_safe(jsonable_encoder(exc.errors()))})
+
+
 def bearer_dependency(token: str):
     """A FastAPI dependency requiring `Authorization: Bearer <token>` (constant-time comparison)."""
     scheme = HTTPBearer(auto_error=False, description="HH_API_TOKEN, required when the server is not on loopback")
@@ -171,7 +189,8 @@ def create_app(bundle: Bundle, log_path: Path | None, served: str, token: str | 
     log = PredictionLog(log_path) if log_path is not None else None
     guarded = [Depends(bearer_dependency(token))] if token else []
     unauthorized = {401: {"description": "missing or wrong bearer token"}} if token else {}
-    too_large = {413: {"description": f"request body above {MAX_BODY_BYTES} bytes"}}
+    body_errors = {400: {"description": "the body is not valid JSON"},
+                   413: {"description": f"request body above {MAX_BODY_BYTES} bytes"}}
 
     @app.get("/health")
     def health() -> dict[str, str]:
@@ -193,7 +212,7 @@ def create_app(bundle: Bundle, log_path: Path | None, served: str, token: str | 
 
     features = bundle.features
 
-    @app.post("/predict", response_model=PredictResponse, dependencies=guarded, responses={**unauthorized, **too_large})
+    @app.post("/predict", response_model=PredictResponse, dependencies=guarded, responses={**unauthorized, **body_errors})
     def forecast(request: PredictRequest) -> dict:
         # Plain arrays on the request path: pandas costs more than the model for a single week.
         rows = [[getattr(week, name) for name in features] for week in request.weeks]
@@ -212,5 +231,6 @@ def create_app(bundle: Bundle, log_path: Path | None, served: str, token: str | 
             log.append_records(records, [dict(zip(features, row)) for row in rows], channel="api")
         return {"forecasts": records}
 
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_middleware(Guard)
     return app
