@@ -164,7 +164,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     failed: list[str] = []
     if log_path.exists():
         runs = store.read_runs(log_path)
-        since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(weeks=params.monitor.window_weeks)
+        since = dt.datetime.now(dt.UTC) - dt.timedelta(weeks=params.monitor.window_weeks)
         failed = failed_runs(runs, since)
         summary["runs"] = {"total": int(len(runs)), "failed": int((runs["status"] == "failed").sum()),
                            "failed_in_window": failed,

@@ -78,7 +78,7 @@ class ColumnContract(_Section):
     aliases: dict[str, list[str]]
 
     @model_validator(mode="after")
-    def _required_have_aliases(self) -> "ColumnContract":
+    def _required_have_aliases(self) -> ColumnContract:
         missing = [name for name in self.required if name not in self.aliases]
         if missing:
             raise ValueError(f"required columns without aliases: {missing}")
@@ -168,7 +168,7 @@ class MonitorParams(_Section):
     notify: list[str] = Field(default_factory=list)  # Apprise URLs; secrets as ${VAR} from the environment
 
     @model_validator(mode="after")
-    def _warn_below_alert(self) -> "MonitorParams":
+    def _warn_below_alert(self) -> MonitorParams:
         if self.psi_warn >= self.psi_alert:
             raise ValueError("psi_warn must be below psi_alert")
         return self

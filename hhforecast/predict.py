@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hhforecast import aggregate, bounds, clean, ingest, weeks as weekdefs
+from hhforecast import aggregate, bounds, clean, ingest
+from hhforecast import weeks as weekdefs
 from hhforecast.bundle import Bundle
 from hhforecast.config import Params
 from hhforecast.contract import alias_lookup, normalize_name

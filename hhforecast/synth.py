@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
 from xml.sax.saxutils import escape as xml_escape
 
 import numpy as np

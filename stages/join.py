@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from hhforecast import bounds, config, features, io, paths, weeks as weekdefs
+from hhforecast import bounds, config, features, io, paths
+from hhforecast import weeks as weekdefs
 from hhforecast.errors import DataQualityError
 from hhforecast.stage import run, say
 

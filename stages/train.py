@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import sklearn
 import tensorflow as tf
-from dvclive import Live
 from dvclive.keras import DVCLiveCallback
 
 import hhforecast
+from dvclive import Live
 from hhforecast import bundle, config, features, intervals, model, paths
 from hhforecast.evaluate import point_metrics, rounded
 from hhforecast.stage import run, say

@@ -9,8 +9,8 @@ import urllib.error
 import urllib.request
 
 import pytest
-
 from conftest import REPO
+
 from hhforecast import store
 
 WEEK = {"date": "2018-03-05", "acft": 12, "sum_daily_hours": 750.0, "age_fleet": 5.5, "Cycles": 550,

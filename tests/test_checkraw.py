@@ -5,8 +5,8 @@ import subprocess
 import sys
 
 import yaml
-
 from conftest import EVENTS_HEADER, REPO, event_rows, project_copy, run_stage, utilization_lines, write_raw
+
 from hhforecast import checkraw, config
 
 

@@ -5,10 +5,10 @@ import sys
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import REPO
-from hhforecast import cli, monitor, paths, store
 from test_alerts import receiver  # noqa: F401 (a fixture)
+
+from hhforecast import cli, monitor, paths, store
 
 
 def summary(level: int, reasons=(), warnings=()) -> dict:
@@ -78,7 +78,7 @@ def test_failed_runs_in_the_window_raise_the_status_and_are_listed(workspace, mo
     store.end_run(db, old, "failed", "dvc repro (exit status 1)")
     with store.connect(db) as connection:  # a failure long before the monitoring window does not count
         connection.execute("UPDATE runs SET started_at = ? WHERE id = ?",
-                           ((dt.datetime.now(dt.timezone.utc) - dt.timedelta(weeks=30)).isoformat(), old))
+                           ((dt.datetime.now(dt.UTC) - dt.timedelta(weeks=30)).isoformat(), old))
     assert cli.main(["monitor", "--log-db", str(db)]) == 0
     recent = store.start_run(db, "retrain")
     store.end_run(db, recent, "failed", "dvc repro (exit status 2)")

@@ -1,8 +1,8 @@
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import weekly_dataset
+
 from hhforecast import backtest, baselines, evaluate, features
 
 

@@ -1,12 +1,12 @@
-import re
 import pickle
+import re
 import zipfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import EVENTS_HEADER, event_rows, project_copy, run_stage, write_raw, write_workbook
+
 from hhforecast import ingest, paths
 from hhforecast.errors import ContractError
 

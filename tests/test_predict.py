@@ -5,8 +5,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import REPO, weekly_dataset
+
 from hhforecast import bundle, predict, store
 from hhforecast.errors import ContractError
 
@@ -42,7 +42,8 @@ def test_planned_utilization_goes_through_the_pipeline_aggregation(tmp_path, par
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     weeks, kind = predict.read_planned(path, params)
     assert kind == "utilization"
-    assert weeks["date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-01-29", "2024-02-05"]
+    # The 28-day window ending Sunday 2024-01-28 is 2024-01-01..28, all planned: that week is the first.
+    assert weeks["date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-01-22", "2024-01-29", "2024-02-05"]
     assert weeks[["acft", "sum_daily_hours", "Cycles", "sum_uti_mensal"]].iloc[0].tolist() == [2, 133.0, 98, 532.0]
 
 
@@ -52,6 +53,11 @@ def test_planned_utilization_goes_through_the_pipeline_aggregation(tmp_path, par
     ({(1, "date"): "2018-01-09"}, r"planned\.csv, row 3, column 'date': not a Monday"),
     ({(3, "date"): "next week"}, r"planned\.csv, row 5, column 'date': not a date"),
     ({(1, "Cycles"): ""}, r"planned\.csv, row 3, column 'Cycles': not a number: ''"),
+    ({(1, "sum_daily_hours"): "1e308"},
+     r"planned\.csv, row 3, column 'sum_daily_hours': 1e\+308 is out of bounds: must be within \[0, 336000\]"),
+    ({(2, "age_fleet"): "75"}, r"planned\.csv, row 4, column 'age_fleet': 75 is out of bounds: must be within \[0, 60\]"),
+    ({(0, "acft"): "1"}, r"planned\.csv, row 2, column 'sum_daily_hours': .* is out of bounds: must be <= 168 "
+                         r"\(at most 168 flight hours per aircraft per week; acft = 1\)"),
 ])
 def test_bad_planned_weeks_name_row_and_column(tmp_path, params, damage, message):
     with pytest.raises(ContractError, match=message):
@@ -93,6 +99,6 @@ def test_hh_predict_bad_input_exits_non_zero_and_writes_nothing(tmp_path, bundle
     (bundle_root / "params.yaml").write_text((REPO / "params.yaml").read_text())
     out = tmp_path / "forecast.csv"
     result = run_hh(bundle_root, "predict", str(planned_csv(tmp_path, {(1, "acft"): "x"})), "-o", str(out), "--no-log")
-    assert result.returncode == 1
+    assert result.returncode == 3  # an error with its reason (README: Exit codes)
     assert "hh predict: error:" in result.stderr and "row 3, column 'acft'" in result.stderr
     assert not out.exists()

@@ -17,10 +17,10 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import project_copy, run_stage
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import project_copy, run_stage
 from hhforecast import config, synth
 from hhforecast.contract import (
     EVENT_REJECT_REASONS,
