@@ -122,9 +122,10 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 # Exit status of `hh monitor`: the monitoring-plugin convention (Nagios, Icinga, Zabbix, schedulers).
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
 STATUS_NAMES = {OK: "OK", WARNING: "WARNING", CRITICAL: "CRITICAL", UNKNOWN: "UNKNOWN"}
-# Every other command: 0 success; 1 refused by a rule (check-raw, promote's gate);
-# 2 usage error (argparse); 3 an error with its one-line reason; 4 an unexpected internal error.
-REFUSED, USAGE, ERROR, INTERNAL = 1, 2, 3, 4
+# Every other command: 0 success; 1 refused or failed, with the reason on stderr (bad input or
+# configuration, check-raw's problems, promote's gate); 2 usage error (argparse); 3 an internal error.
+REFUSED = ERROR = 1
+USAGE, INTERNAL = 2, 3
 
 
 def failed_runs(runs, since) -> list[str]:

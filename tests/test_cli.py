@@ -127,10 +127,11 @@ def test_runlog_records_a_failed_run_and_alerts(workspace, receiver):  # noqa: F
 
 @pytest.mark.parametrize("argv, code, message", [
     (["check-raw", "no/such/folder"], 1, "FAIL"),
-    (["predict", "missing.csv"], 3, "hh predict: error: missing.csv: file not found"),
+    (["predict", "missing.csv"], 1, "hh predict: error: missing.csv: file not found"),
     (["no-such-command"], 2, "invalid choice"),
 ])
 def test_other_commands_exit_with_documented_codes(workspace, capsys, argv, code, message):
+    """0 success, 1 refused or failed with the reason, 2 usage error, 3 internal error."""
     assert cli.main(argv) == code
     captured = capsys.readouterr()
     assert message in captured.out + captured.err
@@ -138,7 +139,7 @@ def test_other_commands_exit_with_documented_codes(workspace, capsys, argv, code
 
 def test_serve_refuses_a_non_loopback_host_without_a_token(workspace, monkeypatch, capsys):
     monkeypatch.delenv("HH_API_TOKEN", raising=False)
-    assert cli.main(["serve", "--host", "0.0.0.0"]) == 3
+    assert cli.main(["serve", "--host", "0.0.0.0"]) == 1
     assert "--host 0.0.0.0 is reachable from other machines: set HH_API_TOKEN" in capsys.readouterr().err
 
 
@@ -148,3 +149,13 @@ def test_serve_refuses_a_non_loopback_host_without_a_token(workspace, monkeypatc
 ])
 def test_loopback_hosts(host, loopback):
     assert cli.is_loopback(host) is loopback
+
+
+def test_an_internal_error_in_another_command_is_3_in_one_line(workspace, monkeypatch, capsys):
+    def broken(args):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(cli, "cmd_models", broken)
+    assert cli.main(["models"]) == 3
+    err = capsys.readouterr().err
+    assert err == "hh models: internal error: ZeroDivisionError: division by zero\n"

