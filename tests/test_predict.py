@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 from conftest import REPO, weekly_dataset
 
@@ -102,3 +103,18 @@ def test_hh_predict_bad_input_exits_non_zero_and_writes_nothing(tmp_path, bundle
     assert result.returncode == 1
     assert "hh predict: error:" in result.stderr and "row 3, column 'acft'" in result.stderr
     assert not out.exists()
+
+
+def test_a_non_finite_forecast_is_refused_never_written(tmp_path, params):
+    from types import SimpleNamespace
+
+    from hhforecast.errors import HHForecastError
+
+    weeks, _ = predict.read_planned(planned_csv(tmp_path), params)
+    broken = SimpleNamespace(
+        features=list(weeks.columns[1:]), version="v0",
+        predict=lambda f: pd.DataFrame({"predicted_hh": [1.0, float("nan"), 2.0, float("inf")],
+                                        "lower_80": 0.0, "upper_80": 3.0, "lower_95": 0.0, "upper_95": 4.0}),
+        extrapolation=lambda f: pd.Series([""] * len(f)))
+    with pytest.raises(HHForecastError, match="non-finite forecast for week\\(s\\) 2018-01-08, 2018-01-22; nothing written"):
+        predict.forecast(broken, weeks)
