@@ -25,12 +25,12 @@ def cmd_predict(args: argparse.Namespace) -> int:
     try:
         weeks, kind = predict.read_planned(Path(args.input), params)
         bundle, served = registry.load_served(Path("."), args.rev)
+        print(f"hh predict: {served}; {len(weeks)} week(s) from {kind} input", file=sys.stderr)
+        result = predict.forecast(bundle, weeks)
     except HHForecastError as exc:
         if run_id is not None:
             store.end_run(log_path, run_id, "failed", str(exc))
         raise
-    print(f"hh predict: {served}; {len(weeks)} week(s) from {kind} input", file=sys.stderr)
-    result = predict.forecast(bundle, weeks)
     flagged = int(result["extrapolation"].sum())
     if flagged:
         print(f"hh predict: {flagged} week(s) lie outside the training range (extrapolation=true)", file=sys.stderr)
