@@ -101,7 +101,8 @@ def check_folder(raw_dir: Path, params: Params) -> dict[str, Any]:
         result.update(verdict="fail", problems=[str(exc)])
         return result
     for display, why in refused:
-        result["files"].append({"file": display, "kind": display.split("/")[0], "error": why, "fatal": True})
+        kind = "events" if display.startswith(ingest.EVENTS_DIR + "/") else "utilization"
+        result["files"].append({"file": display, "kind": kind, "error": why, "fatal": True})
     frames: dict[str, list[pd.DataFrame]] = {"events": [], "utilization": []}
     ranges: dict[str, list[tuple[str, dict]]] = {"events": [], "utilization": []}
     for task in tasks:
