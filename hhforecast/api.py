@@ -97,10 +97,6 @@ class PredictResponse(BaseModel):
     forecasts: list[WeekForecast]
 
 
-class _RequestTooLarge(Exception):
-    pass
-
-
 class Guard:
     """Outermost ASGI layer: a request id, the body-size limit, and a JSON 500 for anything unexpected."""
 
@@ -112,40 +108,41 @@ class Guard:
             await self.app(scope, receive, send)
             return
         request_id = uuid.uuid4().hex
-        started = False
+        started = answered = False
 
         async def send_with_id(message) -> None:
             nonlocal started
+            if answered:
+                return  # the guard has answered already (413): the app's own reply goes nowhere
             if message["type"] == "http.response.start":
                 started = True
                 message = {**message, "headers": [*message.get("headers", []),
                                                   (REQUEST_ID_HEADER.lower().encode(), request_id.encode())]}
             await send(message)
 
+        too_large = {"detail": f"request body above {self.max_body_bytes} bytes", "request_id": request_id}
         length = dict(scope.get("headers", [])).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
-            await _json(send_with_id, 413, {"detail": f"request body above {self.max_body_bytes} bytes",
-                                            "request_id": request_id})
+            await _json(send_with_id, 413, too_large)
             return
         seen = 0
 
         async def bounded_receive():
-            nonlocal seen
+            nonlocal seen, answered
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.max_body_bytes:  # no or a false Content-Length: stop reading, answer 413
-                raise _RequestTooLarge
+            if seen > self.max_body_bytes:  # no Content-Length (chunked): answer 413, stop the app reading
+                if not started:
+                    await _json(send_with_id, 413, too_large)
+                answered = True
+                return {"type": "http.disconnect"}
             return message
 
         try:
             await self.app(scope, bounded_receive, send_with_id)
-        except _RequestTooLarge:
-            if not started:
-                await _json(send_with_id, 413, {"detail": f"request body above {self.max_body_bytes} bytes",
-                                                "request_id": request_id})
         except Exception:
             logger.exception("request %s %s failed (request id %s)", scope.get("method"), scope.get("path"), request_id)
-            if not started:
+            if not started and not answered:
                 await _json(send_with_id, 500, {"detail": "internal server error", "request_id": request_id})
 
 

@@ -234,3 +234,27 @@ def test_the_api_keeps_every_promise_of_its_schema(api_schema, path, method, mod
         case.call_and_validate()
 
     check()
+
+
+def test_a_body_without_content_length_is_cut_off_at_the_limit(served_bundle):
+    """Chunked uploads carry no Content-Length: the guard counts the bytes and answers 413 at the limit."""
+    import asyncio
+
+    from hhforecast import api
+
+    app = api.create_app(served_bundle, None, "test")
+    chunks = [{"type": "http.request", "body": b" " * 100_000, "more_body": True} for _ in range(5)]
+    sent = []
+
+    async def receive():
+        return chunks.pop(0) if chunks else {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": "/predict", "raw_path": b"/predict", "root_path": "", "query_string": b"",
+             "headers": [(b"content-type", b"application/json")], "client": ("127.0.0.1", 1), "server": ("t", 80)}
+    asyncio.run(app(scope, receive, send))
+    assert sent[0]["status"] == 413
+    assert json.loads(sent[1]["body"])["detail"] == "request body above 262144 bytes"
