@@ -1,8 +1,8 @@
 """params.yaml problems are one line naming the key, never a traceback."""
 import pytest
 import yaml
-
 from conftest import REPO
+
 from hhforecast import config
 from hhforecast.errors import ConfigError
 
