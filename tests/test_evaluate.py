@@ -4,6 +4,7 @@ import pytest
 from conftest import weekly_dataset
 
 from hhforecast import backtest, baselines, evaluate, features
+from hhforecast.errors import ConfigError
 
 
 def test_point_metrics_on_a_hand_computed_case():
@@ -49,5 +50,5 @@ def test_backtest_folds_tile_the_last_weeks_and_train_only_on_the_past():
     assert tested["date"].tolist() == known["date"].iloc[-52:].tolist()
     for fold in folds:
         assert fold.train["date"].max() < fold.val["date"].min() <= fold.val["date"].max() < fold.test["date"].min()
-    with pytest.raises(ValueError, match="fewer folds or a shorter step"):
+    with pytest.raises(ConfigError, match=r"evaluate\.backtest_folds: fold 1 would train on 46 weeks .* fewer folds"):
         backtest.make_folds(known.iloc[:150], n_folds=4, step_weeks=13, val_weeks=52)
