@@ -31,13 +31,15 @@ retrain: setup ## rebuild with the newest data, commit, and promote through the 
 	git add dvc.lock metrics dvclive reports 2>/dev/null; git diff --cached --quiet || git commit -m "Retrain on the newest data"
 	$(BIN)/hh promote --reason "$${REASON:-scheduled retrain}"
 
-monitor: setup ## check error, drift and volume; exit 0 healthy, 1 warning, 2 retrain recommended
+monitor: setup ## check error, drift, volume and failed runs; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
 	$(BIN)/hh monitor
 
-test: setup ## run every test (slow ones included)
+test: setup ## lint (ruff), then run every test (slow ones included)
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
-test-fast: setup ## run the tests not marked slow
+test-fast: setup ## lint (ruff), then run the tests not marked slow
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -m "not slow"
 
 bench: setup ## run the benchmarks (minutes; figures on stdout)

@@ -1,9 +1,9 @@
 """Daily and weekly tables of HH and fleet utilization.
 
-A week is the ISO week, labelled by its Monday. Only complete weeks inside the
-utilization range count, and only those whose every day has its whole
-`window_days` window inside it, so `sum_uti_mensal` is never a partial sum in
-the weekly dataset nor in the daily one.
+A week is the ISO week, labelled by its Monday; which weeks a dataset holds is
+`weeks.dataset_week_range`. The daily table starts at the first day whose
+`window_days` window lies inside the utilization data, so `sum_uti_mensal` is
+never a partial sum in the weekly dataset nor in the daily one.
 """
 from __future__ import annotations
 
@@ -11,27 +11,9 @@ import datetime as dt
 
 import pandas as pd
 
-from hhforecast.errors import ContractError
+from hhforecast import weeks as weekdefs
 
 DAYS_PER_YEAR = 365.25
-
-
-def dataset_week_range(utilization: pd.DataFrame, window_days: int) -> tuple[dt.date, dt.date]:
-    """First and last Monday of the weeks a dataset can hold."""
-    if utilization.empty:
-        raise ContractError("no utilization rows: cannot define the dataset's weeks")
-    first_day = utilization["date"].min()
-    last_day = utilization["date"].max()
-    earliest_monday = first_day + pd.Timedelta(days=window_days - 1)
-    first = earliest_monday + pd.Timedelta(days=(7 - earliest_monday.weekday()) % 7)
-    last_sunday = last_day - pd.Timedelta(days=(last_day.weekday() + 1) % 7)
-    last = last_sunday - pd.Timedelta(days=6)
-    if first > last:
-        raise ContractError(
-            f"utilization covers {first_day:%Y-%m-%d} to {last_day:%Y-%m-%d}: fewer days than one complete "
-            f"week plus the {window_days}-day window (aggregate.window_days)"
-        )
-    return first.date(), last.date()
 
 
 def daily_fleet(utilization: pd.DataFrame) -> pd.DataFrame:
@@ -63,7 +45,7 @@ def rolling_hours(utilization: pd.DataFrame, window_days: int) -> pd.Series:
 def weekly_utilization(utilization: pd.DataFrame, weeks: tuple[dt.date, dt.date], window_days: int) -> pd.DataFrame:
     """Weekly fleet features, indexed by Monday; weeks without any utilization are absent (join flags them)."""
     first, last = (pd.Timestamp(d) for d in weeks)
-    frame = utilization.assign(week=utilization["date"] - pd.to_timedelta(utilization["date"].dt.day_of_week, unit="D"))
+    frame = utilization.assign(week=weekdefs.monday_of(utilization["date"]))
     frame = frame.loc[(frame["week"] >= first) & (frame["week"] <= last)]
     flown = frame.loc[frame["flight_hours"] > 0]
     per_aircraft = flown.groupby(["week", "registration"])["manufacture_date"].min().reset_index()
@@ -84,7 +66,8 @@ def weekly_utilization(utilization: pd.DataFrame, weeks: tuple[dt.date, dt.date]
 
 def daily_utilization(utilization: pd.DataFrame, weeks: tuple[dt.date, dt.date], window_days: int) -> pd.DataFrame:
     """Per-day features over the dataset's weeks; `sum_uti_mensal` is the window ending that day."""
-    first, last = pd.Timestamp(weeks[0]), pd.Timestamp(weeks[1]) + pd.Timedelta(days=6)
+    first = max(pd.Timestamp(weeks[0]), weekdefs.first_full_window_day(utilization, window_days))
+    last = pd.Timestamp(weeks[1]) + pd.Timedelta(days=6)
     daily = daily_fleet(utilization)
     days = pd.date_range(first, last, freq="D")
     daily = daily.reindex(days)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from hhforecast import forecasters, intervals
 from hhforecast.config import TrainParams
+from hhforecast.errors import ConfigError
 from hhforecast.features import TARGET
 
 
@@ -36,7 +37,7 @@ def make_folds(known: pd.DataFrame, step_weeks: int, val_weeks: int, min_train_w
     """
     n_folds = (len(known) - min_train_weeks - val_weeks) // step_weeks
     if n_folds < 1:
-        raise ValueError(f"backtest: {len(known)} weeks before the test window leave no {step_weeks}-week fold after "
+        raise ConfigError(f"backtest: {len(known)} weeks before the test window leave no {step_weeks}-week fold after "
                          f"{min_train_weeks} training and {val_weeks} validation weeks; lower evaluate.backtest_min_train_weeks")
     folds = []
     for number in range(1, n_folds + 1):

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from hhforecast import aggregate, clean, ingest
+from hhforecast import clean, ingest, weeks
 from hhforecast.config import Params
 from hhforecast.contract import alias_lookup, normalize_name
 from hhforecast.errors import ContractError
@@ -74,6 +74,12 @@ def _clean_all(frames: list[pd.DataFrame], kind: str, params: Params) -> tuple[p
     return kept, {"duplicate": int(counts.get("duplicate", 0)), "superseded": int(counts.get("superseded", 0))}, ""
 
 
+def _span(ranges: list[tuple[str, dict]]) -> dict:
+    """A source's first and last day over all its files."""
+    spans = [r for _, r in ranges if r]
+    return {"first": min(r["first"] for r in spans), "last": max(r["last"] for r in spans)} if spans else {}
+
+
 def _gaps(ranges: list[tuple[str, dict]]) -> list[dict]:
     """Days not covered by any file between consecutive files' date ranges."""
     spans = sorted((pd.Timestamp(r["first"]), pd.Timestamp(r["last"]), name) for name, r in ranges if r)
@@ -90,10 +96,13 @@ def check_folder(raw_dir: Path, params: Params) -> dict[str, Any]:
     """Everything about a raw folder; `verdict` is 'fail' when `dvc repro` would stop on it."""
     result: dict[str, Any] = {"raw_dir": str(raw_dir), "files": [], "problems": []}
     try:
-        tasks = ingest.discover(raw_dir)
+        tasks, refused = ingest.scan(raw_dir)
     except ContractError as exc:
         result.update(verdict="fail", problems=[str(exc)])
         return result
+    for display, why in refused:
+        kind = "events" if display.startswith(ingest.EVENTS_DIR + "/") else "utilization"
+        result["files"].append({"file": display, "kind": kind, "error": why, "fatal": True})
     frames: dict[str, list[pd.DataFrame]] = {"events": [], "utilization": []}
     ranges: dict[str, list[tuple[str, dict]]] = {"events": [], "utilization": []}
     for task in tasks:
@@ -121,14 +130,17 @@ def check_folder(raw_dir: Path, params: Params) -> dict[str, Any]:
               for f in result["files"] for p in f.get("problems", []) if p["fatal"]]
     fatal += [f"utilization missing from {g['from']} to {g['to']} (before {g['before']}): the dataset would have a gap"
               for g in result["gaps"]["utilization"]]
+    result["coverage"] = {kind: _span(ranges[kind]) for kind in ranges}
     utilization, _, stopped = cleaned["utilization"]
     if frames["utilization"] and not any(f.get("fatal") for f in result["files"] if f["kind"] == "utilization"):
         if stopped:
             fatal.append(stopped)
         else:
+            events = result["coverage"]["events"]
+            event_days = (pd.Timestamp(events["first"]), pd.Timestamp(events["last"])) if events else None
             try:
-                weeks = aggregate.dataset_week_range(utilization, params.aggregate.window_days)
-                result["dataset_weeks"] = [weeks[0].isoformat(), weeks[1].isoformat()]
+                dataset = weeks.dataset_week_range(utilization, params.aggregate.window_days, event_days)
+                result["dataset_weeks"] = [dataset[0].isoformat(), dataset[1].isoformat()]
             except ContractError as exc:
                 fatal.append(str(exc))
     result["problems"] = fatal
@@ -183,6 +195,9 @@ def format_report(result: dict[str, Any]) -> str:
     for kind, gaps in result.get("gaps", {}).items():
         for gap in gaps:
             lines.append(f"{kind}: no file covers {gap['from']} to {gap['to']} (before {gap['before']})")
+    for kind, span in result.get("coverage", {}).items():
+        if span:
+            lines.append(f"{kind} cover {span['first']} to {span['last']}")
     if "dataset_weeks" in result:
         lines.append(f"dataset weeks: {result['dataset_weeks'][0]} to {result['dataset_weeks'][1]}")
     lines.append("")

@@ -20,6 +20,9 @@ from hhforecast.contract import (
     registration_key,
 )
 from hhforecast.errors import ContractError
+from hhforecast.weeks import monday_of
+
+__all__ = ["monday_of"]  # re-exported: monitoring reads the week of a date from here
 
 REJECT_COLUMNS = ["table", "file", "sheet", "row", "reason", "column", "value"]
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -88,12 +91,6 @@ def normalize_identifier(values: pd.Series) -> pd.Series:
     """Text ids; Excel turns `123` into `123.0`, which is the same id."""
     text = values.astype("string").str.strip()
     return text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True).mask(lambda s: s.eq(""))
-
-
-def monday_of(stamps: pd.Series) -> pd.Series:
-    """Monday that starts each timestamp's ISO week, as a date-only timestamp."""
-    days = stamps.dt.normalize()
-    return days - pd.to_timedelta(days.dt.day_of_week, unit="D")
 
 
 def typed_utilization(raw: pd.DataFrame) -> pd.DataFrame:
@@ -173,6 +170,14 @@ def typed_events(raw: pd.DataFrame, contract: EventsContract) -> pd.DataFrame:
             "ata": raw["ata"].astype("string").str.strip(),
         }
     )
+
+
+def event_day_range(raw: pd.DataFrame, params: CleanParams) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last day of the events (any source, parseable dates): the events' coverage."""
+    days = parse_dates(raw[params.date_column]).dropna().dt.normalize()
+    if days.empty:
+        raise ContractError(f"no event row has a readable '{params.date_column}': cannot tell which weeks the events cover")
+    return days.min(), days.max()
 
 
 def event_checks(table: pd.DataFrame, raw: pd.DataFrame, params: CleanParams) -> list[tuple[str, str, pd.Series]]:

@@ -25,12 +25,12 @@ def cmd_predict(args: argparse.Namespace) -> int:
     try:
         weeks, kind = predict.read_planned(Path(args.input), params)
         bundle, served = registry.load_served(Path("."), args.rev)
+        print(f"hh predict: {served}; {len(weeks)} week(s) from {kind} input", file=sys.stderr)
+        result = predict.forecast(bundle, weeks)
     except HHForecastError as exc:
         if run_id is not None:
             store.end_run(log_path, run_id, "failed", str(exc))
         raise
-    print(f"hh predict: {served}; {len(weeks)} week(s) from {kind} input", file=sys.stderr)
-    result = predict.forecast(bundle, weeks)
     flagged = int(result["extrapolation"].sum())
     if flagged:
         print(f"hh predict: {flagged} week(s) lie outside the training range (extrapolation=true)", file=sys.stderr)
@@ -48,18 +48,37 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+TOKEN_VARIABLE = "HH_API_TOKEN"
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 and localhost; anything else may be reached from another machine."""
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to any interface
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from hhforecast import api, registry
 
     params = _params()
+    host = args.host or params.serve.host
+    token = os.environ.get(TOKEN_VARIABLE) or None
+    if token is None and not is_loopback(host):
+        raise HHForecastError(f"--host {host} is reachable from other machines: set {TOKEN_VARIABLE} "
+                              f"(clients then send 'Authorization: Bearer <token>'), or serve on 127.0.0.1")
     bundle, served = registry.load_served(Path("."), args.rev)
-    print(f"hh serve: {served}", file=sys.stderr)
+    print(f"hh serve: {served}" + ("; bearer token required on /predict and /model" if token else ""), file=sys.stderr)
     log_path = None if args.no_log else Path(args.log_db or params.serve.prediction_log)
-    app = api.create_app(bundle, log_path, served)
-    uvicorn.run(app, host=args.host or params.serve.host, port=args.port or params.serve.port,
-                log_level="warning", access_log=False)
+    app = api.create_app(bundle, log_path, served, token)
+    uvicorn.run(app, host=host, port=args.port or params.serve.port, log_level="warning", access_log=False)
     return 0
 
 
@@ -72,7 +91,7 @@ def cmd_promote(args: argparse.Namespace) -> int:
     current = registry.production(repo)
     if args.force and not args.reason:
         print("refused: --force needs --reason '…', recorded in the decision log and the tag", file=sys.stderr)
-        return 1
+        return REFUSED
     candidate = registry.backtest_at(repo, None)
     try:
         production = registry.backtest_at(repo, current.commit) if current else None
@@ -91,7 +110,7 @@ def cmd_promote(args: argparse.Namespace) -> int:
         for reason in result.reasons:
             print(f"refused: {reason}", file=sys.stderr)
         if not args.force:
-            return 1
+            return REFUSED
         args.reason = f"promoted despite the gate ({'; '.join(result.reasons)}): {args.reason}"
     version = registry.next_version(repo)
     reason = args.reason or "passed the promotion gate"
@@ -136,8 +155,30 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     return 0
 
 
+# Exit status of `hh monitor`: the monitoring-plugin convention (Nagios, Icinga, Zabbix, schedulers).
+OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
+STATUS_NAMES = {OK: "OK", WARNING: "WARNING", CRITICAL: "CRITICAL", UNKNOWN: "UNKNOWN"}
+# Every other command: 0 success; 1 refused or failed, with the reason on stderr (bad input or
+# configuration, check-raw's problems, promote's gate); 2 usage error (argparse); 3 an internal error.
+REFUSED = ERROR = 1
+USAGE, INTERNAL = 2, 3
+
+
+def failed_runs(runs, since) -> list[str]:
+    """Failed runs started at or after `since` (UTC), one line each: kind, id, start, what failed."""
+    import pandas as pd
+
+    if runs.empty:
+        return []
+    started = pd.to_datetime(runs["started_at"], utc=True, format="ISO8601")
+    failed = runs.loc[(runs["status"] == "failed") & (started >= since)]
+    return [f"{r.kind} #{r.id} started {r.started_at}: {r.detail or 'failed'}" for r in failed.itertuples()]
+
+
 def cmd_monitor(args: argparse.Namespace) -> int:
-    """Exit 0 healthy, 1 warning, 2 retrain recommended: a scheduler acts on the code."""
+    """Exit 0 OK, 1 WARNING, 2 CRITICAL (retrain recommended); UNKNOWN (3) comes from `main` on any error."""
+    import datetime as dt
+
     import pandas as pd
 
     from hhforecast import monitor, paths, store
@@ -145,23 +186,37 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     params = _params()
     log_path = Path(args.log_db or params.serve.prediction_log)
     if args.from_log:
+        if not log_path.exists():
+            raise HHForecastError(f"{log_path}: no prediction log")
         logged = store.read_predictions(log_path)
         if logged.empty:
             raise HHForecastError(f"{log_path}: the prediction log holds no forecasts yet")
         forecasts = logged.rename(columns={"week": "date"}).drop_duplicates("date", keep="last")
     else:
+        if not paths.PRODUCTION_PREDICTIONS.exists():
+            raise HHForecastError(f"{paths.PRODUCTION_PREDICTIONS}: not found (run the pipeline first)")
         forecasts = pd.read_csv(paths.PRODUCTION_PREDICTIONS)
     summary, _, drift = monitor.assess_workspace(params, forecasts)
+    code = {monitor.HEALTHY: OK, monitor.WARNING: WARNING, monitor.RETRAIN: CRITICAL}[int(summary["exit_code"])]
+    failed: list[str] = []
     if log_path.exists():
         runs = store.read_runs(log_path)
+        since = dt.datetime.now(dt.UTC) - dt.timedelta(weeks=params.monitor.window_weeks)
+        failed = failed_runs(runs, since)
         summary["runs"] = {"total": int(len(runs)), "failed": int((runs["status"] == "failed").sum()),
+                           "failed_in_window": failed,
                            "last": runs.iloc[-1][["kind", "started_at", "status", "model_version"]].to_dict() if len(runs) else None}
+        if failed:
+            code = max(code, WARNING)  # a failed pipeline or retrain run leaves data or model stale
+    summary["monitor_status"], summary["monitor_exit_code"] = STATUS_NAMES[code], code
     if args.json:
         from hhforecast.io import rounded
 
         print(json.dumps(rounded(summary), indent=2, default=str))
     else:
         perf = summary["performance"]
+        print(f"{STATUS_NAMES[code]}: " + ("; ".join(summary["reasons"] + summary["warnings"] +
+                                                    [f"failed run {f}" for f in failed]) or "no alerts"))
         print(f"status: {summary['status']}   production weeks: {summary['production_weeks']}   "
               f"model age: {summary['model_age_weeks']} weeks")
         if perf["mae"] is not None:
@@ -172,11 +227,18 @@ def cmd_monitor(args: argparse.Namespace) -> int:
             print(f"RETRAIN: {reason}")
         for warning in summary["warnings"]:
             print(f"warning: {warning}")
-    return int(summary["exit_code"])
+        for run in failed:
+            print(f"failed run: {run}")
+    if args.notify and code != OK:
+        from hhforecast import alerts
+
+        title, body = alerts.monitor_message(STATUS_NAMES[code], summary["reasons"], summary["warnings"], failed)
+        alerts.send(params.monitor.notify, title, body, "failure" if code == CRITICAL else "warning")
+    return code
 
 
 def cmd_runlog(args: argparse.Namespace) -> int:
-    """Run a command and record its start, end, status and the model version in the run log."""
+    """Run a command and record its start, end, status and the model version; alert when it fails."""
     import subprocess
 
     from hhforecast import bundle, store
@@ -187,9 +249,18 @@ def cmd_runlog(args: argparse.Namespace) -> int:
     if not command:
         raise HHForecastError("runlog: give the command to run after --")
     run_id = store.start_run(log_path, args.kind)
-    code = subprocess.call(command)
+    try:
+        code = subprocess.call(command)
+    except OSError as exc:  # the command does not exist or cannot run: a failed run, not a crash
+        print(f"hh runlog: cannot run {command[0]}: {exc.strerror}", file=sys.stderr)
+        code = 127
     version = bundle.workspace_version()
-    store.end_run(log_path, run_id, "succeeded" if code == 0 else "failed", " ".join(command), version)
+    store.end_run(log_path, run_id, "succeeded" if code == 0 else "failed",
+                  " ".join(command) + ("" if code == 0 else f" (exit status {code})"), version)
+    if code != 0 and params.monitor.notify:
+        from hhforecast import alerts
+
+        alerts.send(params.monitor.notify, *alerts.run_message(args.kind, run_id, " ".join(command), code), "failure")
     return code
 
 
@@ -200,7 +271,7 @@ def cmd_check_raw(args: argparse.Namespace) -> int:
     raw_dir = Path(args.dir) if args.dir else params.data.raw_dir
     result = checkraw.check_folder(raw_dir, params)
     print(json.dumps(result, indent=2, ensure_ascii=False) if args.json else checkraw.format_report(result))
-    return 0 if result["verdict"] == "ok" else 1
+    return 0 if result["verdict"] == "ok" else REFUSED
 
 
 def cmd_models(args: argparse.Namespace) -> int:
@@ -269,10 +340,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reason", help="why (recorded in the tag and reports/decisions.md)")
     p.set_defaults(func=cmd_rollback)
 
-    p = commands.add_parser("monitor", help="error, drift, volume and the retraining verdict (exit 0/1/2)")
+    p = commands.add_parser("monitor", help="error, drift, volume, failed runs and the retraining verdict "
+                                            "(exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)")
     p.add_argument("--from-log", action="store_true", help="forecasts from the prediction log, not the predict stage")
     p.add_argument("--log-db", help="prediction log (default: serve.prediction_log)")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--notify", action="store_true", help="alert monitor.notify's URLs on WARNING, CRITICAL or UNKNOWN")
     p.set_defaults(func=cmd_monitor)
 
     p = commands.add_parser("runlog", help="run a command and record it in the run log: hh runlog pipeline -- dvc repro")
@@ -298,12 +371,40 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `hh ... | head` ends quietly
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    args = build_parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    monitoring = bool(words) and words[0] == "monitor"
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # argparse: 0 for --help, 2 for a usage error
+        return UNKNOWN if monitoring and exc.code not in (0, None) else int(exc.code or 0)
     try:
         return int(args.func(args))
     except HHForecastError as exc:
-        print(f"hh {args.command}: error: {exc}", file=sys.stderr)
-        return 1
+        problem = str(exc)
+        print(f"hh {args.command}: error: {problem}", file=sys.stderr)
+        code = UNKNOWN if monitoring else ERROR
+    except Exception as exc:  # a bug or the environment: one line, never taken for a warning
+        problem = f"internal error: {type(exc).__name__}: {exc}"
+        print(f"hh {args.command}: {problem}", file=sys.stderr)
+        if os.environ.get("HH_DEBUG"):
+            import traceback
+
+            traceback.print_exc()
+        code = UNKNOWN if monitoring else INTERNAL
+    if monitoring and getattr(args, "notify", False):
+        _notify_unknown(problem)
+    return code
+
+
+def _notify_unknown(problem: str) -> None:
+    """`hh monitor --notify` could not assess: say so on the alert channels too, if they can be reached."""
+    from hhforecast import alerts
+
+    try:
+        title, body = alerts.monitor_message(STATUS_NAMES[UNKNOWN], [], [f"monitoring could not run: {problem}"], [])
+        alerts.send(_params().monitor.notify, title, body, "failure")
+    except Exception as exc:  # the alert path itself is broken: the exit status still says UNKNOWN
+        print(f"hh monitor: error: cannot send the UNKNOWN alert: {exc}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ from hhforecast.contract import Monday
 from hhforecast.errors import ConfigError
 
 DEFAULT_PARAMS = Path("params.yaml")
+# The interval levels every consumer is built for (lower_80/upper_80, lower_95/upper_95 columns and fields).
+SUPPORTED_INTERVALS = (0.8, 0.95)
 
 
 class _Section(BaseModel):
@@ -76,7 +78,7 @@ class ColumnContract(_Section):
     aliases: dict[str, list[str]]
 
     @model_validator(mode="after")
-    def _required_have_aliases(self) -> "ColumnContract":
+    def _required_have_aliases(self) -> ColumnContract:
         missing = [name for name in self.required if name not in self.aliases]
         if missing:
             raise ValueError(f"required columns without aliases: {missing}")
@@ -111,6 +113,11 @@ class AggregateParams(_Section):
     window_days: int = Field(ge=7)
 
 
+class QualityParams(_Section):
+    # Mondays of weeks where a flying fleet truly raised no kept defect; any other such week fails join.
+    allow_zero_hh_weeks: list[Monday] = Field(default_factory=list)
+
+
 class SplitParams(_Section):
     train_end: Monday
     val_weeks: int = Field(ge=4)
@@ -140,9 +147,10 @@ class EvaluateParams(_Section):
 
     @field_validator("intervals")
     @classmethod
-    def _levels_are_probabilities(cls, value: list[float]) -> list[float]:
-        if any(not 0 < level < 1 for level in value):
-            raise ValueError(f"interval levels must lie in (0, 1), got {value}")
+    def _levels_are_supported(cls, value: list[float]) -> list[float]:
+        if sorted(value) != list(SUPPORTED_INTERVALS):
+            raise ValueError(f"interval levels must be {list(SUPPORTED_INTERVALS)}, got {value}: the API response, "
+                             f"the prediction log's columns, monitoring and the report are built for these levels")
         return sorted(value)
 
 
@@ -158,9 +166,10 @@ class MonitorParams(_Section):
     ks_pvalue: float = Field(gt=0, lt=1)
     max_model_age_weeks: int = Field(ge=1)
     volume_drop_ratio: float = Field(gt=0, lt=1)
+    notify: list[str] = Field(default_factory=list)  # Apprise URLs; secrets as ${VAR} from the environment
 
     @model_validator(mode="after")
-    def _warn_below_alert(self) -> "MonitorParams":
+    def _warn_below_alert(self) -> MonitorParams:
         if self.psi_warn >= self.psi_alert:
             raise ValueError("psi_warn must be below psi_alert")
         return self
@@ -185,6 +194,7 @@ class Params(_Section):
     ingest: IngestParams
     clean: CleanParams
     aggregate: AggregateParams
+    quality: QualityParams = QualityParams()
     split: SplitParams
     train: TrainParams
     evaluate: EvaluateParams
@@ -201,13 +211,13 @@ def load(path: str | Path = DEFAULT_PARAMS) -> Params:
     except FileNotFoundError:
         raise ConfigError(f"{path}: parameters file not found") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+        raise ConfigError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of sections at the top level")
     try:
         return Params.model_validate(raw)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+            f"{'.'.join(str(p) for p in err['loc'])}: {' '.join(str(err['msg']).split())}" for err in exc.errors()
         )
         raise ConfigError(f"{path}: {problems}") from None

@@ -10,7 +10,7 @@ HEADER = "# Model decisions\n\nOne line per promotion or rollback (`hh promote`,
 
 
 def append(repo: Path, action: str, subject: str, reason: str, when: dt.datetime | None = None) -> str:
-    when = when or dt.datetime.now(dt.timezone.utc)
+    when = when or dt.datetime.now(dt.UTC)
     line = f"- {when:%Y-%m-%d %H:%M} UTC — **{action}** {subject} by {_who()}: {reason.strip() or 'no reason given'}\n"
     path = repo / DECISIONS
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -23,7 +23,7 @@ def append(repo: Path, action: str, subject: str, reason: str, when: dt.datetime
 
 def read(repo: Path) -> list[str]:
     path = repo / DECISIONS
-    return [l for l in path.read_text(encoding="utf-8").splitlines() if l.startswith("- ")] if path.exists() else []
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("- ")] if path.exists() else []
 
 
 def _who() -> str:

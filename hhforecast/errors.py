@@ -35,13 +35,24 @@ class ContractError(HHForecastError):
             where.append(f"column '{column}'")
         super().__init__(f"{', '.join(where)}: {message}" if where else message)
 
-
-class DataQualityError(HHForecastError):
-    """The built dataset fails its schema; failures are written out before this is raised."""
-
     def __reduce__(self):  # keep file/sheet/row/column across process boundaries (parallel ingest)
         return (_rebuild_contract_error, (self.detail, self.file, self.sheet, self.row, self.column))
 
 
+class DataQualityError(HHForecastError):
+    """The built dataset fails its checks; failures are written out (to `file`) before this is raised."""
+
+    def __init__(self, message: str, *, file: str | None = None) -> None:
+        self.detail, self.file = message, file
+        super().__init__(f"{message} (details in {file})" if file else message)
+
+    def __reduce__(self):  # its own fields survive a pickle, like ContractError's
+        return (_rebuild_data_quality_error, (self.detail, self.file))
+
+
 def _rebuild_contract_error(message, file, sheet, row, column) -> ContractError:
     return ContractError(message, file=file, sheet=sheet, row=row, column=column)
+
+
+def _rebuild_data_quality_error(message, file) -> DataQualityError:
+    return DataQualityError(message, file=file)

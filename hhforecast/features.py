@@ -24,14 +24,6 @@ def join(utilization: pd.DataFrame, hh: pd.Series, dates: pd.DatetimeIndex) -> p
     return frame[DATASET_COLUMNS]
 
 
-def week_index(weeks: tuple[dt.date, dt.date]) -> pd.DatetimeIndex:
-    return pd.date_range(pd.Timestamp(weeks[0]), pd.Timestamp(weeks[1]), freq="7D")
-
-
-def day_index(weeks: tuple[dt.date, dt.date]) -> pd.DatetimeIndex:
-    return pd.date_range(pd.Timestamp(weeks[0]), pd.Timestamp(weeks[1]) + pd.Timedelta(days=6), freq="D")
-
-
 def _dataset_schema(step_days: int, mondays: bool, allow_idle: bool) -> pa.DataFrameSchema:
     """`allow_idle`: a single day may see no flight at all; a whole week may not."""
     date_checks = [
@@ -75,6 +67,16 @@ def validate(frame: pd.DataFrame, schema: pa.DataFrameSchema) -> pd.DataFrame:
         columns = ["schema_context", "column", "check", "check_number", "failure_case", "index"]
         return cases[[c for c in columns if c in cases.columns]].astype("string").reset_index(drop=True)
     return pd.DataFrame(columns=["schema_context", "column", "check", "check_number", "failure_case", "index"])
+
+
+def zero_hh_weeks(frame: pd.DataFrame, allowed: list[dt.date]) -> list[str]:
+    """Weeks whose fleet flew but whose kept HH is 0 (the "HH > 0" check), except the Mondays allowed.
+
+    A flying fleet raises defects every week; a zero is far likelier a missing export than a quiet week.
+    """
+    allowed_days = {pd.Timestamp(d) for d in allowed}
+    zero = (frame["sum_daily_hours"] > 0) & frame["HH"].eq(0) & ~frame["date"].isin(allowed_days)
+    return frame.loc[zero, "date"].dt.strftime("%Y-%m-%d").tolist()
 
 
 def missing_dates(frame: pd.DataFrame) -> list[str]:

@@ -24,8 +24,11 @@ from hhforecast.errors import ContractError, HHForecastError
 
 EVENTS_DIR = "events_unscheduled"
 UTILIZATION_DIR = "aircraft_utilization"
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+# Every format calamine reads. The zip-based ones get the compression-bomb guard; .xls is an OLE2 file.
+ZIP_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".ods")
+WORKBOOK_SUFFIXES = (*ZIP_WORKBOOK_SUFFIXES, ".xls")
 CSV_SUFFIXES = (".csv", ".txt")
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 CSV_DELIMITERS = ";,\t"
 MB = 1_000_000
 
@@ -52,20 +55,27 @@ class FileTask:
 
 
 def guard_workbook(path: Path, params: IngestParams, display: str) -> None:
-    """Refuse a workbook that is too big, not a zip, or a compression bomb — before parsing it."""
+    """Refuse a workbook that is too big, not what its suffix says, or a compression bomb — before parsing it."""
     size = path.stat().st_size
     if size > params.max_workbook_mb * MB:
         raise ContractError(
             f"workbook is {size / MB:.1f} MB, above ingest.max_workbook_mb={params.max_workbook_mb:g}",
             file=display,
         )
+    suffix = path.suffix.lower()
+    if suffix not in ZIP_WORKBOOK_SUFFIXES:
+        with path.open("rb") as handle:
+            if handle.read(len(OLE2_MAGIC)) != OLE2_MAGIC:
+                raise ContractError(f"not a readable {suffix} workbook (corrupt, truncated, or not an OLE2 file)",
+                                    file=display)
+        return
     if not zipfile.is_zipfile(path):
-        raise ContractError("not a readable xlsx workbook (corrupt, truncated, or not a zip archive)", file=display)
+        raise ContractError(f"not a readable {suffix} workbook (corrupt, truncated, or not a zip archive)", file=display)
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError) as exc:
-        raise ContractError(f"corrupt xlsx workbook: {exc}", file=display) from None
+        raise ContractError(f"corrupt {suffix} workbook: {exc}", file=display) from None
     inflated = 0
     for member in members:
         inflated += member.file_size
@@ -262,19 +272,40 @@ def read_file(task: FileTask, contract: ContractParams, params: IngestParams) ->
     return frame, report, time.perf_counter() - started
 
 
-def discover(raw_dir: Path) -> list[FileTask]:
-    """Every workbook and CSV under the two contract folders, in name order."""
+def refusal(path: Path) -> str | None:
+    """Why a file under the raw folders cannot be read, or None when its format is one ingest reads."""
+    if path.name.startswith("~$"):
+        return "an Office lock file (the workbook is open somewhere): close it, or remove the lock file"
+    if path.suffix.lower() not in WORKBOOK_SUFFIXES + CSV_SUFFIXES:
+        return (f"not a format ingest reads (workbooks {', '.join(WORKBOOK_SUFFIXES)}; "
+                f"delimited text {', '.join(CSV_SUFFIXES)}): convert it, or move it out of the raw folder")
+    return None
+
+
+def scan(raw_dir: Path) -> tuple[list[FileTask], list[tuple[str, str]]]:
+    """Every file under the two contract folders, in name order: the readable ones, and the refused with why."""
     if not raw_dir.is_dir():
         raise ContractError("raw data folder does not exist (see data.raw_dir in params.yaml)", file=str(raw_dir))
     tasks: list[FileTask] = []
+    refused: list[tuple[str, str]] = []
     for folder, kind in ((EVENTS_DIR, "events"), (UTILIZATION_DIR, "utilization")):
         base = raw_dir / folder
-        files = sorted(
-            p for p in base.rglob("*") if p.is_file() and p.suffix.lower() in WORKBOOK_SUFFIXES + CSV_SUFFIXES and not p.name.startswith(("~$", "."))
-        ) if base.is_dir() else []
-        if not files:
+        files = sorted(p for p in base.rglob("*") if p.is_file()) if base.is_dir() else []
+        readable = [p for p in files if refusal(p) is None]
+        refused += [(p.relative_to(raw_dir).as_posix(), refusal(p)) for p in files if refusal(p) is not None]
+        if not readable:
             raise ContractError(f"no workbook or CSV found under {folder}/", file=str(raw_dir))
-        tasks += [FileTask(p, p.relative_to(raw_dir).as_posix(), kind) for p in files]
+        tasks += [FileTask(p, p.relative_to(raw_dir).as_posix(), kind) for p in readable]
+    return tasks, refused
+
+
+def discover(raw_dir: Path) -> list[FileTask]:
+    """Every file under the two contract folders, which must all be readable: nothing is skipped in silence."""
+    tasks, refused = scan(raw_dir)
+    if refused:
+        (first, why), more = refused[0], len(refused) - 1
+        raise ContractError(why + (f" ({more} more file(s) refused: {', '.join(r[0] for r in refused[1:6])})"
+                                   if more else ""), file=first)
     return tasks
 
 

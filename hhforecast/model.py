@@ -167,7 +167,7 @@ def _fit_stacked(
     rngs = [np.random.default_rng(params.seed + index) for index in range(ensemble)]
     widths = [n_features] + [params.units] * params.layers
     initial: dict[str, np.ndarray] = {}
-    for index, rng in enumerate(rngs):
+    for rng in rngs:
         per_member = {}
         for layer in range(params.layers):
             per_member[f"dense_{layer}/kernel"] = _glorot(rng, widths[layer], widths[layer + 1])

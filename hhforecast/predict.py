@@ -12,11 +12,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hhforecast import aggregate, clean, ingest
+from hhforecast import aggregate, bounds, clean, ingest
+from hhforecast import weeks as weekdefs
 from hhforecast.bundle import Bundle
 from hhforecast.config import Params
 from hhforecast.contract import alias_lookup, normalize_name
-from hhforecast.errors import ContractError
+from hhforecast.errors import ContractError, HHForecastError
 from hhforecast.features import FEATURES
 
 DATE = "date"
@@ -42,16 +43,31 @@ def validate_planned_weeks(frame: pd.DataFrame, file: str) -> pd.DataFrame:
         _first_bad(numbers.isna() | ~np.isfinite(numbers.astype(float)), rows, file, column, frame[column], "not a number")
         _first_bad(numbers < 0, rows, file, column, frame[column], "negative")
         values[column] = numbers.astype("float64")
+    _refuse_out_of_bounds(values, file, rows=rows)
     values.insert(0, DATE, dates.dt.normalize())
     return values.reset_index(drop=True)
+
+
+def _refuse_out_of_bounds(values: pd.DataFrame, file: str, rows: pd.Series | None = None,
+                          weeks: pd.Series | None = None) -> None:
+    """The first physically impossible cell (bounds.py), named by row (or week), column and bound."""
+    found = bounds.violations(values)
+    if len(found):
+        first = found.iloc[0]
+        week = f"week {weeks.loc[first['index']]:%Y-%m-%d}: " if weeks is not None else ""
+        raise ContractError(f"{week}{first['value']:g} is out of bounds: must be {first['bound']}", file=file,
+                            row=int(rows.loc[first["index"]]) if rows is not None else None, column=str(first["column"]))
 
 
 def weeks_from_utilization(raw: pd.DataFrame, params: Params) -> pd.DataFrame:
     """Planned aircraft-days -> weekly features, with the pipeline's own clean and aggregate code."""
     utilization, _ = clean.clean_utilization(raw, params.clean)
-    weeks = aggregate.dataset_week_range(utilization, params.aggregate.window_days)
+    weeks = weekdefs.dataset_week_range(utilization, params.aggregate.window_days)
     weekly = aggregate.weekly_utilization(utilization, weeks, params.aggregate.window_days)
-    return weekly.reset_index()[[DATE, *FEATURES]].astype({c: "float64" for c in FEATURES})
+    weekly = weekly.reset_index()[[DATE, *FEATURES]].astype({c: "float64" for c in FEATURES})
+    file = str(raw["file"].iloc[0]) if "file" in raw.columns and len(raw) else "planned utilization"
+    _refuse_out_of_bounds(weekly[FEATURES], file, weeks=weekly[DATE])
+    return weekly
 
 
 def read_planned(path: Path, params: Params) -> tuple[pd.DataFrame, str]:
@@ -81,6 +97,11 @@ def forecast(bundle: Bundle, weeks: pd.DataFrame) -> pd.DataFrame:
     out["model_version"] = bundle.version
     out["extrapolation"] = outside.ne("").to_numpy()
     out["extrapolated_features"] = outside.to_numpy()
+    numbers = [c for c in out.columns if c == "predicted_hh" or c.startswith(("lower_", "upper_"))]
+    bad = bounds.non_finite_rows(out, numbers)
+    if bad:  # bounded inputs make this unreachable; a forecast file must still never hold an empty value
+        raise HHForecastError(f"the model gave an empty or non-finite forecast for week(s) "
+                              f"{', '.join(out[DATE].iloc[bad[:5]])}; nothing written")
     return out
 
 

@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
 from xml.sax.saxutils import escape as xml_escape
 
 import numpy as np
@@ -43,6 +42,7 @@ INVALID_REASONS = EVENT_REJECT_REASONS[:7]  # the reasons a single bad cell can 
 DEFECT_LAW_FILE = "defect_hh.csv"        # the per-defect HH law, beside weekly_truth.csv
 HH_UNITS_PER_HOUR = 20                   # HH quantum 0.05 h = 3 min: exact as "1,35" and "01:21"
 FH_UNITS_PER_HOUR = 10                   # FH quantum 0.1 h = 6 min: exact as "9,4" and "09:24"
+TRUTH_WINDOW_WEEKS = 4                   # sum_uti_mensal: aggregate.window_days = 28 days
 MAX_FH_PER_DAY = 20.0                    # below clean.max_flight_hours_per_day
 IDLE_PROBABILITY = 0.03                  # spare / line-maintenance days an in-service aircraft sits
 FH_NOISE_SIGMA = 0.08                    # day-to-day lognormal noise on flight hours
@@ -531,7 +531,7 @@ def _truth(
     age = (monday[None, :] - fleet["mfg_day"].to_numpy()[:, None]) / 365.25
     acft = active.sum(axis=0)
     age_fleet = np.where(active, age, 0.0).sum(axis=0) / np.maximum(acft, 1)
-    month_fh = np.convolve(week_fh, np.ones(4, dtype=np.int64))[:n_weeks]
+    month_fh = np.convolve(week_fh, np.ones(TRUTH_WINDOW_WEEKS, dtype=np.int64))[:n_weeks]
 
     kept = events["source"].isin(KEPT_SOURCES).to_numpy()
     start = np.datetime64(params.start, "D")
@@ -541,7 +541,10 @@ def _truth(
     expected = rate_grid.reshape(len(fleet), n_weeks, 7).sum(axis=(0, 2))
     expected = expected * kept_share(params) * expected_hh_per_defect(params)
 
-    weeks = slice(params.events_lag_weeks, n_weeks)
+    # The dataset's week rule (weeks.dataset_week_range): the 28-day window ending on the week's Sunday lies
+    # inside the utilization (from week 3 on) and the week inside the events' range (from events_lag_weeks on).
+    first_week = max(TRUTH_WINDOW_WEEKS - 1, params.events_lag_weeks)
+    weeks = slice(first_week, n_weeks)
     drift = (np.arange(n_weeks) >= n_weeks - params.drift.weeks).astype(np.int64)
     truth = pd.DataFrame({
         "date": (start + monday).astype("datetime64[s]"),

@@ -1,6 +1,8 @@
 """Weekly and daily HH and fleet-utilization tables."""
 from __future__ import annotations
 
+import pandas as pd
+
 from hhforecast import aggregate, config, io, paths
 from hhforecast.stage import run, say
 
@@ -9,7 +11,8 @@ def main() -> None:
     params = config.load().aggregate
     utilization = io.read_parquet(paths.UTILIZATION_CLEAN)
     events = io.read_parquet(paths.EVENTS_CLEAN)
-    weeks = aggregate.dataset_week_range(utilization, params.window_days)
+    # The week range is decided once, by clean (utilization window and events coverage).
+    weeks = tuple(pd.Timestamp(d).date() for d in io.read_json(paths.CLEAN_REPORT)["dataset_weeks"])
     weekly = aggregate.weekly_utilization(utilization, weeks, params.window_days)
     daily = aggregate.daily_utilization(utilization, weeks, params.window_days)
     io.write_parquet_atomic(weekly.reset_index(), paths.WEEKLY_UTILIZATION)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from hhforecast import aggregate, clean, config, io, paths
+from hhforecast import clean, config, io, paths, weeks
 from hhforecast.stage import run, say
 
 
@@ -12,10 +12,12 @@ def main() -> None:
     fleets = params.data.fleets
     utilization, utilization_rejects = clean.clean_utilization(
         io.read_parquet(paths.UTILIZATION_RAW), params.clean, fleets)
-    weeks = aggregate.dataset_week_range(utilization, params.aggregate.window_days)
+    events_raw = io.read_parquet(paths.EVENTS_RAW)
+    event_days = clean.event_day_range(events_raw, params.clean)
+    dataset_weeks = weeks.dataset_week_range(utilization, params.aggregate.window_days, event_days)
     registrations = set(utilization["registration"]) if fleets is not None else None
     events, event_rejects = clean.clean_events(
-        io.read_parquet(paths.EVENTS_RAW), params.clean, params.contract.events, weeks, registrations
+        events_raw, params.clean, params.contract.events, dataset_weeks, registrations
     )
     rejects = clean.sort_rejects(pd.concat([event_rejects, utilization_rejects], ignore_index=True))
     by_reason = {
@@ -27,7 +29,9 @@ def main() -> None:
         "utilization_kept": len(utilization),
         "rejected": len(rejects),
         "rejected_by_reason": by_reason,
-        "dataset_weeks": [weeks[0].isoformat(), weeks[1].isoformat()],
+        "dataset_weeks": [dataset_weeks[0].isoformat(), dataset_weeks[1].isoformat()],
+        "coverage": {"events": weeks.coverage(pd.Series(event_days)),
+                     "utilization": weeks.coverage(utilization["date"])},
         "fleets": fleets or "all",
     }
     io.write_parquet_atomic(events, paths.EVENTS_CLEAN)

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from hhforecast import config, features, io, paths
+from hhforecast import bounds, config, features, io, paths
+from hhforecast import weeks as weekdefs
 from hhforecast.errors import DataQualityError
 from hhforecast.stage import run, say
 
 
 def main() -> None:
-    config.load()  # fail early on a broken params.yaml, like every stage
+    params = config.load()
     weekly_util = io.read_parquet(paths.WEEKLY_UTILIZATION).set_index("date")
     daily_util = io.read_parquet(paths.DAILY_UTILIZATION).set_index("date")
     weekly_hh = io.read_parquet(paths.WEEKLY_HH).set_index("date")["HH"]
@@ -18,14 +19,26 @@ def main() -> None:
     ingest_report = io.read_json(paths.INGEST_REPORT)
     weeks = tuple(pd.Timestamp(d).date() for d in clean_report["dataset_weeks"])
 
-    weekly = features.join(weekly_util, weekly_hh, features.week_index(weeks))
-    daily = features.join(daily_util, daily_hh, features.day_index(weeks))
+    weekly = features.join(weekly_util, weekly_hh, weekdefs.week_index(weeks))
+    daily = features.join(daily_util, daily_hh, daily_util.index)  # aggregate's days: each has a full window
     missing = features.missing_dates(weekly)
+    zero_hh = features.zero_hh_weeks(weekly, params.quality.allow_zero_hh_weeks)
     failures = pd.concat(
         [features.validate(weekly, features.WEEKLY_SCHEMA).assign(dataset="weekly"),
          features.validate(daily, features.DAILY_SCHEMA).assign(dataset="daily")],
         ignore_index=True,
     )
+    out_of_bounds = bounds.violations(weekly[features.FEATURES].dropna())  # missing weeks fail on their own
+    if len(out_of_bounds):
+        failures = pd.concat([failures, pd.DataFrame({
+            "schema_context": "bounds", "column": out_of_bounds["column"], "check": out_of_bounds["bound"],
+            "failure_case": out_of_bounds["value"].astype(str),
+            "index": weekly.loc[out_of_bounds["index"], "date"].dt.strftime("%Y-%m-%d").to_numpy(),
+            "dataset": "weekly"})], ignore_index=True)
+    if zero_hh:
+        failures = pd.concat([failures, pd.DataFrame({
+            "schema_context": "DataFrameSchema", "column": "HH", "check": "hh_positive_when_flying",
+            "failure_case": "0.0", "index": zero_hh, "dataset": "weekly"})], ignore_index=True)
     quality = {
         "rows": {
             "events_read": ingest_report["events_read"],
@@ -41,17 +54,23 @@ def main() -> None:
         "missing_weeks": len(missing),
         "first_week": weeks[0].isoformat(),
         "last_week": weeks[1].isoformat(),
+        "coverage": clean_report["coverage"],
+        "zero_hh_weeks": zero_hh,
         "hh_total": round(float(weekly["HH"].sum()), 6),
         "schema_failures": len(failures),
     }
     io.write_csv_atomic(failures, paths.DATA_QUALITY_FAILURES)
     io.write_json_atomic(quality, paths.DATA_QUALITY)
+    if zero_hh:
+        raise DataQualityError(
+            f"{len(zero_hh)} week(s) where the fleet flew but kept HH is 0: {', '.join(zero_hh[:10])}"
+            f"{'...' if len(zero_hh) > 10 else ''} (a missing events export?); if genuine, list them in "
+            f"quality.allow_zero_hh_weeks in params.yaml", file=paths.DATA_QUALITY_FAILURES.as_posix())
     if len(failures):
         summary = failures.groupby(["dataset", "column", "check"], dropna=False).size().to_string()
         raise DataQualityError(
-            f"{len(failures)} schema failure(s), missing weeks {missing[:5]}{'...' if len(missing) > 5 else ''}; "
-            f"details in {paths.DATA_QUALITY_FAILURES}:\n{summary}"
-        )
+            f"{len(failures)} schema failure(s), missing weeks {missing[:5]}{'...' if len(missing) > 5 else ''}:\n"
+            f"{summary}\n", file=paths.DATA_QUALITY_FAILURES.as_posix())
     io.write_csv_atomic(features.to_csv_frame(weekly), paths.WEEKLY_DATASET, features.FLOAT_FORMAT)
     io.write_csv_atomic(features.to_csv_frame(daily), paths.DAILY_DATASET, features.FLOAT_FORMAT)
     say("join", f"{len(weekly):,} weeks, {quality['hh_total']:,.1f} HH in total")

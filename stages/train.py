@@ -1,9 +1,9 @@
 """Fit the Keras network on the training window; save it byte-stably with its scaler, ranges and metadata."""
 from __future__ import annotations
 
-from dvclive import Live
 from dvclive.keras import DVCLiveCallback
 
+from dvclive import Live
 from hhforecast import bundle, config, features, forecasters, paths, training
 from hhforecast.stage import run, say
 

@@ -5,8 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hhforecast import aggregate, clean
-from hhforecast.errors import ContractError
+from hhforecast import aggregate, clean, weeks
 
 
 def utilization(days: int, start: str = "2020-01-01", aircraft: tuple[str, ...] = ("PRAXA",)) -> pd.DataFrame:
@@ -20,26 +19,19 @@ def utilization(days: int, start: str = "2020-01-01", aircraft: tuple[str, ...] 
     )
 
 
-@pytest.mark.parametrize("start, days, first, last", [
-    ("2020-01-06", 42, "2020-02-03", "2020-02-10"),   # Monday start: the 5th week is the first whose days all have a full window
-    ("2020-01-01", 41, "2020-02-03", "2020-02-03"),   # Wednesday start, Monday end: the last full week ends the Sunday before
-    ("2020-01-06", 35, "2020-02-03", "2020-02-03"),
-])
-def test_dataset_weeks_are_complete_with_a_full_window(start, days, first, last):
-    weeks = aggregate.dataset_week_range(utilization(days, start), window_days=28)
-    assert weeks == (dt.date.fromisoformat(first), dt.date.fromisoformat(last))
-
-
-def test_too_short_utilization_is_an_error():
-    with pytest.raises(ContractError, match="fewer days than one complete week plus the 28-day window"):
-        aggregate.dataset_week_range(utilization(30, "2020-01-06"), window_days=28)
+def test_daily_table_starts_at_the_first_day_with_a_full_window():
+    util = utilization(42, "2020-01-06")
+    dataset_weeks = weeks.dataset_week_range(util, 28)
+    assert dataset_weeks[0] == dt.date(2020, 1, 27)      # the window ending Sunday 2020-02-02 is all inside
+    daily = aggregate.daily_utilization(util, dataset_weeks, 28)
+    assert daily.index[0] == pd.Timestamp("2020-02-02")  # 28 days from 2020-01-06: no partial sums
+    assert daily["sum_uti_mensal"].notna().all()
 
 
 def test_weekly_features_follow_the_dataset_definition():
     util = utilization(35, "2020-01-06", aircraft=("PRAXA", "PRAXB"))
     util.loc[(util["registration"] == "PRAXB") & (util["date"] >= "2020-02-03"), "flight_hours"] = 0.0
-    weeks = aggregate.dataset_week_range(util, 28)
-    weekly = aggregate.weekly_utilization(util, weeks, 28)
+    weekly = aggregate.weekly_utilization(util, weeks.dataset_week_range(util, 28), 28)
     feb = weekly.loc[pd.Timestamp("2020-02-03")]
     assert feb["acft"] == 1                             # PRAXB did not fly that week
     assert feb["sum_daily_hours"] == pytest.approx(70.0)

@@ -1,8 +1,8 @@
 import json
 
 import pytest
-
 from conftest import weekly_dataset
+
 from hhforecast import bundle, features, paths
 
 

@@ -5,8 +5,8 @@ import subprocess
 import sys
 
 import yaml
-
 from conftest import EVENTS_HEADER, REPO, event_rows, project_copy, run_stage, utilization_lines, write_raw
+
 from hhforecast import checkraw, config
 
 
@@ -70,3 +70,15 @@ def test_new_export_headers_onboard_through_an_alias_end_to_end(tmp_path):
     dataset = (work / "data/processed/dataset_uti_vs_hh_semanal.csv").read_text().splitlines()
     assert dataset[1].startswith("2020-02-03,1,") and dataset[1].endswith(",7.500000")
     assert config.load(work / "params.yaml").contract.events.aliases["event_id"][-1] == "nr_os"
+
+
+def test_an_unreadable_file_fails_the_check_by_name_and_coverage_is_reported(tmp_path, params):
+    raw = write_raw(tmp_path / "raw")
+    (raw / "events_unscheduled" / "events_2021.xls.bak").write_text("old export")
+    result = checkraw.check_folder(raw, params)
+    assert result["verdict"] == "fail"
+    assert any(p.startswith("events_unscheduled/events_2021.xls.bak: not a format ingest reads")
+               for p in result["problems"])
+    assert result["coverage"] == {"events": {"first": "2020-02-03", "last": "2020-02-05"},
+                                  "utilization": {"first": "2020-01-06", "last": "2020-02-09"}}
+    assert "events cover 2020-02-03 to 2020-02-05" in checkraw.format_report(result)

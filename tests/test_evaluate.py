@@ -3,9 +3,10 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import REPO, weekly_dataset
+
 from hhforecast import backtest, evaluate, features, forecasters, truthdist
+from hhforecast.errors import ConfigError
 
 
 def test_point_metrics_on_a_hand_computed_case():
@@ -82,7 +83,7 @@ def test_backtest_folds_expand_from_the_minimum_and_tile_every_week_up_to_the_te
     for fold in folds:
         assert fold.train["date"].max() < fold.val["date"].min() <= fold.val["date"].max() < fold.test["date"].min()
         assert len(fold.val) == 52
-    with pytest.raises(ValueError, match="lower evaluate.backtest_min_train_weeks"):
+    with pytest.raises(ConfigError, match="lower evaluate.backtest_min_train_weeks"):
         backtest.make_folds(known.iloc[:150], step_weeks=13, val_weeks=52, min_train_weeks=104)
 
 

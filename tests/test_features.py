@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pandas as pd
 import pytest
 
@@ -44,3 +46,37 @@ def test_csv_representation_is_fixed():
     text = features.to_csv_frame(weekly(1)).to_csv(index=False, float_format=features.FLOAT_FORMAT)
     assert text.splitlines() == ["date,acft,sum_daily_hours,age_fleet,Cycles,sum_uti_mensal,HH",
                                  "2020-01-06,2,140.000000,8.000000,98,560.000000,12.500000"]
+
+
+@pytest.mark.parametrize("allowed, expected", [
+    ([], ["2020-01-13"]),
+    ([dt.date(2020, 1, 13)], []),
+])
+def test_a_flying_week_with_zero_hh_is_named_unless_allowed(allowed, expected):
+    frame = pd.DataFrame({"date": pd.date_range("2020-01-06", periods=3, freq="7D"),
+                          "sum_daily_hours": [100.0, 90.0, 0.0], "HH": [5.0, 0.0, 0.0]})
+    assert features.zero_hh_weeks(frame, allowed) == expected
+
+
+@pytest.mark.slow
+def test_join_fails_on_a_silent_zero_week_unless_params_allow_it(tmp_path):
+    import json
+
+    from conftest import event_rows, project_copy, run_stage, utilization_lines, write_raw
+
+    rows = event_rows(1)
+    rows.append(["D9", 1, "PR-AXA", "MECH", dt.datetime(2020, 2, 12, 9, 0), 2.0])  # not a kept source
+    raw = write_raw(tmp_path / "raw", events=rows, utilization=utilization_lines(42))
+    work = project_copy(tmp_path, raw)
+    for stage in ("ingest", "clean", "aggregate"):
+        assert run_stage(work, stage).returncode == 0
+    result = run_stage(work, "join")
+    assert result.returncode == 1
+    assert ("join: error: 1 week(s) where the fleet flew but kept HH is 0: 2020-02-10 (a missing events export?); "
+            "if genuine, list them in quality.allow_zero_hh_weeks in params.yaml") in result.stderr
+    quality = json.loads((work / "metrics/data_quality.json").read_text())
+    assert quality["zero_hh_weeks"] == ["2020-02-10"]
+    assert quality["coverage"] == {"events": {"first": "2020-02-03", "last": "2020-02-12"},
+                                   "utilization": {"first": "2020-01-06", "last": "2020-02-16"}}
+    allowed = project_copy(tmp_path, raw, quality={"allow_zero_hh_weeks": ["2020-02-10"]})
+    assert run_stage(allowed, "join").returncode == 0

@@ -1,8 +1,8 @@
 """A per-fleet run: data.fleets selects aircraft types, and the truth follows the selection."""
 import pandas as pd
 import pytest
-
 from conftest import project_copy, run_stage
+
 from hhforecast import features, paths
 
 pytestmark = pytest.mark.slow

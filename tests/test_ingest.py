@@ -1,12 +1,12 @@
-import re
 import pickle
+import re
 import zipfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import EVENTS_HEADER, event_rows, project_copy, run_stage, write_raw, write_workbook
+
 from hhforecast import ingest, paths
 from hhforecast.errors import ContractError
 
@@ -84,8 +84,8 @@ def _missing_hh(path: Path) -> None:
 
 @pytest.mark.parametrize("damage, message", [
     (_corrupt, r"events_2020\.xlsx: cannot read workbook"),
-    (_truncate, r"events_2020\.xlsx: not a readable xlsx workbook \(corrupt, truncated"),
-    (_not_a_zip, r"events_2020\.xlsx: not a readable xlsx workbook"),
+    (_truncate, r"events_2020\.xlsx: not a readable \.xlsx workbook \(corrupt, truncated"),
+    (_not_a_zip, r"events_2020\.xlsx: not a readable \.xlsx workbook"),
     (_bomb, r"events_2020\.xlsx: member 'xl/worksheets/sheet1\.xml' inflates \d+:1.*compression bomb"),
     (_missing_hh, r"events_2020\.xlsx, sheet 'Defects', row 1: header \(row 1\) lacks required column\(s\) 'hh'"),
 ], ids=["corrupt", "truncated", "not-a-zip", "compression-bomb", "missing-column"])
@@ -130,3 +130,69 @@ def test_unparseable_utilization_date_fails_naming_file_row_and_column(tmp_path)
     assert ("clean: error: aircraft_utilization/utilization_2020.csv, row 4, column 'date': "
             "unparseable date (expected dd/mm/yyyy, ISO or an Excel date): '07/13/2020'") in result.stderr
     assert not any((work / p).exists() for p in [paths.EVENTS_CLEAN, paths.UTILIZATION_CLEAN, paths.REJECTS])
+
+
+def write_ods(path: Path, rows: list[list[object]], sheet: str = "Defects") -> Path:
+    """A minimal OpenDocument spreadsheet, written by hand (strings, numbers and dates)."""
+    def cell(value: object) -> str:
+        if isinstance(value, (int, float)):
+            return f'<table:table-cell office:value-type="float" office:value="{value}"><text:p>{value}</text:p></table:table-cell>'
+        if hasattr(value, "isoformat"):
+            return (f'<table:table-cell office:value-type="date" office:date-value="{value.isoformat()}">'
+                    f'<text:p>{value}</text:p></table:table-cell>')
+        return f'<table:table-cell office:value-type="string"><text:p>{value}</text:p></table:table-cell>'
+
+    body = "".join(f"<table:table-row>{''.join(cell(v) for v in row)}</table:table-row>" for row in rows)
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        f'<office:body><office:spreadsheet><table:table table:name="{sheet}">{body}</table:table>'
+        "</office:spreadsheet></office:body></office:document-content>")
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+        'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>')
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
+        archive.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+    return path
+
+
+def test_an_ods_export_is_read_like_an_xlsx(tmp_path, params):
+    path = write_ods(tmp_path / "events_unscheduled" / "events_2021.ods", [EVENTS_HEADER, *event_rows(2)])
+    frame, report, _ = ingest.read_file(ingest.FileTask(path, "events_unscheduled/events_2021.ods", "events"),
+                                        params.contract, params.ingest)
+    assert frame["event_id"].tolist() == ["D0", "D1"] and frame["row"].tolist() == [2, 3]
+    assert frame["hh"].tolist() == ["1.5", "1.5"] and frame["raised_at"].iloc[0].startswith("2020-02-03")
+    assert report.sheets == ("Defects",)
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("events_2021.pdf", b"%PDF-1.4", r"events_unscheduled/events_2021\.pdf: not a format ingest reads"),
+    ("~$events_2020.xlsx", b"lock", r"events_unscheduled/~\$events_2020\.xlsx: an Office lock file"),
+    ("events_2021.xls", b"WO Defect No;Registration\n", r"events_unscheduled/events_2021\.xls: not a readable \.xls workbook"),
+    ("events_2021.xlsb", b"not a zip", r"events_unscheduled/events_2021\.xlsb: not a readable \.xlsb workbook"),
+    ("events_2021.ods", b"not a zip", r"events_unscheduled/events_2021\.ods: not a readable \.ods workbook"),
+], ids=["pdf", "lock-file", "fake-xls", "fake-xlsb", "fake-ods"])
+def test_every_file_is_read_or_refused_by_name(tmp_path, name, content, message):
+    raw = write_raw(tmp_path / "raw")
+    (raw / "events_unscheduled" / name).write_bytes(content)
+    work = project_copy(tmp_path, raw)
+    result = run_stage(work, "ingest")
+    assert result.returncode == 1
+    assert re.search(r"ingest: error: " + message, result.stderr), result.stderr
+    assert not any((work / p).exists() for p in INGEST_OUTPUTS)
+
+
+def test_refusals_name_every_unreadable_file_at_once(tmp_path):
+    raw = write_raw(tmp_path / "raw")
+    for name in ("a.pdf", "b.docx"):
+        (raw / "aircraft_utilization" / name).write_text("x")
+    with pytest.raises(ContractError, match=r"^aircraft_utilization/a\.pdf: .*\(1 more file\(s\) refused: "
+                                            r"aircraft_utilization/b\.docx\)"):
+        ingest.discover(raw)

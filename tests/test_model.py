@@ -6,8 +6,8 @@ import zipfile
 
 import numpy as np
 import pytest
-
 from conftest import REPO
+
 from hhforecast import config, model
 
 TRAIN = config.TrainParams(layers=1, units=8, dropout=0.1, learning_rate=0.01, epochs=5, batch_size=16,

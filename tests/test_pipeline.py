@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import REPO
+
 from hhforecast import features, paths
 
 pytestmark = pytest.mark.slow

@@ -4,9 +4,10 @@ import os
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
-
 from conftest import REPO, weekly_dataset
+
 from hhforecast import bundle, predict, store
 from hhforecast.errors import ContractError
 
@@ -42,7 +43,8 @@ def test_planned_utilization_goes_through_the_pipeline_aggregation(tmp_path, par
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     weeks, kind = predict.read_planned(path, params)
     assert kind == "utilization"
-    assert weeks["date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-01-29", "2024-02-05"]
+    # The 28-day window ending Sunday 2024-01-28 is 2024-01-01..28, all planned: that week is the first.
+    assert weeks["date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-01-22", "2024-01-29", "2024-02-05"]
     assert weeks[["acft", "sum_daily_hours", "Cycles", "sum_uti_mensal"]].iloc[0].tolist() == [2, 133.0, 98, 532.0]
 
 
@@ -52,6 +54,11 @@ def test_planned_utilization_goes_through_the_pipeline_aggregation(tmp_path, par
     ({(1, "date"): "2018-01-09"}, r"planned\.csv, row 3, column 'date': not a Monday"),
     ({(3, "date"): "next week"}, r"planned\.csv, row 5, column 'date': not a date"),
     ({(1, "Cycles"): ""}, r"planned\.csv, row 3, column 'Cycles': not a number: ''"),
+    ({(1, "sum_daily_hours"): "1e308"},
+     r"planned\.csv, row 3, column 'sum_daily_hours': 1e\+308 is out of bounds: must be within \[0, 336000\]"),
+    ({(2, "age_fleet"): "75"}, r"planned\.csv, row 4, column 'age_fleet': 75 is out of bounds: must be within \[0, 60\]"),
+    ({(0, "acft"): "1"}, r"planned\.csv, row 2, column 'sum_daily_hours': .* is out of bounds: must be <= 168 "
+                         r"\(at most 168 flight hours per aircraft per week; acft = 1\)"),
 ])
 def test_bad_planned_weeks_name_row_and_column(tmp_path, params, damage, message):
     with pytest.raises(ContractError, match=message):
@@ -96,3 +103,18 @@ def test_hh_predict_bad_input_exits_non_zero_and_writes_nothing(tmp_path, bundle
     assert result.returncode == 1
     assert "hh predict: error:" in result.stderr and "row 3, column 'acft'" in result.stderr
     assert not out.exists()
+
+
+def test_a_non_finite_forecast_is_refused_never_written(tmp_path, params):
+    from types import SimpleNamespace
+
+    from hhforecast.errors import HHForecastError
+
+    weeks, _ = predict.read_planned(planned_csv(tmp_path), params)
+    broken = SimpleNamespace(
+        features=list(weeks.columns[1:]), version="v0",
+        predict=lambda f: pd.DataFrame({"predicted_hh": [1.0, float("nan"), 2.0, float("inf")],
+                                        "lower_80": 0.0, "upper_80": 3.0, "lower_95": 0.0, "upper_95": 4.0}),
+        extrapolation=lambda f: pd.Series([""] * len(f)))
+    with pytest.raises(HHForecastError, match="non-finite forecast for week\\(s\\) 2018-01-08, 2018-01-22; nothing written"):
+        predict.forecast(broken, weeks)

@@ -10,9 +10,9 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import REPO, git_dvc_repo, make_bundle
 from test_api import WEEK, free_port, request
+
 from hhforecast import bundle, decisions, paths, registry
 
 pytestmark = pytest.mark.slow
@@ -138,7 +138,7 @@ def test_promote_refuse_rollback_and_serve_after_rollback(repo, tmp_path):
     assert result.returncode == 1 and "nothing to roll back to" in result.stderr
 
     lines = decisions.read(repo)
-    assert [l.split("**")[1] for l in lines] == ["promote", "promote", "rollback"]
+    assert [line.split("**")[1] for line in lines] == ["promote", "promote", "rollback"]
     assert "v1.1.0 overshoots on the new fleet" in lines[-1]
     listing = hh(repo, "models")
     assert listing.returncode == 0

@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import git_dvc_repo, make_bundle
+
 from hhforecast import bundle, paths
 
 pytestmark = pytest.mark.slow

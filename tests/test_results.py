@@ -2,8 +2,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
+
 from hhforecast import results
 
 EXAMPLE = json.loads((Path(__file__).parent / "data" / "eval_example.json").read_text())

@@ -17,10 +17,10 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import project_copy, run_stage
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import project_copy, run_stage
 from hhforecast import config, synth
 from hhforecast.contract import (
     EVENT_REJECT_REASONS,
@@ -616,3 +616,14 @@ def test_generate_stage_fails_with_one_line_naming_the_key(params, tmp_path):
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "synthetic.conflicting_utilization_rows" in result.stderr
     assert not (work / "data" / "synthetic").exists() or not any((work / "data" / "synthetic").rglob("*.csv"))
+
+
+@pytest.mark.parametrize("lag, first_week", [
+    (3, 3),  # events from week 3: the 28-day window (weeks 0-3) decides, as weeks.dataset_week_range does
+    (5, 5),  # events from week 5: the events' range decides
+])
+def test_truth_follows_the_dataset_week_rule(params, lag, first_week):
+    small = small_params(params, events_lag_weeks=lag)
+    truth = synth.build_world(small).truth
+    assert truth["date"].iloc[0] == pd.Timestamp(small.start) + pd.Timedelta(weeks=first_week)
+    assert len(truth) == small.weeks - first_week
