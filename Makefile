@@ -12,7 +12,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help setup repro retrain monitor test test-fast lock bench bench-scale clean-venv
+.PHONY: help setup repro verify release expected retrain monitor test test-fast lock bench bench-scale clean-venv
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -30,6 +30,16 @@ setup: $(STAMP) ## create .venv from uv.lock (only when the lock changed)
 
 repro: setup ## run the whole DVC pipeline on the configured raw data
 	$(BIN)/hh runlog pipeline -- $(BIN)/dvc repro
+
+verify: setup ## re-run the pipeline and compare every metric with the committed one (PASS/FAIL table)
+	$(BIN)/python tools/verify.py
+
+release: setup ## tag tcc-vVERSION (make release VERSION=1.0.0) from a clean tree that passes verify
+	@test -n "$(VERSION)" || { echo "usage: make release VERSION=x.y.z" >&2; exit 2; }
+	$(BIN)/python tools/release.py "$(VERSION)"
+
+expected: setup ## rewrite the README's numbers to expect from the committed metrics
+	$(BIN)/python tools/expected.py
 
 retrain: setup ## rebuild with the newest data, commit, and promote through the gate (for cron / Airflow / Prefect)
 	$(BIN)/hh runlog retrain -- $(BIN)/dvc repro
