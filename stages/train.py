@@ -44,6 +44,10 @@ def main() -> None:
                            for name in features.FEATURES},
         "target": features.TARGET,
         "windows": {name: window(split[name]) for name in ("train", "val", "test")},
+        # The last week the weights learned from, and the last week of data there was (weeks after
+        # the training data, e.g. the production period, are not part of training).
+        "trained_through": window(split["train"])[1],
+        "data_through": dataset["date"].max().strftime("%Y-%m-%d"),
         "params": {"train": params.train.model_dump(), "split": params.split.model_dump(mode="json"),
                    "intervals": params.evaluate.intervals},
         "epochs_run": len(histories[0]["loss"]),
