@@ -15,6 +15,7 @@ import math
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -184,7 +185,15 @@ def predicted_vs_actual(test: pd.DataFrame, production: pd.DataFrame, language: 
     ax.plot([], [], color="black", marker="o", markersize=1.5, label=text("actual", language))
     ax.set_ylabel(text("hh_week", language))
     ax.legend(loc="upper left", frameon=False, fontsize=7)
+    _dates(ax)
     return fig
+
+
+def _dates(ax: plt.Axes) -> None:
+    """A few date ticks, labelled concisely (a year once, then months)."""
+    locator = mdates.AutoDateLocator(maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
 def residuals(test: pd.DataFrame, production: pd.DataFrame, language: str) -> plt.Figure:
@@ -196,6 +205,7 @@ def residuals(test: pd.DataFrame, production: pd.DataFrame, language: str) -> pl
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_ylabel(text("residual", language))
     ax.legend(frameon=False, fontsize=7)
+    _dates(ax)
     return fig
 
 
@@ -324,11 +334,16 @@ def model_scores(evaluation: dict) -> dict[str, dict[str, float]]:
     return {name: {k: v for k, v in scores.items() if _numeric(v)} for name, scores in models.items()}
 
 
+# Columns in this order when present; any other key follows, in the order the metrics give it.
+FIRST_COLUMNS = ["mae", "rmse", "mape", "wape", "r2", "coverage_80", "coverage_95"]
+
+
 def model_comparison(evaluation: dict, language: str, lines: list[str]) -> str:
     models = model_scores(evaluation)
     keys: list[str] = []
     for scores in models.values():
         keys += [k for k in scores if k not in keys and k != "n_weeks"]
+    keys.sort(key=lambda k: FIRST_COLUMNS.index(k) if k in FIRST_COLUMNS else len(FIRST_COLUMNS))
     rows = [[text(name, language) if name in ("network", "oracle") else name] + [scores.get(k, math.nan) for k in keys]
             for name, scores in models.items()]
     n_weeks = evaluation.get("test", {}).get("n_weeks", "")
