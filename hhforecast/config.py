@@ -183,7 +183,8 @@ class ReportParams(_Section):
 class VerifyParams(_Section):
     # `make verify` on another machine kind: a reproduced metric passes within this relative
     # difference of the committed one (on the machine kind that produced them: exact).
-    rel_tolerance: float = Field(default=1e-3, ge=0, lt=1)
+    rel_tolerance: float = Field(default=1e-4, ge=0, lt=1)
+    abs_tolerance: float = Field(default=1e-3, ge=0)  # in the metric's own unit (HH for errors)
 
 
 class Params(_Section):

@@ -5,8 +5,10 @@ with dots (`test.mae`, `baselines.gbm.rmse`); a CSV cell is `<row>.<column>`, wh
 is named by the first column when its values are unique (`1.mae` for fold 1 of the
 backtest, `acft.psi` in the drift table) and by its 1-based row number otherwise.
 
-Numbers compare exactly or within a relative tolerance (with an absolute floor for values
-near zero); anything else compares as text. A key that only one side has is a FAIL: the
+Numbers compare exactly, or within a tolerance: a relative one, or an absolute one for values
+near zero and for differences of large numbers (a weekly error is a forecast minus an actual,
+so a float32 last-bit change in a forecast of 400 HH is a large relative change in an error
+of 5 HH); anything else compares as text. A key that only one side has is a FAIL: the
 committed metrics and the code that makes them must travel together. Nothing here runs the
 pipeline or touches files beyond parsing the text it is given.
 """
@@ -17,9 +19,6 @@ import io
 import json
 import math
 from dataclasses import dataclass
-
-# Committed metrics are rounded to 6 decimals; a difference below this is rounding, not a change.
-ABS_FLOOR = 2e-6
 
 Value = float | int | str | bool | None
 
@@ -90,8 +89,8 @@ def _number(value: Value) -> float | None:
         return None
 
 
-def compare_value(committed: Value, reproduced: Value, rel_tol: float, abs_floor: float = ABS_FLOOR) -> str:
-    """"exact", "within" or "beyond" for one pair of values."""
+def compare_value(committed: Value, reproduced: Value, rel_tol: float, abs_tol: float = 0.0) -> str:
+    """"exact", "within" (relative difference <= rel_tol or absolute <= abs_tol) or "beyond"."""
     if committed == reproduced:
         return "exact"
     a, b = _number(committed), _number(reproduced)
@@ -99,19 +98,21 @@ def compare_value(committed: Value, reproduced: Value, rel_tol: float, abs_floor
         return "beyond"
     if a == b or (math.isnan(a) and math.isnan(b)):
         return "exact"  # same number written differently ("1.0" and 1)
-    return "within" if math.isclose(a, b, rel_tol=rel_tol, abs_tol=abs_floor if rel_tol else 0.0) else "beyond"
+    return "within" if math.isclose(a, b, rel_tol=rel_tol, abs_tol=abs_tol) else "beyond"
 
 
-def compare(file: str, committed: dict[str, Value], reproduced: dict[str, Value], rel_tol: float) -> list[Check]:
+def compare(file: str, committed: dict[str, Value], reproduced: dict[str, Value], rel_tol: float,
+            abs_tol: float = 0.0) -> list[Check]:
     """One Check per key of either side, in the committed order, new keys last."""
     checks = [Check(file, key, value, reproduced.get(key),
-                    compare_value(value, reproduced[key], rel_tol) if key in reproduced else "missing")
+                    compare_value(value, reproduced[key], rel_tol, abs_tol) if key in reproduced else "missing")
               for key, value in committed.items()]
     checks += [Check(file, key, None, value, "new") for key, value in reproduced.items() if key not in committed]
     return checks
 
 
-def compare_files(committed: dict[str, str], reproduced: dict[str, str], rel_tol: float) -> list[Check]:
+def compare_files(committed: dict[str, str], reproduced: dict[str, str], rel_tol: float,
+                  abs_tol: float = 0.0) -> list[Check]:
     """Committed and reproduced metric files ({name: text}) -> every Check; a missing file fails whole."""
     checks: list[Check] = []
     for name in sorted(set(committed) | set(reproduced)):
@@ -120,7 +121,7 @@ def compare_files(committed: dict[str, str], reproduced: dict[str, str], rel_tol
         elif name not in committed:
             checks.append(Check(name, "(file)", None, "present", "new"))
         else:
-            checks += compare(name, flatten(name, committed[name]), flatten(name, reproduced[name]), rel_tol)
+            checks += compare(name, flatten(name, committed[name]), flatten(name, reproduced[name]), rel_tol, abs_tol)
     return checks
 
 

@@ -46,9 +46,10 @@ def test_exact_mode_fails_any_difference():
     assert checks["test.mae"].status == "beyond"
 
 
-def test_values_near_zero_use_the_absolute_floor_not_the_relative_tolerance():
-    assert verify.compare_value(-5.8e-05, -5.7e-05, rel_tol=1e-3) == "within"
-    assert verify.compare_value(-5.8e-05, -5.0e-05, rel_tol=1e-3) == "beyond"
+def test_values_near_zero_pass_within_the_absolute_tolerance_not_the_relative_one():
+    assert verify.compare_value(5.368945, 5.369006, rel_tol=1e-5, abs_tol=1e-3) == "within"  # an error of a forecast
+    assert verify.compare_value(5.368945, 5.369006, rel_tol=1e-5) == "beyond"
+    assert verify.compare_value(-5.8e-05, -5.0e-05, rel_tol=1e-3, abs_tol=1e-6) == "beyond"
 
 
 def test_a_missing_key_fails():
@@ -77,6 +78,11 @@ def test_compare_files_fails_a_missing_or_new_file_and_checks_csv_cells():
     assert by[("metrics/backtest.csv", "1.mae")] == "within"
     assert by[("metrics/old.json", "(file)")] == "missing"
     assert by[("metrics/study.json", "(file)")] == "new"
+
+
+def test_compare_files_passes_the_absolute_tolerance_on():
+    checks = verify.compare_files({"m.csv": "week,error\nw1,0.5\n"}, {"m.csv": "week,error\nw1,0.5006\n"}, 1e-4, 1e-3)
+    assert [c.status for c in checks] == ["exact", "within"]
 
 
 def test_table_prints_pass_and_fail_per_key_and_a_verdict_per_file():

@@ -2,7 +2,7 @@
 
 The committed values come from git HEAD (read before anything runs); the pipeline is then
 re-run from scratch (`dvc repro --force`) and every key of every metric file is compared:
-exact, or within `verify.rel_tolerance` (params.yaml), or FAIL. Exit status 1 on any FAIL.
+exact, or within `verify.rel_tolerance` / `verify.abs_tolerance` (params.yaml), or FAIL. Exit status 1 on any FAIL.
 """
 from __future__ import annotations
 
@@ -46,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rev", default="HEAD", help="the commit whose metrics are expected (default HEAD)")
     args = parser.parse_args(argv)
 
-    rel_tol = 0.0 if args.exact else config.load().verify.rel_tolerance
+    tolerance = config.load().verify
+    rel_tol, abs_tol = (0.0, 0.0) if args.exact else (tolerance.rel_tolerance, tolerance.abs_tolerance)
     try:
         committed = committed_metrics(args.rev)
     except subprocess.CalledProcessError as exc:
@@ -62,10 +63,11 @@ def main(argv: list[str] | None = None) -> int:
         if result.returncode != 0:
             print("verify: FAIL: dvc repro failed (its output is above)", file=sys.stderr)
             return 1
-    checks = verify.compare_files(committed, workspace_metrics(), rel_tol)
+    checks = verify.compare_files(committed, workspace_metrics(), rel_tol, abs_tol)
     print(verify.table(checks, only_failures=args.failures_only), end="")
-    tolerance = "exact (no tolerance)" if rel_tol == 0 else f"relative tolerance {rel_tol:g}"
-    print(f"{tolerance}; largest relative difference {verify.worst(checks):.1e}; "
+    stated = ("exact (no tolerance)" if rel_tol == abs_tol == 0
+              else f"tolerance: relative {rel_tol:g} or absolute {abs_tol:g}")
+    print(f"{stated}; largest relative difference {verify.worst(checks):.1e}; "
           f"{'re-run and compared' if not args.no_repro else 'compared'} in {time.monotonic() - started:.0f} s")
     return 0 if all(c.passed for c in checks) else 1
 
