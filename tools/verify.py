@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import os
 import subprocess
 import sys
 import time
@@ -58,8 +59,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     started = time.monotonic()
     if not args.no_repro:
-        dvc = Path(sys.executable).parent / "dvc"
-        result = subprocess.run([str(dvc), "repro", "--force", "--no-run-cache"])
+        bin_dir = Path(sys.executable).parent  # the stages' `python` is this environment's
+        env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+        result = subprocess.run([str(bin_dir / "dvc"), "repro", "--force", "--no-run-cache"], env=env)
         if result.returncode != 0:
             print("verify: FAIL: dvc repro failed (its output is above)", file=sys.stderr)
             return 1
