@@ -185,6 +185,17 @@ class RegistryParams(_Section):
     coverage_tolerance: float = Field(gt=0, lt=1)
 
 
+class ReportParams(_Section):
+    language: Literal["pt", "en"] = "pt"  # labels and captions of the thesis figures and tables
+
+
+class VerifyParams(_Section):
+    # `make verify` on another machine kind: a reproduced metric passes within this relative
+    # difference of the committed one (on the machine kind that produced them: exact).
+    rel_tolerance: float = Field(default=1e-4, ge=0, lt=1)
+    abs_tolerance: float = Field(default=1e-3, ge=0)  # in the metric's own unit (HH for errors)
+
+
 class Params(_Section):
     model_config = ConfigDict(extra="allow", frozen=True)
 
@@ -201,6 +212,8 @@ class Params(_Section):
     serve: ServeParams
     registry: RegistryParams
     monitor: MonitorParams
+    report: ReportParams = ReportParams()
+    verify: VerifyParams = VerifyParams()
 
 
 def load(path: str | Path = DEFAULT_PARAMS) -> Params:

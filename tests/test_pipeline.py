@@ -110,3 +110,46 @@ def test_monitoring_finds_the_planted_drift_and_the_cli_asks_for_retraining(proj
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 2, result.stderr
     assert "RETRAIN: feature age_fleet drifted" in result.stdout
+
+
+def test_model_metadata_says_through_which_week_it_trained_and_saw_data(project):
+    metadata = json.loads((project / paths.MODEL_METADATA).read_text())
+    dataset = pd.read_csv(project / paths.WEEKLY_DATASET)
+    assert metadata["trained_through"] == metadata["windows"]["train"][1]
+    assert metadata["data_through"] == dataset["date"].iloc[-1]
+    assert metadata["trained_through"] < metadata["data_through"]
+
+
+def test_verify_passes_exactly_on_a_clean_clone(project):
+    result = subprocess.run([sys.executable, "tools/verify.py", "--no-repro", "--exact", "--failures-only"],
+                            cwd=project, env=_env(), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "PASS  all metrics:" in result.stdout and "exact (no tolerance)" in result.stdout
+
+
+def test_verify_fails_when_a_committed_metric_differs(project, tmp_path):
+    saved = (project / paths.EVAL).read_text()
+    try:
+        (project / paths.EVAL).write_text(saved.replace('"n_weeks": 52', '"n_weeks": 53'))
+        result = subprocess.run([sys.executable, "tools/verify.py", "--no-repro", "--failures-only"],
+                                cwd=project, env=_env(), capture_output=True, text=True, timeout=300)
+    finally:
+        (project / paths.EVAL).write_text(saved)
+    assert result.returncode == 1
+    assert "test.n_weeks" in result.stdout and "FAIL  metrics/eval.json" in result.stdout
+
+
+def test_the_thesis_outputs_are_written_in_the_configured_language(project):
+    thesis = project / "reports/thesis"
+    names = {p.name for p in thesis.iterdir()}
+    assert {"predicted_vs_actual.pdf", "predicted_vs_actual.png", "model_comparison.tex", "dataset_summary.tex",
+            "rejects_by_reason.tex", "backtest.tex", "figures.tex"} <= names
+    table = (thesis / "model_comparison.tex").read_text()
+    assert "% input metrics/eval.json md5 " in table and "\\toprule" in table
+    assert "Comparação dos modelos" in table  # report.language: pt
+
+
+def test_the_notebooks_run_on_the_pipeline_outputs(project):
+    result = subprocess.run([sys.executable, "-m", "pytest", "--nbmake", "-p", "no:cacheprovider", "-q",
+                             "notebooks/"], cwd=project, env=_env(), capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
