@@ -5,7 +5,6 @@ import hashlib
 from pathlib import Path
 
 import pandas as pd
-
 import yaml
 
 from hhforecast import config, features, io, paths, report, thesis

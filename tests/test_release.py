@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, git_dvc_repo
+
 from hhforecast import release
 
 EVALUATION = {"test": {"mae": 37.460667, "coverage_80": 0.903846}, "backtest": {"mae_mean": 44.634298},

@@ -3,10 +3,10 @@ import functools
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import weekly_dataset
-from hhforecast import thesis
 from test_report import predictions
+
+from hhforecast import thesis
 
 LINES = thesis.provenance({"metrics/eval.json": "0123abcd"}, {"report.language": "pt"})
 EVALUATION = {
