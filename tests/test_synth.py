@@ -612,3 +612,15 @@ def test_generate_stage_fails_with_one_line_naming_the_key(params, tmp_path):
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "synthetic.conflicting_utilization_rows" in result.stderr
     assert not (work / "data" / "synthetic").exists() or not any((work / "data" / "synthetic").rglob("*.csv"))
+
+
+def test_interaction_off_leaves_the_rate_as_it_was_and_on_wears_old_busy_aircraft_more(small):
+    fh, fc = np.array([5.0, 10.0, 5.0, 10.0]), np.array([4, 8, 4, 8])
+    age, day = np.array([1.0, 1.0, 15.0, 15.0]), np.zeros(4, dtype=np.int64)
+    m = synth.aging_multiplier(age, small.aging_breaks, small.aging_slopes)
+    off = synth._daily_rate(small, fh, fc, age, day)
+    assert np.array_equal(off, (small.rate_fh * fh + small.rate_fc * fc + small.rate_day) * m)
+    on = synth._daily_rate(small.model_copy(update={"interaction": 0.1}), fh, fc, age, day)
+    assert np.allclose(on - off, small.rate_fh * fh * 0.1 * age * m)
+    extra = on / off
+    assert extra[0] < extra[1] and extra[0] < extra[2] < extra[3]  # grows with utilization and with age
