@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 
-from hhforecast import io
+from hhforecast import io, truthdist
 from hhforecast.config import SyntheticParams
 from hhforecast.contract import EVENT_REJECT_REASONS
 from hhforecast.errors import ConfigError
@@ -40,6 +40,7 @@ from hhforecast.errors import ConfigError
 SOURCES = ("PILOT", "CABIN", "MECH", "AUTH")
 KEPT_SOURCES = ("PILOT", "CABIN")        # what the truth's HH counts (clean.keep_sources default)
 INVALID_REASONS = EVENT_REJECT_REASONS[:7]  # the reasons a single bad cell can plant
+DEFECT_LAW_FILE = "defect_hh.csv"        # the per-defect HH law, beside weekly_truth.csv
 HH_UNITS_PER_HOUR = 20                   # HH quantum 0.05 h = 3 min: exact as "1,35" and "01:21"
 FH_UNITS_PER_HOUR = 10                   # FH quantum 0.1 h = 6 min: exact as "9,4" and "09:24"
 MAX_FH_PER_DAY = 20.0                    # below clean.max_flight_hours_per_day
@@ -203,11 +204,11 @@ def kept_share(params: SyntheticParams) -> float:
     return sum(params.source_mix.get(s, 0.0) for s in KEPT_SOURCES) / total
 
 
-def expected_hh_per_defect(params: SyntheticParams) -> float:
-    """E[HH of a defect] after quantization and the 0.05-h-per-action minimum, computed exactly.
+def defect_units_pmf(params: SyntheticParams) -> np.ndarray:
+    """P(a kept defect's total HH is t units of 0.05 h), t = 0, 1, ...: the generator's per-defect law, exactly.
 
-    A defect's total is 0.05 * max(k, round(H / 0.05)) with H the (capped) lognormal or AOG
-    draw and k its action count, so the bins of H's distribution give the mean in closed form.
+    A defect's total is max(k, round(H / 0.05)) with H the (capped) lognormal or AOG
+    draw and k its action count, so the bins of H's distribution give the law in closed form.
     """
     q = 1.0 / HH_UNITS_PER_HOUR
     aog_lo, aog_hi = params.aog_hours
@@ -218,10 +219,19 @@ def expected_hh_per_defect(params: SyntheticParams) -> float:
     cdf_lognormal = np.where(edges >= aog_hi, 1.0, normal_cdf)
     cdf_aog = np.clip((edges - aog_lo) / (aog_hi - aog_lo), 0.0, 1.0)
     p = params.aog_probability
-    pmf = np.diff(np.concatenate([[0.0], (1.0 - p) * cdf_lognormal + p * cdf_aog]))
-    weights = action_weights(params.max_actions_per_defect)
-    mean_units = sum(w * float(np.sum(pmf * np.maximum(k, t))) for k, w in enumerate(weights, start=1))
-    return mean_units * q
+    rounded_pmf = np.diff(np.concatenate([[0.0], (1.0 - p) * cdf_lognormal + p * cdf_aog]))
+    law = np.zeros(len(t))
+    for k, weight in enumerate(action_weights(params.max_actions_per_defect), start=1):
+        # max(k, T): the mass of T <= k collapses onto k; above k, T's own mass.
+        law[k] += weight * rounded_pmf[: k + 1].sum()
+        law[k + 1:] += weight * rounded_pmf[k + 1:]
+    return law
+
+
+def expected_hh_per_defect(params: SyntheticParams) -> float:
+    """E[HH of a defect] after quantization and the 0.05-h-per-action minimum, computed exactly."""
+    law = defect_units_pmf(params)
+    return float(np.sum(law * np.arange(len(law)))) / HH_UNITS_PER_HOUR
 
 
 def draw_defect_hh_units(
@@ -540,7 +550,7 @@ def _truth(
 
     weeks = slice(params.events_lag_weeks, n_weeks)
     drift = (np.arange(n_weeks) >= n_weeks - params.drift.weeks).astype(np.int64)
-    return pd.DataFrame({
+    truth = pd.DataFrame({
         "date": (start + monday).astype("datetime64[s]"),
         "acft": acft,
         "sum_daily_hours": week_fh / FH_UNITS_PER_HOUR,
@@ -551,6 +561,14 @@ def _truth(
         "HH_expected": expected,
         "drift": drift,
     }).iloc[weeks].reset_index(drop=True)
+    return with_quantiles(truth, params)
+
+
+def with_quantiles(truth: pd.DataFrame, params: SyntheticParams) -> pd.DataFrame:
+    """The truth with each week's exact HH quantiles (truthdist), given its expected HH."""
+    law = defect_units_pmf(params)
+    pmf = truthdist.weekly_pmf(truth["HH_expected"].to_numpy() / expected_hh_per_defect(params), law)
+    return truth.assign(**truthdist.quantile_table(pmf))
 
 
 def _draw_junk(
@@ -1008,4 +1026,13 @@ def _write_truth(world: World, folder: Path) -> list[tuple[str, int]]:
         aircraft[column] = aircraft[column].dt.strftime("%Y-%m-%d")
     io.write_csv_atomic(aircraft, folder / "aircraft.csv")
     io.write_json_atomic(world.planted, folder / "planted.json")
-    return [("weekly_truth.csv", len(truth)), ("aircraft.csv", len(aircraft)), ("planted.json", 1)]
+    law = defect_law(world.params)
+    io.write_csv_atomic(law, folder / DEFECT_LAW_FILE, float_format="%.17g")
+    return [("weekly_truth.csv", len(truth)), ("aircraft.csv", len(aircraft)), ("planted.json", 1),
+            (DEFECT_LAW_FILE, len(law))]
+
+
+def defect_law(params: SyntheticParams) -> pd.DataFrame:
+    """The per-defect HH law as a table (hours, probability): with HH_expected, all the truth's noise model."""
+    law = defect_units_pmf(params)
+    return pd.DataFrame({"hours": np.arange(len(law)) / HH_UNITS_PER_HOUR, "probability": law})

@@ -437,7 +437,8 @@ def test_reparsed_utilization_reproduces_the_truth_features(csvs, written, small
 def test_truth_invariants(world, small):
     truth = world.truth
     assert list(truth.columns) == ["date", "acft", "sum_daily_hours", "age_fleet", "Cycles",
-                                   "sum_uti_mensal", "HH", "HH_expected", "drift"]
+                                   "sum_uti_mensal", "HH", "HH_expected", "drift",
+                                   "HH_median", "HH_q025", "HH_q10", "HH_q90", "HH_q975"]
     dates = truth["date"]
     assert dates.iloc[0] == pd.Timestamp(small.start) + pd.Timedelta(weeks=small.events_lag_weeks)
     assert (dates.dt.day_of_week == 0).all() and dates.diff().iloc[1:].eq(pd.Timedelta(days=7)).all()
@@ -451,13 +452,16 @@ def test_truth_invariants(world, small):
 
 def test_truth_files_are_written_with_fixed_precision(written):
     lines = (written / "truth" / "weekly_truth.csv").read_text().splitlines()
-    assert lines[0] == "date,acft,sum_daily_hours,age_fleet,Cycles,sum_uti_mensal,HH,HH_expected,drift"
-    row = re.compile(r"\d{4}-\d{2}-\d{2},\d+,(\d+\.\d{6},){2}\d+,(\d+\.\d{6},){3}[01]")
+    assert lines[0] == ("date,acft,sum_daily_hours,age_fleet,Cycles,sum_uti_mensal,HH,HH_expected,drift,"
+                        "HH_median,HH_q025,HH_q10,HH_q90,HH_q975")
+    row = re.compile(r"\d{4}-\d{2}-\d{2},\d+,(\d+\.\d{6},){2}\d+,(\d+\.\d{6},){3}[01](,\d+\.\d{6}){5}")
     assert all(row.fullmatch(line) for line in lines[1:])
     aircraft = (written / "truth" / "aircraft.csv").read_text().splitlines()
     assert aircraft[0] == "registration,aircraft_type,manufacture_date,in_service_from,in_service_to,used_delivery"
     planted = json.loads((written / "truth" / "planted.json").read_text())
     assert set(planted) == {"events", "utilization", "events_rows_written", "utilization_rows_written", "total_rows"}
+    law = pd.read_csv(written / "truth" / synth.DEFECT_LAW_FILE)
+    assert list(law.columns) == ["hours", "probability"] and law["probability"].sum() == pytest.approx(1.0)
 
 
 def test_realized_hh_tracks_the_expected_hh_over_the_world(world):
