@@ -34,14 +34,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from hhforecast import config, features, intervals, monitor, synth
+from hhforecast import config, features, intervals, monitor, synth, truthdist
 from hhforecast.config import MonitorParams, Params, SplitParams, SyntheticParams, TrainParams
 from hhforecast.errors import ConfigError
 
-try:  # TEMPORARY until the exact distribution and the forecaster interface land on main
-    from hhforecast import truthdist
-except ImportError:  # pragma: no cover
-    from hhforecast import _truthdist_shim as truthdist
 
 NETWORK = "network"
 LEVEL = 0.8                  # the interval whose coverage the study reports
@@ -125,13 +121,6 @@ def weekly_rows(world: synth.World) -> pd.DataFrame:
     return counts.reset_index()
 
 
-def expected_coverage(pmf: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
-    """P(lower <= HH <= upper) per week under its exact distribution."""
-    hours = truthdist.grid_hours(pmf.shape[1])
-    inside = (hours[None, :] >= np.asarray(lower)[:, None] - 1e-9) & (hours[None, :] <= np.asarray(upper)[:, None] + 1e-9)
-    return np.sum(pmf * inside, axis=1)
-
-
 def _interval(y_val: np.ndarray, val_pred: np.ndarray, pred: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     width = intervals.conformal_widths(y_val, val_pred, [level])[intervals.level_key(level)]
     return intervals.bounds(pred, width)
@@ -143,10 +132,10 @@ def score_models(fitted: Sequence[Any], dataset: pd.DataFrame, truth: pd.DataFra
     the expected coverage of its 80 % interval (calibrated on the validation window)."""
     parts = features.temporal_split(dataset, split.train_end, split.val_weeks, split.test_weeks)
     test, val = parts["test"], parts["val"]
-    expected = truth.set_index("date").loc[test["date"], "HH_expected"].to_numpy(float)
-    pmf = truthdist.weekly_pmf(expected, synthetic)
-    median = truthdist.quantiles(pmf, [0.5])[:, 0]
-    oracle = float(np.mean(truthdist.expected_abs_error(pmf, median)))
+    weeks = truth.set_index("date").loc[test["date"]]
+    defects = weeks["HH_expected"].to_numpy(float) / synth.expected_hh_per_defect(synthetic)
+    pmf = truthdist.weekly_pmf(defects, synth.defect_units_pmf(synthetic))
+    oracle = float(np.mean(truthdist.expected_abs_error(pmf, weeks["HH_median"].to_numpy(float))))
     models = {}
     for forecaster in fitted:
         pred = forecaster.predict(test, dataset)
@@ -155,7 +144,7 @@ def score_models(fitted: Sequence[Any], dataset: pd.DataFrame, truth: pd.DataFra
         models[forecaster.name] = {
             "expected_mae": mae,
             "ratio": mae / oracle,
-            f"coverage_{intervals.level_key(LEVEL)}": float(np.mean(expected_coverage(pmf, lower, upper))),
+            f"coverage_{intervals.level_key(LEVEL)}": float(np.mean(truthdist.expected_coverage(pmf, lower, upper))),
         }
     return {"oracle_expected_mae": oracle, "models": models}
 

@@ -115,13 +115,6 @@ def test_an_interval_holding_zero_is_a_tie(low, high, word):
     assert study.comparison_word(low, high) == word
 
 
-def test_expected_coverage_sums_the_distribution_inside_the_interval():
-    pmf = np.zeros((2, 100))
-    pmf[0, [20, 40]] = 0.5            # 1.0 h and 2.0 h (0.05 h units)
-    pmf[1, [10, 60, 80]] = [0.2, 0.3, 0.5]
-    assert study.expected_coverage(pmf, np.array([1.0, 0.0]), np.array([1.5, 3.0])).tolist() == pytest.approx([0.5, 0.5])
-
-
 def world_json(family: str, world: int, network: float, linear: float, twin_fired: int | None,
                drifted_fired: int | None, delay: int | None) -> dict:
     return {"family": family, "world": world, "seeds": {}, "oracle_expected_mae": 40.0,
