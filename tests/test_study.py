@@ -218,11 +218,13 @@ def test_a_smoke_run_scores_every_model_and_aggregates(smoke):
 
 @pytest.mark.slow
 def test_two_worlds_on_a_dask_cluster_give_the_same_numbers_as_loky(smoke):
+    import dask
     from dask.distributed import LocalCluster
 
     tiny, results = smoke
     specs = [study.world_spec(tiny, "baseline", world) for world in (1, 2)]
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with dask.config.set({"distributed.worker.daemon": False}), \
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         on_dask = study.run_worlds(specs, tiny.split, tiny.monitor, backend="dask",
                                    scheduler=cluster.scheduler_address, n_jobs=2)
     assert on_dask == results[:2]
