@@ -72,7 +72,7 @@ def create_app(bundle: Bundle, log_path: Path | None, served: str) -> FastAPI:
             "feature_ranges": meta.get("feature_ranges"),
             "training_window": meta.get("windows"),
             "metrics": meta.get("metrics"),
-            "interval_half_widths": bundle.widths,
+            "intervals": bundle.calibration.to_json(),
         }
 
     features = bundle.features

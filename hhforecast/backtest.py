@@ -1,18 +1,23 @@
-"""Rolling-origin backtest: refit at several origins and score the weeks that follow each."""
+"""Rolling-origin backtest over the whole history before the test window, every model on the same weeks.
+
+The training window expands: the first origin has `min_train_weeks` of training
+data plus the validation window, and each later origin adds one 13-week fold.
+Folds tile the weeks before the test window back from its start, so the 2020
+collapse and recovery are scored. Every model is refitted at every origin; the
+per-week errors are kept, so any two models can be compared week by week.
+"""
 from __future__ import annotations
 
-import multiprocessing as mp
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
+import joblib
 import numpy as np
 import pandas as pd
 
-from hhforecast import baselines, intervals, model
+from hhforecast import forecasters, intervals
 from hhforecast.config import TrainParams
-from hhforecast.evaluate import point_metrics
-from hhforecast.features import xy
+from hhforecast.features import TARGET
 
 
 @dataclass(frozen=True)
@@ -23,69 +28,66 @@ class Fold:
     test: pd.DataFrame
 
 
-def make_folds(known: pd.DataFrame, n_folds: int, step_weeks: int, val_weeks: int) -> list[Fold]:
-    """Folds whose test windows tile the last n_folds × step weeks of `known`, oldest first.
+def make_folds(known: pd.DataFrame, step_weeks: int, val_weeks: int, min_train_weeks: int) -> list[Fold]:
+    """As many `step_weeks` folds as fit after `min_train_weeks` + `val_weeks`, ending where `known` ends.
 
     `known` is everything before the test window, so the backtest can guide model
-    choices without touching the weeks the final test scores. Each fold trains on
-    everything before its validation window, which sits just before its own test
-    weeks: the same layout as the main split, at earlier origins.
+    choices without touching the weeks the final test scores.
     """
+    n_folds = (len(known) - min_train_weeks - val_weeks) // step_weeks
+    if n_folds < 1:
+        raise ValueError(f"backtest: {len(known)} weeks before the test window leave no {step_weeks}-week fold after "
+                         f"{min_train_weeks} training and {val_weeks} validation weeks; lower evaluate.backtest_min_train_weeks")
     folds = []
     for number in range(1, n_folds + 1):
         test_end = len(known) - (n_folds - number) * step_weeks
         test_start = test_end - step_weeks
         val_start = test_start - val_weeks
-        if val_start < 52:
-            raise ValueError(f"backtest fold {number} would train on {val_start} weeks; fewer folds or a shorter step")
         folds.append(Fold(number, known.iloc[:val_start], known.iloc[val_start:test_start], known.iloc[test_start:test_end]))
     return folds
 
 
 def run_fold(fold: Fold, history: pd.DataFrame, train_params: TrainParams, levels: list[float],
-             gbm_seed: int) -> dict[str, object]:
-    """Refit at one origin; the model's MAE and interval coverage, and each baseline's MAE."""
-    x_train, y_train = xy(fold.train)
-    x_val, y_val = xy(fold.val)
-    x_test, y_test = xy(fold.test)
-    fitted, _ = model.fit(x_train, y_train, x_val, y_val, train_params)
-    widths = intervals.conformal_widths(y_val, model.predict(fitted, x_val), levels)
-    predicted = model.predict(fitted, x_test)
-    row: dict[str, object] = {
-        "fold": fold.number,
-        "test_start": fold.test["date"].iloc[0].strftime("%Y-%m-%d"),
-        "test_end": fold.test["date"].iloc[-1].strftime("%Y-%m-%d"),
-        "n_weeks": len(fold.test),
-        "mae": point_metrics(y_test, predicted)["mae"],
-    }
-    for key, width in widths.items():
-        row[f"coverage_{key}"] = intervals.coverage(y_test, *intervals.bounds(predicted, width))
-    for name, values in baselines.predict_all(baselines.fit_all(fold.train, gbm_seed), history, fold.test).items():
-        row[f"mae_{name}"] = point_metrics(y_test, values)["mae"]
-    print(f"backtest: fold {fold.number} ({row['test_start']}..{row['test_end']}): MAE {row['mae']:.1f}",
+             gbm_seed: int) -> pd.DataFrame:
+    """Refit every model at one origin: one row per test week with each model's forecast and the network's ranges."""
+    weeks = pd.DataFrame({"fold": fold.number, "date": fold.test["date"].dt.strftime("%Y-%m-%d").to_numpy(),
+                          "actual": fold.test[TARGET].to_numpy(float)})
+    for forecaster in forecasters.build_all(train_params, levels, gbm_seed):
+        forecaster.fit(fold.train, fold.val)
+        predicted = forecaster.predict(fold.test, history)
+        weeks[forecaster.name] = predicted
+        if forecaster.name == forecasters.NETWORK:
+            for key in forecaster.calibration.keys():
+                weeks[f"lower_{key}"], weeks[f"upper_{key}"] = forecaster.calibration.bounds(predicted, key)
+    mae = float(np.mean(np.abs(weeks["actual"] - weeks[forecasters.NETWORK])))
+    print(f"backtest: fold {fold.number} ({weeks['date'].iloc[0]}..{weeks['date'].iloc[-1]}): network MAE {mae:.1f}",
           file=sys.stderr, flush=True)
-    return row
+    return weeks
 
 
-def run(
-    folds: list[Fold], history: pd.DataFrame, train_params: TrainParams, levels: list[float], gbm_seed: int,
-    workers: int = 1,
-) -> pd.DataFrame:
-    """One row per fold. Folds are independent, so `workers` processes fit them side by side;
-    each fit is seeded and deterministic, so the result does not depend on `workers`."""
-    args = [(fold, history, train_params, levels, gbm_seed) for fold in folds]
-    if workers <= 1 or len(folds) <= 1:
-        return pd.DataFrame([run_fold(*a) for a in args])
-    # spawn, not fork: TensorFlow's runtime is not fork-safe once imported.
-    with ProcessPoolExecutor(max_workers=min(workers, len(folds)), mp_context=mp.get_context("spawn")) as pool:
-        rows = list(pool.map(run_fold, *zip(*args)))
+def run(folds: list[Fold], history: pd.DataFrame, train_params: TrainParams, levels: list[float], gbm_seed: int,
+        workers: int = 1) -> pd.DataFrame:
+    """Per-week forecasts of every fold, oldest first. Folds are independent and each fit is seeded, so
+    `workers` processes fit them side by side and the result does not depend on `workers`."""
+    jobs = (joblib.delayed(run_fold)(fold, history, train_params, levels, gbm_seed) for fold in folds)
+    tables = joblib.Parallel(n_jobs=max(1, min(workers, len(folds))), backend="loky")(jobs)
+    return pd.concat(tables, ignore_index=True)
+
+
+def model_names(weeks: pd.DataFrame) -> list[str]:
+    return [name for name in (forecasters.NETWORK, *forecasters.BASELINES) if name in weeks]
+
+
+def per_fold(weeks: pd.DataFrame) -> pd.DataFrame:
+    """One row per fold: its window, the network's MAE and coverage, every baseline's MAE."""
+    rows = []
+    for fold, table in weeks.groupby("fold", sort=True):
+        y = table["actual"].to_numpy(float)
+        row: dict[str, object] = {"fold": int(fold), "test_start": table["date"].iloc[0], "test_end": table["date"].iloc[-1],
+                                  "n_weeks": len(table), "mae": float(np.mean(np.abs(y - table[forecasters.NETWORK])))}
+        for key in sorted((c[len("lower_"):] for c in table if c.startswith("lower_")), key=float):
+            row[f"coverage_{key}"] = intervals.coverage(y, table[f"lower_{key}"], table[f"upper_{key}"])
+        for name in model_names(table)[1:]:
+            row[f"mae_{name}"] = float(np.mean(np.abs(y - table[name])))
+        rows.append(row)
     return pd.DataFrame(rows)
-
-
-def summary(folds: pd.DataFrame) -> dict[str, float]:
-    return {
-        "folds": int(len(folds)),
-        "mae_mean": float(folds["mae"].mean()),
-        "mae_std": float(folds["mae"].std(ddof=0)),
-        "coverage_80_mean": float(folds["coverage_80"].mean()) if "coverage_80" in folds else float(np.nan),
-    }

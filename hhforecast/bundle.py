@@ -20,7 +20,6 @@ import pandas as pd
 
 from hhforecast import intervals, io, paths
 from hhforecast.errors import HHForecastError
-from hhforecast.evaluate import rounded
 
 BUNDLE_FILES = (paths.MODEL, paths.SCALER, paths.INTERVALS)
 
@@ -32,7 +31,7 @@ class BundleError(HHForecastError):
 @dataclass(frozen=True)
 class Bundle:
     model: Any  # keras.Model; typed loosely so importing this module does not import TensorFlow
-    widths: dict[str, float]
+    calibration: intervals.Calibration
     metadata: dict[str, Any]
     version: str
     source: str  # where it came from: "workspace" or a git revision
@@ -53,10 +52,10 @@ class Bundle:
 
     def predict_array(self, x: np.ndarray) -> dict[str, np.ndarray]:
         """Point forecast and conformal ranges for rows of features in training order."""
-        predicted = np.maximum(np.asarray(self.infer(x.astype("float32"))).reshape(-1).astype("float64"), 0.0)
+        predicted = intervals.clip_hh(np.asarray(self.infer(x.astype("float32"))))
         out = {"predicted_hh": predicted}
-        for key in sorted(self.widths, key=float):
-            out[f"lower_{key}"], out[f"upper_{key}"] = intervals.bounds(predicted, self.widths[key])
+        for key in self.calibration.keys():
+            out[f"lower_{key}"], out[f"upper_{key}"] = self.calibration.bounds(predicted, key)
         return out
 
     def extrapolated(self, x: np.ndarray) -> list[str]:
@@ -99,19 +98,19 @@ def load_bytes(read: Callable[[Path], bytes], version: str, source: str) -> Bund
         model_path = Path(scratch) / "model.keras"
         model_path.write_bytes(blobs[paths.MODEL])
         model = keras_model.load(model_path)
-    widths = json.loads(blobs[paths.INTERVALS])["half_width"]
+    calibration = intervals.Calibration.from_json(json.loads(blobs[paths.INTERVALS]))
     infer = keras_model.compiled(model, len(metadata["features"]))
-    return Bundle(model, widths, metadata, version, source, infer)
+    return Bundle(model, calibration, metadata, version, source, infer)
 
 
-def save(model: Any, widths: dict[str, float], metadata: dict[str, Any], root: Path = Path(".")) -> dict[str, Any]:
+def save(model: Any, calibration: intervals.Calibration, metadata: dict[str, Any],
+         root: Path = Path(".")) -> dict[str, Any]:
     """Write the four bundle files; the metadata gets each file's sha256. Returns the metadata written."""
     from hhforecast import model as keras_model
 
     keras_model.save(model, root / paths.MODEL)
-    io.write_json_atomic(rounded(keras_model.scaler(model), 9), root / paths.SCALER)
-    io.write_json_atomic({"method": "split conformal on the validation window", "half_width": rounded(widths)},
-                         root / paths.INTERVALS)
+    io.write_json_atomic(io.rounded(keras_model.scaler(model), 9), root / paths.SCALER)
+    io.write_json_atomic(io.rounded(calibration.to_json(), 9), root / paths.INTERVALS)
     metadata = {**metadata, "files": {p.name: sha256((root / p).read_bytes()) for p in BUNDLE_FILES}}
     io.write_json_atomic(metadata, root / paths.MODEL_METADATA)
     return metadata

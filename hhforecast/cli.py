@@ -70,21 +70,57 @@ def cmd_promote(args: argparse.Namespace) -> int:
     repo = Path(".")
     commit = registry.require_committed_model(repo)
     current = registry.production(repo)
+    if args.force and not args.reason:
+        print("refused: --force needs --reason '…', recorded in the decision log and the tag", file=sys.stderr)
+        return 1
     candidate = registry.backtest_at(repo, None)
-    production = registry.backtest_at(repo, current.commit) if current else None
-    result = registry.gate(candidate, production, params.registry.min_improvement, params.registry.coverage_tolerance)
+    try:
+        production = registry.backtest_at(repo, current.commit) if current else None
+    except registry.RegistryError as exc:
+        if not args.force:
+            raise registry.RegistryError(f"{exc}; promote with --force --reason '…' to decide without it") from None
+        print(f"warning: {exc}", file=sys.stderr)
+        production, args.reason = None, f"promoted without a paired comparison: {args.reason}"
+    result = registry.gate(candidate, production, params.registry.coverage_tolerance)
     print(f"candidate: {commit[:12]} (workspace)   production: "
           f"{registry.ARTIFACT + '@' + current.version if current else 'none yet'}")
     print(result.table.to_string(float_format=lambda v: f"{v:.3f}"))
+    if result.comparison:
+        print(f"paired over {len(candidate)} backtest weeks: {result.comparison}")
     if not result.passed:
         for reason in result.reasons:
             print(f"refused: {reason}", file=sys.stderr)
-        return 1
+        if not args.force:
+            return 1
+        args.reason = f"promoted despite the gate ({'; '.join(result.reasons)}): {args.reason}"
     version = registry.next_version(repo)
     reason = args.reason or "passed the promotion gate"
     registry.register_and_promote(repo, commit, version, reason)
     decisions.append(repo, "promote", f"{registry.ARTIFACT}@{version}", reason)
     print(f"promoted {registry.ARTIFACT}@{version} ({commit[:12]}) to {registry.PROD}")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """The network of two revisions (experiments, commits, tags) on the same backtest weeks, paired."""
+    from hhforecast import compare, forecasters, registry
+
+    repo = Path(".")
+    tables = {}
+    for rev in (args.a, args.b):
+        if rev == "workspace":
+            tables[rev] = registry.backtest_at(repo, None)
+        else:
+            tables[rev] = registry.backtest_at(repo, registry.commit_of(repo, rev))
+    a, b = tables[args.a], tables[args.b]
+    if a["date"].tolist() != b["date"].tolist():
+        raise HHForecastError(f"{args.a} and {args.b} were backtested on different weeks; compare runs of the same "
+                              "split and evaluate params")
+    paired = compare.paired_abs_error(a["actual"].to_numpy(float), a[forecasters.NETWORK].to_numpy(float),
+                                      b[forecasters.NETWORK].to_numpy(float))
+    print(f"backtest MAE {args.a}: {(a['actual'] - a[forecasters.NETWORK]).abs().mean():.3f}, "
+          f"{args.b}: {(b['actual'] - b[forecasters.NETWORK]).abs().mean():.3f} over {paired.n_weeks} weeks")
+    print(paired.sentence(args.a, args.b))
     return 0
 
 
@@ -121,7 +157,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         summary["runs"] = {"total": int(len(runs)), "failed": int((runs["status"] == "failed").sum()),
                            "last": runs.iloc[-1][["kind", "started_at", "status", "model_version"]].to_dict() if len(runs) else None}
     if args.json:
-        from hhforecast.evaluate import rounded
+        from hhforecast.io import rounded
 
         print(json.dumps(rounded(summary), indent=2, default=str))
     else:
@@ -219,7 +255,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("promote", help="register the committed model and put it in prod, if it passes the gate")
     p.add_argument("--reason", help="why (recorded in the tag and reports/decisions.md)")
+    p.add_argument("--force", action="store_true",
+                   help="promote although the gate refuses (a tie, or no comparable production backtest); needs --reason")
     p.set_defaults(func=cmd_promote)
+
+    p = commands.add_parser("compare", help="two revisions' networks on the same backtest weeks: paired difference, "
+                            "95 % interval, DM p-value, 'tie' inside the noise")
+    p.add_argument("a", help="revision, experiment name or 'workspace'")
+    p.add_argument("b", nargs="?", default="HEAD", help="revision to compare against (default HEAD)")
+    p.set_defaults(func=cmd_compare)
 
     p = commands.add_parser("rollback", help="put the previous version back in prod")
     p.add_argument("--reason", help="why (recorded in the tag and reports/decisions.md)")

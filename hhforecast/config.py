@@ -136,7 +136,7 @@ class TrainParams(_Section):
 
 class EvaluateParams(_Section):
     intervals: list[float] = Field(min_length=1)
-    backtest_folds: int = Field(ge=1)
+    backtest_min_train_weeks: int = Field(ge=52)
     backtest_step_weeks: int = Field(ge=1)
     backtest_workers: int = Field(ge=1)
     gbm_seed: int
@@ -152,7 +152,8 @@ class EvaluateParams(_Section):
 class MonitorParams(_Section):
     reference_weeks: int = Field(ge=8)
     window_weeks: int = Field(ge=1)
-    mae_degradation: float = Field(gt=0)
+    error_rise_alpha: float = Field(gt=0, lt=1)
+    error_rise_warn: float = Field(gt=0, lt=1)
     psi_bins: int = Field(ge=2)
     aging_features: list[str] = Field(default_factory=list)
     psi_warn: float = Field(gt=0)
@@ -227,7 +228,6 @@ class ServeParams(_Section):
 
 
 class RegistryParams(_Section):
-    min_improvement: float = Field(ge=0, lt=1)
     coverage_tolerance: float = Field(gt=0, lt=1)
 
 

@@ -1,22 +1,28 @@
-"""Split conformal prediction intervals: widths calibrated on held-out residuals."""
+"""Prediction ranges whose width follows the level, calibrated by split conformal prediction.
+
+Weekly HH is compound Poisson: its spread grows like the square root of its
+mean. So the conformity score is the residual scaled by √(prediction): a
+range is ŷ ± q·√ŷ, with q the finite-sample conformal quantile of
+|y − ŷ| / √ŷ on the validation window. A small fleet gets a narrow range, a
+large one a wide one, and coverage holds on average as before. Bundles saved
+before scaling (a constant `half_width`) still load and keep their ranges.
+"""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
+from scipy import stats
+
+# Below this many HH a week the spread stops shrinking: a zero forecast still gets a range.
+SCALE_FLOOR_HH = 1.0
+SCALED, CONSTANT = "scaled", "constant"
 
 
-def conformal_widths(y_true: np.ndarray, y_pred: np.ndarray, levels: list[float]) -> dict[str, float]:
-    """Half-width per level: the ceil((n+1)·level)-th smallest absolute residual (finite-sample valid)."""
-    residuals = np.sort(np.abs(np.asarray(y_true, float) - np.asarray(y_pred, float)))
-    n = len(residuals)
-    if n == 0:
-        raise ValueError("conformal calibration needs at least one residual")
-    widths = {}
-    for level in levels:
-        rank = min(math.ceil((n + 1) * level), n)
-        widths[level_key(level)] = float(residuals[rank - 1])
-    return widths
+def clip_hh(values: np.ndarray) -> np.ndarray:
+    """The one clipping rule for every forecast: man-hours are never negative."""
+    return np.maximum(np.asarray(values, dtype="float64").reshape(-1), 0.0)
 
 
 def level_key(level: float) -> str:
@@ -24,11 +30,92 @@ def level_key(level: float) -> str:
     return f"{round(level * 100):d}"
 
 
-def bounds(y_pred: np.ndarray, width: float) -> tuple[np.ndarray, np.ndarray]:
-    """Interval around the prediction, clipped at zero (man-hours are never negative)."""
-    return np.maximum(y_pred - width, 0.0), y_pred + width
+def conformal_quantile(scores: np.ndarray, level: float) -> float:
+    """The ceil((n+1)·level)-th smallest score: finite-sample valid for exchangeable weeks."""
+    scores = np.sort(np.asarray(scores, float))
+    n = len(scores)
+    if n == 0:
+        raise ValueError("conformal calibration needs at least one residual")
+    return float(scores[min(math.ceil((n + 1) * level), n) - 1])
+
+
+def scale(predicted: np.ndarray) -> np.ndarray:
+    return np.sqrt(np.maximum(np.asarray(predicted, float), SCALE_FLOOR_HH))
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Per level key ('80', '95'): q, the half-width per unit of scale (√ŷ for `scaled`, 1 for `constant`)."""
+    quantiles: dict[str, float]
+    method: str = SCALED
+
+    def half_width(self, predicted: np.ndarray, key: str) -> np.ndarray:
+        predicted = np.asarray(predicted, float)
+        unit = scale(predicted) if self.method == SCALED else np.ones_like(predicted)
+        return self.quantiles[key] * unit
+
+    def bounds(self, predicted: np.ndarray, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """The range around a (clipped) forecast, itself clipped at zero."""
+        width = self.half_width(predicted, key)
+        return np.maximum(predicted - width, 0.0), predicted + width
+
+    def keys(self) -> list[str]:
+        return sorted(self.quantiles, key=float)
+
+    def to_json(self) -> dict:
+        return {"method": f"split conformal on the validation window, residual / sqrt(max(prediction, {SCALE_FLOOR_HH:g}))"
+                if self.method == SCALED else "split conformal on the validation window",
+                "scale": self.method, "quantile": dict(self.quantiles)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Calibration:
+        if "half_width" in data:  # bundles from before scaled ranges
+            return cls({k: float(v) for k, v in data["half_width"].items()}, CONSTANT)
+        return cls({k: float(v) for k, v in data["quantile"].items()}, data.get("scale", SCALED))
+
+
+def calibrate(y_true: np.ndarray, y_pred: np.ndarray, levels: list[float]) -> Calibration:
+    """Scaled split-conformal quantiles for each level, from the validation window's residuals."""
+    scores = np.abs(np.asarray(y_true, float) - np.asarray(y_pred, float)) / scale(y_pred)
+    return Calibration({level_key(level): conformal_quantile(scores, level) for level in levels})
 
 
 def coverage(y_true: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> float:
     y_true = np.asarray(y_true, float)
     return float(np.mean((y_true >= lower) & (y_true <= upper)))
+
+
+def coverage_interval(hits: int, n: int, confidence: float = 0.95) -> list[float]:
+    """Clopper–Pearson interval for a coverage of hits / n."""
+    alpha = 1 - confidence
+    low = 0.0 if hits == 0 else float(stats.beta.ppf(alpha / 2, hits, n - hits + 1))
+    high = 1.0 if hits == n else float(stats.beta.ppf(1 - alpha / 2, hits + 1, n - hits))
+    return [low, high]
+
+
+def winkler_score(y_true: np.ndarray, lower: np.ndarray, upper: np.ndarray, level: float) -> float:
+    """Mean interval score: width plus 2/α times how far the outcome falls outside (lower is better)."""
+    y = np.asarray(y_true, float)
+    alpha = 1.0 - level
+    return float(np.mean((upper - lower) + 2.0 / alpha * (np.maximum(lower - y, 0.0) + np.maximum(y - upper, 0.0))))
+
+
+def pinball_loss(y_true: np.ndarray, quantile: np.ndarray, tau: float) -> float:
+    """Mean quantile (pinball) loss of a forecast of the tau-quantile."""
+    diff = np.asarray(y_true, float) - np.asarray(quantile, float)
+    return float(np.mean(np.maximum(tau * diff, (tau - 1.0) * diff)))
+
+
+def interval_scores(y_true: np.ndarray, lower: np.ndarray, upper: np.ndarray, level: float) -> dict[str, object]:
+    """Coverage with its binomial interval, mean width, interval score and the pinball loss at both ends."""
+    key = level_key(level)
+    y = np.asarray(y_true, float)
+    hits = int(np.sum((y >= lower) & (y <= upper)))
+    alpha = 1.0 - level
+    return {
+        f"coverage_{key}": hits / len(y),
+        f"coverage_{key}_ci": coverage_interval(hits, len(y)),
+        f"width_{key}": float(np.mean(upper - lower)),
+        f"interval_score_{key}": winkler_score(y, lower, upper, level),
+        f"pinball_{key}": (pinball_loss(y, lower, alpha / 2) + pinball_loss(y, upper, 1 - alpha / 2)) / 2,
+    }

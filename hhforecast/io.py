@@ -88,3 +88,14 @@ def normalize_zip(
             info.external_attr = 0o644 << 16
             info.create_system = 3
             target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
+
+
+def rounded(value: object, digits: int = 6) -> object:
+    """Round floats in nested metrics so JSON output is stable and readable."""
+    if isinstance(value, dict):
+        return {k: rounded(v, digits) for k, v in value.items()}
+    if isinstance(value, list):
+        return [rounded(v, digits) for v in value]
+    if isinstance(value, float):
+        return round(value, digits)
+    return value

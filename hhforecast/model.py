@@ -37,7 +37,7 @@ def configure_determinism(seed: int) -> None:
 
 
 def build(x_train: np.ndarray, y_train: np.ndarray, params: TrainParams, seed: int | None = None,
-          name: str = "hh_forecast") -> keras.Model:
+          name: str = "hh_forecast", compile: bool = True) -> keras.Model:
     """An MLP over the features, standardizing inputs and un-standardizing the output inside the graph."""
     normalizer = keras.layers.Normalization(axis=-1, name="standardize")
     normalizer.adapt(x_train.astype("float32"))
@@ -58,7 +58,8 @@ def build(x_train: np.ndarray, y_train: np.ndarray, params: TrainParams, seed: i
     target_mean, target_std = float(np.mean(y_train)), float(np.std(y_train) or 1.0)
     outputs = keras.layers.Rescaling(scale=target_std, offset=target_mean, name="hh")(scaled)
     model = keras.Model(inputs, outputs, name=name)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=params.learning_rate), loss=LOSSES[params.loss]())
+    if compile:
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate=params.learning_rate), loss=LOSSES[params.loss]())
     return model
 
 
@@ -93,21 +94,172 @@ def fit(
     `callbacks` watch the first member; with `progress`, every member prints a
     line every 50 epochs under that label. One history per member is returned.
     """
-    members, histories = [], []
-    for index in range(params.ensemble):
-        watchers = list(callbacks) if index == 0 else []
-        if progress is not None:
-            label = progress if params.ensemble == 1 else f"{progress}: member {index + 1}/{params.ensemble}"
-            watchers.append(EpochProgress(label=label))
-        name = "hh_forecast" if params.ensemble == 1 else f"member_{index + 1}"
-        member, history = _fit_member(x_train, y_train, x_val, y_val, params, params.seed + index, name, watchers)
-        members.append(member)
-        histories.append(history)
+    if params.dropout == 0:
+        members, histories = _fit_stacked(x_train, y_train, x_val, y_val, params, callbacks, progress)
+    else:
+        members, histories = [], []
+        for index in range(params.ensemble):
+            watchers = list(callbacks) if index == 0 else []
+            if progress is not None:
+                label = progress if params.ensemble == 1 else f"{progress}: member {index + 1}/{params.ensemble}"
+                watchers.append(EpochProgress(label=label))
+            member, history = _fit_member(x_train, y_train, x_val, y_val, params, params.seed + index,
+                                          _member_name(index, params.ensemble), watchers)
+            members.append(member)
+            histories.append(history)
     if len(members) == 1:
         return members[0], histories
     inputs = keras.Input(shape=(x_train.shape[1],), name="features")
     averaged = keras.layers.Average(name="ensemble_mean")([member(inputs) for member in members])
     return keras.Model(inputs, averaged, name="hh_forecast"), histories
+
+
+def _member_name(index: int, ensemble: int) -> str:
+    return "hh_forecast" if ensemble == 1 else f"member_{index + 1}"
+
+
+def _glorot(rng: np.random.Generator, fan_in: int, fan_out: int) -> np.ndarray:
+    limit = np.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-limit, limit, size=(fan_in, fan_out)).astype("float32")
+
+
+def _stacked_loss(name: str):
+    """Per-member mean loss over the batch axis (axis 1), as Keras' loss of that name computes it."""
+    def loss(y: tf.Tensor, y_hat: tf.Tensor) -> tf.Tensor:
+        error = y_hat - y
+        if name == "mae":
+            values = tf.abs(error)
+        elif name == "mse":
+            values = tf.square(error)
+        else:  # huber, delta 1
+            absolute = tf.abs(error)
+            values = tf.where(absolute <= 1.0, 0.5 * tf.square(error), absolute - 0.5)
+        return tf.reduce_mean(values, axis=[1, 2])
+    return loss
+
+
+def _fit_stacked(
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_val: np.ndarray,
+    y_val: np.ndarray,
+    params: TrainParams,
+    callbacks: Sequence[keras.callbacks.Callback],
+    progress: str | None,
+) -> tuple[list[keras.Model], list[dict[str, list[float]]]]:
+    """All `ensemble` networks trained side by side as stacked weight tensors, then copied into Keras members.
+
+    Each member keeps its own seed (initial weights and batch order), its own Adam
+    moments (Adam is elementwise, so stacking changes nothing) and its own early
+    stopping on the validation window, restoring its best epoch. One traced step
+    updates every member, so an ensemble of five costs little more than one network.
+    """
+    ensemble, n_features = params.ensemble, x_train.shape[1]
+    configure_determinism(params.seed)
+    # Uncompiled: the members are trained below as stacked tensors, so they carry no optimizer of their own.
+    members = [build(x_train, y_train, params, params.seed + index, _member_name(index, ensemble), compile=False)
+               for index in range(ensemble)]
+    normalizer, rescale = members[0].get_layer("standardize"), members[0].get_layer("hh")
+    mean = np.asarray(normalizer.mean, "float32").reshape(1, -1)
+    spread = np.maximum(np.sqrt(np.asarray(normalizer.variance, "float32").reshape(1, -1)), keras.backend.epsilon())
+    target_scale, target_offset = float(rescale.scale), float(rescale.offset)
+
+    rngs = [np.random.default_rng(params.seed + index) for index in range(ensemble)]
+    widths = [n_features] + [params.units] * params.layers
+    initial: dict[str, np.ndarray] = {}
+    for index, rng in enumerate(rngs):
+        per_member = {}
+        for layer in range(params.layers):
+            per_member[f"dense_{layer}/kernel"] = _glorot(rng, widths[layer], widths[layer + 1])
+            per_member[f"dense_{layer}/bias"] = np.zeros(widths[layer + 1], "float32")
+        per_member["scaled_hh/kernel"] = _glorot(rng, widths[-1], 1)
+        per_member["scaled_hh/bias"] = np.zeros(1, "float32")
+        if params.linear_skip:
+            per_member["linear_path/kernel"] = _glorot(rng, n_features, 1)
+            per_member["linear_path/bias"] = np.zeros(1, "float32")
+        for key, value in per_member.items():
+            initial.setdefault(key, []).append(value)
+    weights = {key: tf.Variable(np.stack(values), name=key.replace("/", "_")) for key, values in initial.items()}
+    names = list(weights)
+    variables = [weights[key] for key in names]
+    optimizer = keras.optimizers.Adam(learning_rate=params.learning_rate)
+    optimizer.build(variables)
+    loss_fn = _stacked_loss(params.loss)
+
+    x = tf.constant((x_train.astype("float32") - mean) / spread)
+    y = tf.constant(np.reshape(y_train, (-1, 1)).astype("float32"))
+    xv = tf.constant(np.broadcast_to((x_val.astype("float32") - mean) / spread, (ensemble, *x_val.shape)).copy())
+    yv = tf.constant(np.broadcast_to(np.reshape(y_val, (1, -1, 1)).astype("float32"), (ensemble, len(y_val), 1)).copy())
+    n_rows, batch_size = len(x_train), params.batch_size
+
+    def forward(inputs: tf.Tensor) -> tf.Tensor:
+        hidden = inputs
+        for layer in range(params.layers):
+            hidden = tf.nn.relu(tf.einsum("ebi,eio->ebo", hidden, weights[f"dense_{layer}/kernel"])
+                                + weights[f"dense_{layer}/bias"][:, None, :])
+        scaled = tf.einsum("ebi,eio->ebo", hidden, weights["scaled_hh/kernel"]) + weights["scaled_hh/bias"][:, None, :]
+        if params.linear_skip:
+            scaled += (tf.einsum("ebi,eio->ebo", inputs, weights["linear_path/kernel"])
+                       + weights["linear_path/bias"][:, None, :])
+        return scaled * target_scale + target_offset
+
+    @tf.function
+    def train_epoch(order: tf.Tensor) -> tf.Tensor:
+        total = tf.zeros([ensemble])
+        for start in tf.range(0, n_rows, batch_size):
+            rows = order[:, start:start + batch_size]
+            with tf.GradientTape() as tape:
+                per_member = loss_fn(tf.gather(y, rows), forward(tf.gather(x, rows)))
+                loss = tf.reduce_sum(per_member)
+            optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+            total += per_member * tf.cast(tf.shape(rows)[1], tf.float32)
+        return total / n_rows
+
+    @tf.function
+    def validate() -> tf.Tensor:
+        return loss_fn(yv, forward(xv))
+
+    watchers = keras.callbacks.CallbackList(list(callbacks), model=members[0])
+    histories: list[dict[str, list[float]]] = [{"loss": [], "val_loss": []} for _ in range(ensemble)]
+    best = np.full(ensemble, np.inf)
+    wait = np.zeros(ensemble, dtype=int)
+    active = np.ones(ensemble, dtype=bool)
+    best_weights = {key: value.numpy().copy() for key, value in weights.items()}
+    watchers.on_train_begin()
+    for epoch in range(params.epochs):
+        orders = np.stack([rng.permutation(n_rows) for rng in rngs])
+        train_loss = train_epoch(tf.constant(orders, tf.int32)).numpy()
+        val_loss = validate().numpy()
+        improved = active & (val_loss < best)
+        if improved.any():
+            for key, value in weights.items():
+                best_weights[key][improved] = value.numpy()[improved]
+        for index in np.flatnonzero(active):
+            histories[index]["loss"].append(float(train_loss[index]))
+            histories[index]["val_loss"].append(float(val_loss[index]))
+        if active[0]:
+            watchers.on_epoch_end(epoch, {"loss": float(train_loss[0]), "val_loss": float(val_loss[0])})
+        if progress is not None and (epoch + 1) % 50 == 0:
+            for index in np.flatnonzero(active):
+                label = progress if ensemble == 1 else f"{progress}: member {index + 1}/{ensemble}"
+                print(f"{label}: epoch {epoch + 1}: loss {train_loss[index]:.2f}, val_loss {val_loss[index]:.2f}",
+                      file=sys.stderr, flush=True)
+        best = np.where(improved, val_loss, best)
+        wait = np.where(improved, 0, wait + active)
+        active &= ~((wait >= params.patience) & (epoch > 0))
+        if not active.any():
+            break
+    watchers.on_train_end()
+    for index, member in enumerate(members):
+        for key in names:
+            layer_name, kind = key.split("/")
+            layer = member.get_layer(layer_name)
+            kernel, bias = layer.get_weights()
+            if kind == "kernel":
+                layer.set_weights([best_weights[key][index], bias])
+            else:
+                layer.set_weights([kernel, best_weights[key][index]])
+    return members, histories
 
 
 def _fit_member(

@@ -148,14 +148,38 @@ class Verdict:
     warnings: list[str]
 
 
-def verdict(recent_mae: float | None, validation_mae: float, drift: pd.DataFrame, model_age_weeks: int,
+@dataclass(frozen=True)
+class ErrorRise:
+    """Recent absolute errors against the validation window's: a one-sided Mann–Whitney test."""
+    recent_mae: float
+    validation_mae: float
+    p_value: float
+    weeks: int
+
+
+def error_rise(recent_abs_errors: np.ndarray, validation_abs_errors: np.ndarray) -> ErrorRise:
+    """Are the last weeks' absolute errors larger than the validation window's? (H1: stochastically greater).
+
+    A rank test, because absolute errors are skewed (rare AOG weeks), and a test at all,
+    because on 8 weeks an MAE 25 % above validation happens by noise alone most years.
+    """
+    recent, validation = np.asarray(recent_abs_errors, float), np.asarray(validation_abs_errors, float)
+    p_value = float(stats.mannwhitneyu(recent, validation, alternative="greater").pvalue)
+    return ErrorRise(float(recent.mean()), float(validation.mean()), p_value, len(recent))
+
+
+def verdict(rise: ErrorRise | None, drift: pd.DataFrame, model_age_weeks: int,
             volume_table: pd.DataFrame, missing: list[str], params: MonitorParams) -> Verdict:
     """The retraining policy of params.yaml, with every reason spelled out."""
     reasons, warnings = [], []
-    limit = validation_mae * (1 + params.mae_degradation)
-    if recent_mae is not None and recent_mae > limit:
-        reasons.append(f"MAE over the last {params.window_weeks} weeks is {recent_mae:.1f}, more than "
-                       f"{params.mae_degradation:.0%} above the validation MAE {validation_mae:.1f} (limit {limit:.1f})")
+    if rise is not None:
+        said = (f"MAE over the last {rise.weeks} weeks is {rise.recent_mae:.1f} against the validation MAE "
+                f"{rise.validation_mae:.1f}; one-sided rank test p = {rise.p_value:.2g}")
+        if rise.p_value < params.error_rise_alpha:
+            reasons.append(f"{said} < monitor.error_rise_alpha {params.error_rise_alpha:g}: the errors rose")
+        elif rise.p_value < params.error_rise_warn:
+            warnings.append(f"{said}: errors may be rising (below {params.error_rise_warn:g}, not yet "
+                            f"below {params.error_rise_alpha:g})")
     for row in drift.itertuples():
         if row.status == "alert":
             reasons.append(f"feature {row.feature} drifted: PSI {row.psi:.2f} >= monitor.psi_alert {params.psi_alert:g} "
@@ -201,6 +225,9 @@ def assess(dataset: pd.DataFrame, forecasts: pd.DataFrame, counts: pd.DataFrame,
             columns={"mae": f"mae_{w}w", "coverage_80": f"coverage_80_{w}w"}), on="date", how="left")
     recent = performance.tail(params.window_weeks)
     recent_mae = float(recent["abs_error"].mean()) if len(recent) >= params.window_weeks else None
+    validation_errors = np.asarray(metadata.get("validation_abs_errors", []), float)
+    rise = (error_rise(recent["abs_error"].to_numpy(float), validation_errors)
+            if recent_mae is not None and len(validation_errors) else None)
 
     drift = feature_drift(reference, production, names, params) if len(production) >= 2 else pd.DataFrame(
         columns=["feature", "psi", "ks_statistic", "ks_pvalue", "reference_mean", "current_mean", "mean_shift_sd",
@@ -210,7 +237,7 @@ def assess(dataset: pd.DataFrame, forecasts: pd.DataFrame, counts: pd.DataFrame,
     last_week = dataset["date"].max()
     model_age = int((last_week - train_end).days // 7)
     validation_mae = float(metadata["metrics"]["val"]["mae"])
-    result = verdict(recent_mae, validation_mae, drift, model_age, volume_table, missing, params)
+    result = verdict(rise, drift, model_age, volume_table, missing, params)
 
     def window_summary(table: pd.DataFrame) -> dict:
         return {} if table.empty else {k: float(v) for k, v in table.iloc[-1].drop(["date", "window_weeks"]).items()}
@@ -232,6 +259,7 @@ def assess(dataset: pd.DataFrame, forecasts: pd.DataFrame, counts: pd.DataFrame,
             "coverage_95": float(performance["covered_95"].mean()) if len(performance) else None,
             "recent_mae": recent_mae,
             "validation_mae": validation_mae,
+            "error_rise_p_value": rise.p_value if rise is not None else None,
             "mae_trend_per_week": mae_trend(performance),
             "last_4_weeks": window_summary(windows[4]),
             "last_13_weeks": window_summary(windows[13]),

@@ -32,12 +32,14 @@ PREDICTIONS = Path("data/predictions")
 TEST_PREDICTIONS = PREDICTIONS / "test_predictions.csv"
 EVAL = METRICS / "eval.json"
 BACKTEST = METRICS / "backtest.csv"
+BACKTEST_WEEKS = METRICS / "backtest_weeks.csv"
 PRODUCTION_PREDICTIONS = PREDICTIONS / "production_predictions.csv"
 MONITOR = METRICS / "monitor.json"
 MONITOR_WEEKLY = METRICS / "monitor_weekly.csv"
 DRIFT = METRICS / "drift.csv"
 REPORTS = Path("reports")
 REPORT = REPORTS / "report.html"
+RESULTS = REPORTS / "results.md"
 FIGURES = REPORTS / "figures"
 
 STUDY_WORLDS = METRICS / "study"

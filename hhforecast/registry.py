@@ -13,9 +13,10 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from hhforecast import paths
+from hhforecast import compare, forecasters, intervals, paths
 from hhforecast.bundle import Bundle, load_bytes, load_workspace
 from hhforecast.errors import HHForecastError
 
@@ -40,6 +41,18 @@ def _git(repo: Path, *args: str) -> str:
     if result.returncode != 0:
         raise RegistryError(f"git {' '.join(args)} failed: {result.stderr.strip()}")
     return result.stdout
+
+
+def commit_of(repo: Path, rev: str) -> str:
+    """The commit a revision, tag or DVC experiment name (refs/exps/…/<name>) points at."""
+    try:
+        return _git(repo, "rev-parse", "--verify", f"{rev}^{{commit}}").strip()
+    except RegistryError:
+        refs = _git(repo, "for-each-ref", "refs/exps", "--format=%(refname) %(objectname)").split("\n")
+        found = [line.split()[1] for line in refs if line and line.split()[0].rsplit("/", 1)[-1] == rev]
+        if len(found) != 1:
+            raise RegistryError(f"{rev!r} is neither a git revision nor one DVC experiment's name") from None
+        return found[0]
 
 
 def versions(repo: Path) -> list[Version]:
@@ -155,10 +168,16 @@ def load_served(repo: Path, rev: str | None = None) -> tuple[Bundle, str]:
 
 
 def backtest_at(repo: Path, rev: str | None) -> pd.DataFrame:
-    """The backtest table of the workspace (rev None) or of a revision."""
+    """The per-week backtest (every model's forecast of every backtest week) of the workspace (rev None) or a revision."""
     if rev is None:
-        return pd.read_csv(repo / paths.BACKTEST)
-    return pd.read_csv(io.BytesIO(read_at(repo, rev, paths.BACKTEST)))
+        return pd.read_csv(repo / paths.BACKTEST_WEEKS)
+    try:
+        return pd.read_csv(io.BytesIO(read_at(repo, rev, paths.BACKTEST_WEEKS)))
+    except FileNotFoundError:
+        raise RegistryError(
+            f"revision {rev[:12]} has no per-week backtest ({paths.BACKTEST_WEEKS}; it predates the paired backtest), "
+            "so it cannot be compared week by week"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -166,35 +185,46 @@ class GateResult:
     passed: bool
     table: pd.DataFrame
     reasons: list[str]
+    comparison: str | None = None   # the paired sentence, with its interval and p-value
 
 
-def gate(candidate: pd.DataFrame, production: pd.DataFrame | None, min_improvement: float,
-         coverage_tolerance: float, nominal_coverage: float = 0.8) -> GateResult:
-    """The candidate must beat production's backtest MAE on the same folds, with honest coverage."""
-    cand_mae = float(candidate["mae"].mean())
-    cand_cov = float(candidate["coverage_80"].mean())
+def gate(candidate: pd.DataFrame, production: pd.DataFrame | None, coverage_tolerance: float,
+         nominal_coverage: float = 0.8) -> GateResult:
+    """The candidate must be better than production on the same backtest weeks, beyond the noise, with honest coverage.
+
+    "Better" is the paired per-week absolute-error difference (candidate − production)
+    whose Newey–West 95 % interval lies below zero; an interval containing zero is a tie,
+    and a tie is not an improvement.
+    """
+    y = candidate["actual"].to_numpy(float)
+    cand = candidate[forecasters.NETWORK].to_numpy(float)
+    covered = (y >= candidate["lower_80"]) & (y <= candidate["upper_80"])
+    cand_cov = float(covered.mean())
+    low, high = intervals.coverage_interval(int(covered.sum()), len(covered))
     reasons = []
-    rows = [{"metric": "backtest MAE (mean)", "candidate": cand_mae},
-            {"metric": "coverage 80% (mean)", "candidate": cand_cov}]
+    rows = [{"metric": "backtest MAE", "candidate": float(np.mean(np.abs(y - cand)))},
+            {"metric": "coverage 80%", "candidate": cand_cov}]
     if abs(cand_cov - nominal_coverage) > coverage_tolerance:
-        reasons.append(f"coverage {cand_cov:.3f} is more than {coverage_tolerance:g} from the nominal {nominal_coverage:g}")
-    if production is not None:
-        windows = ["test_start", "test_end"]
-        if candidate[windows].values.tolist() != production[windows].values.tolist():
-            raise RegistryError(
-                "the candidate's backtest folds differ from the production model's; re-evaluate production on the "
-                "candidate's folds (dvc repro with its params) before comparing"
-            )
-        prod_mae = float(production["mae"].mean())
-        rows[0]["production"] = prod_mae
-        rows[1]["production"] = float(production["coverage_80"].mean())
-        required = prod_mae * (1 - min_improvement)
-        rows[0]["required"] = required
-        if cand_mae > required:
-            reasons.append(f"backtest MAE {cand_mae:.3f} does not beat production's {prod_mae:.3f} "
-                           f"by registry.min_improvement={min_improvement:g} (needs <= {required:.3f})")
+        reasons.append(f"coverage {cand_cov:.3f} (95 % CI {low:.3f}..{high:.3f}) is more than {coverage_tolerance:g} "
+                       f"from the nominal {nominal_coverage:g}")
     rows[1]["required"] = f"{nominal_coverage - coverage_tolerance:.3f}..{nominal_coverage + coverage_tolerance:.3f}"
-    return GateResult(not reasons, pd.DataFrame(rows).set_index("metric"), reasons)
+    comparison = None
+    if production is not None:
+        if candidate["date"].tolist() != production["date"].tolist():
+            raise RegistryError(
+                "the candidate's backtest weeks differ from the production model's; re-evaluate production on the "
+                "candidate's weeks (dvc repro with its params) before comparing"
+            )
+        prod = production[forecasters.NETWORK].to_numpy(float)
+        paired = compare.paired_abs_error(y, cand, prod)
+        comparison = paired.sentence("candidate", "production")
+        rows[0]["production"] = float(np.mean(np.abs(y - prod)))
+        rows[0]["required"] = "paired 95 % CI below 0"
+        prod_covered = (y >= production["lower_80"]) & (y <= production["upper_80"])
+        rows[1]["production"] = float(prod_covered.mean())
+        if paired.verdict != compare.BETTER:
+            reasons.append(f"not better than production beyond the noise: {comparison}")
+    return GateResult(not reasons, pd.DataFrame(rows).set_index("metric"), reasons, comparison)
 
 
 def require_committed_model(repo: Path) -> str:

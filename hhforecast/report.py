@@ -15,6 +15,8 @@ matplotlib.use("Agg")  # no display: figures are rendered to PNG bytes
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from hhforecast import results  # noqa: E402
+
 BLUE, ORANGE, GREY, RED = "#1f5fa8", "#e07b1a", "#8c8c8c", "#c0392b"
 plt.rcParams.update({"figure.dpi": 100, "font.size": 9, "axes.spines.top": False, "axes.spines.right": False,
                      "svg.hashsalt": "hh-forecast"})
@@ -140,19 +142,12 @@ def render_html(figures: dict[str, tuple[bytes, str]], quality: dict, evaluation
     rejects = [{"table": table, "reason": reason, "rows": n}
                for table, reasons in rows["rejected_by_reason"].items() for reason, n in reasons.items()]
     test = evaluation["test"]
-    comparison = [{"model": "Keras model", "MAE": test["mae"], "RMSE": test["rmse"], "MAPE %": test["mape"]}]
-    comparison += [{"model": name, "MAE": m["mae"], "RMSE": m["rmse"], "MAPE %": m["mape"]}
-                   for name, m in evaluation["baselines"].items()]
-    if "oracle" in evaluation:
-        comparison.append({"model": "oracle (expected HH)", "MAE": evaluation["oracle"]["mae"],
-                           "RMSE": evaluation["oracle"]["rmse"], "MAPE %": None})
     windows = metadata["windows"]
     perf = monitor["performance"]
     drift_rows = [{"feature": f, **d} for f, d in monitor["drift"].items()]
     verdict = monitor["status"].replace("_", " ")
     reasons = "".join(f"<li>{html.escape(r)}</li>" for r in monitor["reasons"] + monitor["warnings"]) or "<li>none</li>"
     fig = {name: _img(name, data, caption) for name, (data, caption) in figures.items()}
-    ratio = evaluation.get("mae_ratio_to_oracle")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>hh-forecast report</title>
 <style>
@@ -178,11 +173,10 @@ Fleet in the data: {metadata['fleet']['min']:.0f} to {metadata['fleet']['max']:.
 {fig['predicted_vs_actual']}
 {fig['residuals']}
 
-<h2>Against baselines and the oracle (test window, {test['n_weeks']} weeks)</h2>
-{_table(comparison, ["model", "MAE", "RMSE", "MAPE %"])}
-<p>Skill vs the best baseline: {evaluation['skill_vs_best_baseline']:+.3f}
-{f"; MAE ratio to the oracle: {ratio:.3f}" if ratio is not None else ""}.
-Interval coverage on test: 80 %: {test['coverage_80']:.2f}, 95 %: {test['coverage_95']:.2f}.</p>
+<h2>Against baselines and the oracle (test window, {test['n_weeks']} weeks; backtest, {evaluation['backtest'].get('weeks', '?')} weeks)</h2>
+{results.as_html(results.model_table(evaluation))}
+{results.as_html(results.interval_table(evaluation))}
+<ul>{"".join(f"<li>{html.escape(s)}</li>" for s in results.sentences(evaluation))}</ul>
 <div class="grid">{fig['backtest']}{fig['training_curve']}</div>
 
 <h2>Monitoring the production period</h2>
@@ -195,10 +189,10 @@ coverage 80 %: {perf['coverage_80'] or 0:.2f}, 95 %: {perf['coverage_95'] or 0:.
 <h2>Model card</h2>
 <table class="card"><tbody>
 <tr><td>Intended use</td><td>Planning the weekly man-hours for unscheduled (pilot and cabin reported) defects a few weeks to months ahead, from a planned flying programme. Not for individual defects, scheduled checks, or fleets unlike the training data.</td></tr>
-<tr><td>Model</td><td>Keras MLP ({metadata['params']['train']['layers']}×{metadata['params']['train']['units']}, linear path: {metadata['params']['train'].get('linear_skip', False)}), average of {metadata['params']['train'].get('ensemble', 1)} networks, with input standardization inside; split-conformal 80 %/95 % ranges</td></tr>
+<tr><td>Model</td><td>Keras MLP ({metadata['params']['train']['layers']}×{metadata['params']['train']['units']}, linear path: {metadata['params']['train'].get('linear_skip', False)}), average of {metadata['params']['train'].get('ensemble', 1)} networks, with input standardization inside; split-conformal 80 %/95 % ranges scaled by √forecast</td></tr>
 <tr><td>Features</td><td>{', '.join(metadata['features'])}</td></tr>
 <tr><td>Training window</td><td>{windows['train'][0]} to {windows['train'][1]}; validation {windows['val'][0]} to {windows['val'][1]}; test {windows['test'][0]} to {windows['test'][1]}</td></tr>
-<tr><td>Metrics</td><td>test MAE {test['mae']:.1f}, WAPE {test['wape']:.1f} %, R² {test['r2']:.2f}; backtest MAE {evaluation['backtest']['mae_mean']:.1f} ± {evaluation['backtest']['mae_std']:.1f}</td></tr>
+<tr><td>Metrics</td><td>test MAE {test['mae']:.1f}, WAPE {test['wape']:.1f} %, R² {test['r2']:.2f}; backtest MAE {evaluation['backtest']['mae_mean']:.1f} ± {evaluation['backtest']['mae_std']:.1f} (mean ± SD over folds)</td></tr>
 <tr><td>Data</td><td>dataset md5 {metadata['dataset']['md5']}</td></tr>
 <tr><td>Limits</td><td>Weekly totals only; a change in fleet make-up (e.g. older aircraft joining) or in reporting practice moves the error, which monitoring watches. Forecasts for weeks outside the training range are flagged as extrapolation. Ranges assume future errors resemble the validation window's.</td></tr>
 </tbody></table>

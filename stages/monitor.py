@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from hhforecast import config, evaluate, io, monitor, paths
+from hhforecast import config, io, monitor, paths
 from hhforecast.stage import run, say
 
 
@@ -13,7 +13,7 @@ def main() -> None:
     per_week = per_week.assign(date=per_week["date"].dt.strftime("%Y-%m-%d"))
     io.write_csv_atomic(per_week, paths.MONITOR_WEEKLY)
     io.write_csv_atomic(drift, paths.DRIFT)
-    io.write_json_atomic(evaluate.rounded(summary), paths.MONITOR)
+    io.write_json_atomic(io.rounded(summary), paths.MONITOR)
     say("monitor", f"{summary['status']}: " + ("; ".join(summary["reasons"] + summary["warnings"]) or "no alerts"))
 
 

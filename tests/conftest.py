@@ -103,14 +103,14 @@ def make_bundle(root: Path, seed: int = 0, epochs: int = 3) -> Path:
     params = config.TrainParams(layers=1, units=8, dropout=0.0, learning_rate=0.01, epochs=epochs, batch_size=16,
                                 patience=2, loss="mae", linear_skip=True, seed=seed)
     fitted, _ = model.fit(x[:80], y[:80], x[80:], y[80:], params)
-    widths = intervals.conformal_widths(y[80:], model.predict(fitted, x[80:]), [0.8, 0.95])
+    calibration = intervals.calibrate(y[80:], model.predict(fitted, x[80:]), [0.8, 0.95])
     metadata = {
         "features": features.FEATURES,
         "feature_ranges": {n: [float(data[n].iloc[:80].min()), float(data[n].iloc[:80].max())] for n in features.FEATURES},
         "windows": {"train": ["2018-01-01", "2019-07-08"]},
         "metrics": {"val": {"mae": 1.0}},
     }
-    bundle.save(fitted, widths, metadata, root)
+    bundle.save(fitted, calibration, metadata, root)
     return root
 
 

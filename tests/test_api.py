@@ -67,7 +67,7 @@ def test_health_and_model_card(server):
     assert status == 200
     assert card["features"] == ["acft", "sum_daily_hours", "age_fleet", "Cycles", "sum_uti_mensal"]
     assert card["version"] == health["model_version"] and "workspace model" in card["served"]
-    assert set(card["interval_half_widths"]) == {"80", "95"}
+    assert set(card["intervals"]["quantile"]) == {"80", "95"} and card["intervals"]["scale"] == "scaled"
 
 
 def test_predict_one_and_many_weeks_and_log_them(server):

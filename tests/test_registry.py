@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -52,13 +53,28 @@ def serving(repo):
         process.wait(timeout=30)
 
 
+def backtest_weeks(mae, coverage=0.8, seed=0, n=104):
+    """Per-week backtest: the network misses each week by about `mae` (±20 %, a pattern drawn from `seed`),
+    its 80 % range covers the first `coverage` share of the weeks."""
+    rng = np.random.default_rng(seed)
+    actual = 300 + 50 * np.sin(np.arange(n) / 8)
+    miss = mae * (1 + 0.2 * rng.standard_normal(n))
+    predicted = actual + np.where(np.arange(n) % 2, miss, -miss)
+    covered = np.arange(n) < round(coverage * n)
+    half = np.where(covered, np.abs(miss) + 1, np.abs(miss) / 2)
+    dates = pd.date_range("2019-01-07", periods=n, freq="7D").strftime("%Y-%m-%d")
+    return pd.DataFrame({"fold": np.arange(n) // 13 + 1, "date": dates, "actual": actual, "network": predicted,
+                         "lower_80": predicted - half, "upper_80": predicted + half})
+
+
 def commit_model(repo, seed, backtest_mae, coverage=0.8):
-    """A trained bundle tracked by DVC and its backtest table in git, committed."""
+    """A trained bundle tracked by DVC and its backtest tables in git, committed."""
     make_bundle(repo, seed=seed, epochs=2)
     table = pd.DataFrame([{"fold": i + 1, "test_start": a, "test_end": b, "n_weeks": 13, "mae": backtest_mae,
                            "coverage_80": coverage, "coverage_95": 0.95} for i, (a, b) in enumerate(FOLDS)])
     (repo / "metrics").mkdir(exist_ok=True)
     table.to_csv(repo / paths.BACKTEST, index=False)
+    backtest_weeks(backtest_mae, coverage, seed).to_csv(repo / paths.BACKTEST_WEEKS, index=False)
     (repo / paths.EVAL).write_text(json.dumps({"test": {"mae": backtest_mae}, "backtest": {"mae_mean": backtest_mae}}))
     sh(repo, sys.executable, "-m", "dvc", "add", "-q", *[str(p) for p in (*bundle.BUNDLE_FILES, paths.MODEL_METADATA)])
     sh(repo, "git", "add", "-A")
@@ -84,14 +100,15 @@ def test_promote_refuse_rollback_and_serve_after_rollback(repo, tmp_path):
     commit_model(repo, seed=1, backtest_mae=35.0)
     result = hh(repo, "promote", "--reason", "better backtest")
     assert result.returncode == 0, result.stderr
-    assert "backtest MAE (mean)" in result.stdout and "40.000" in result.stdout and "35.000" in result.stdout
+    assert "backtest MAE" in result.stdout
+    assert "paired over 104 backtest weeks: candidate is better than production (-" in result.stdout
     assert registry.production(repo).version == "v1.1.0"
 
-    commit_model(repo, seed=2, backtest_mae=34.9)  # better, but not by min_improvement (1 %)
+    commit_model(repo, seed=2, backtest_mae=34.9)  # lower, but by far less than the week-to-week noise
     tags_before = sh(repo, "git", "tag")
     result = hh(repo, "promote")
     assert result.returncode == 1
-    assert "refused: backtest MAE 34.900 does not beat production's 35.000" in result.stderr
+    assert "refused: not better than production beyond the noise: candidate vs production: tie (" in result.stderr
     assert sh(repo, "git", "tag") == tags_before
 
     commit_model(repo, seed=3, backtest_mae=20.0, coverage=0.5)
@@ -127,6 +144,18 @@ def test_promote_refuse_rollback_and_serve_after_rollback(repo, tmp_path):
     assert listing.returncode == 0
     rows = {line.split()[0]: line.split()[1] for line in listing.stdout.splitlines()[1:]}
     assert rows == {"v1.0.0": "prod", "v1.1.0": "-"}
+
+    commit_model(repo, seed=4, backtest_mae=40.1)  # a tie with prod (v1.0.0, 40.0): refused unless forced with a reason
+    assert hh(repo, "promote").returncode == 1
+    result = hh(repo, "promote", "--force")
+    assert result.returncode == 1 and "--force needs --reason" in result.stderr
+    result = hh(repo, "promote", "--force", "--reason", "trained on the new fleet's first year")
+    assert result.returncode == 0, result.stderr
+    assert "refused: not better than production beyond the noise" in result.stderr
+    last = decisions.read(repo)[-1]
+    assert "promoted despite the gate" in last and "trained on the new fleet's first year" in last
+    messages = sh(repo, "git", "for-each-ref", "refs/tags", "--format=%(contents)")
+    assert "promoted despite the gate" in messages
 
 
 def test_promote_refuses_an_uncommitted_model(repo):

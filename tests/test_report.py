@@ -1,4 +1,6 @@
+import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -47,11 +49,7 @@ def test_html_is_self_contained_with_every_section():
     quality = {"weeks": 10, "first_week": "2023-01-02", "last_week": "2023-03-06", "missing_weeks": 0,
                "rows": {"events_kept": 90, "events_read": 100, "utilization_kept": 500,
                         "rejected_by_reason": {"events": {"duplicate": 10}}}}
-    evaluation = {"test": {"mae": 30.0, "rmse": 40.0, "mape": 10.0, "wape": 9.0, "r2": 0.5, "coverage_80": 0.8,
-                           "coverage_95": 0.95, "n_weeks": 10},
-                  "baselines": {"linear": {"mae": 31.0, "rmse": 41.0, "mape": 11.0}},
-                  "oracle": {"mae": 29.0, "rmse": 39.0}, "mae_ratio_to_oracle": 1.03, "skill_vs_best_baseline": 0.03,
-                  "backtest": {"mae_mean": 33.0, "mae_std": 2.0}}
+    evaluation = json.loads((Path(__file__).parent / "data" / "eval_example.json").read_text())
     monitor = {"status": "retrain_recommended", "retrain_recommended": True, "reasons": ["feature age_fleet drifted"],
                "warnings": [], "performance": {"mae": 50.0, "validation_mae": 30.0, "coverage_80": 0.6, "coverage_95": 0.8},
                "drift": {"age_fleet": {"psi": 7.0, "ks_pvalue": 1e-9, "mean_shift_sd": 5.0, "std_ratio": 1.0, "status": "alert"}}}
@@ -65,7 +63,8 @@ def test_html_is_self_contained_with_every_section():
     for heading in ("The dataset at a glance", "Forecast vs actual", "Against baselines and the oracle",
                     "Monitoring the production period", "Model card"):
         assert f"<h2>{heading}" in page
-    assert "feature age_fleet drifted" in page and "oracle (expected HH)" in page
+    assert "feature age_fleet drifted" in page and "oracle (exact quantiles)" in page
+    assert "network − model, backtest" in page and "tie" in page
     assert "average of 5 networks" in page
 
 

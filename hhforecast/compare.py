@@ -1,0 +1,68 @@
+"""Paired comparisons that carry their noise: mean loss difference, Newey–West interval, Diebold–Mariano test.
+
+Two forecasts of the same weeks are compared week by week: d_t = |e_a,t| − |e_b,t|.
+Weekly errors are autocorrelated (fleet, season), so the mean difference's
+variance is the long-run (HAC, Newey–West, Bartlett kernel) variance, and the
+Diebold–Mariano statistic is that mean over its HAC standard error. A
+difference whose 95 % interval contains zero is a tie, and is called one.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import statsmodels.api as sm
+
+TIE, BETTER, WORSE = "tie", "better", "worse"
+
+
+def newey_west_lags(n: int) -> int:
+    """The usual automatic bandwidth, floor(4·(n/100)^(2/9))."""
+    return int(math.floor(4 * (n / 100) ** (2 / 9)))
+
+
+@dataclass(frozen=True)
+class Paired:
+    """a − b on the same weeks: negative `mae_diff` means a is better."""
+    mae_diff: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    n_weeks: int
+    lags: int
+
+    @property
+    def verdict(self) -> str:
+        """'better' or 'worse' only when the 95 % interval excludes zero; otherwise 'tie'."""
+        if self.ci_high < 0:
+            return BETTER
+        if self.ci_low > 0:
+            return WORSE
+        return TIE
+
+    def as_dict(self) -> dict[str, float]:
+        return {"mae_diff": self.mae_diff, "ci_low": self.ci_low, "ci_high": self.ci_high, "p_value": self.p_value}
+
+    def sentence(self, a: str, b: str) -> str:
+        span = f"{self.mae_diff:+.2f} HH per week, 95 % CI [{self.ci_low:+.2f}, {self.ci_high:+.2f}], DM p = {self.p_value:.3f}"
+        if self.verdict == TIE:
+            return f"{a} vs {b}: tie ({span})"
+        return f"{a} is {self.verdict} than {b} ({span})"
+
+
+def paired_abs_error(actual: np.ndarray, a: np.ndarray, b: np.ndarray, lags: int | None = None,
+                     confidence: float = 0.95) -> Paired:
+    """Mean of |y − a| − |y − b| with its HAC interval and the two-sided Diebold–Mariano p-value."""
+    y = np.asarray(actual, float)
+    diff = np.abs(y - np.asarray(a, float)) - np.abs(y - np.asarray(b, float))
+    n = len(diff)
+    if n < 3:
+        raise ValueError(f"a paired comparison needs at least 3 weeks, got {n}")
+    lags = newey_west_lags(n) if lags is None else lags
+    mean = float(diff.mean())
+    if np.allclose(diff, diff[0]):  # no spread at all: the difference is exact
+        return Paired(mean, mean, mean, 1.0 if mean == 0 else 0.0, n, lags)
+    fit = sm.OLS(diff, np.ones(n)).fit(cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": False})
+    low, high = fit.conf_int(alpha=1 - confidence)[0]
+    return Paired(mean, float(low), float(high), float(fit.pvalues[0]), n, lags)

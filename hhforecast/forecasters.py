@@ -1,0 +1,193 @@
+"""Every model behind one fit/predict interface: the network and the baselines a reviewer will ask for.
+
+The backtest, the test-window scoring, the expected-error scorer and the results
+table loop over forecasters and never name one. `fit(train, val)`: the network
+stops early on `val`; baselines have nothing to stop, so they learn from
+train + val (the same weeks, all of them used). `predict(frame, history)`:
+`history` is the full dataset, for models that look back (seasonal naive).
+Every prediction leaves through `intervals.clip_hh`, the one clipping rule.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.linear_model import LinearRegression, PoissonRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from hhforecast import intervals
+from hhforecast.config import TrainParams
+from hhforecast.features import FEATURES, TARGET
+
+SEASON_WEEKS = 52
+FLIGHT_HOURS = "sum_daily_hours"
+NETWORK = "network"
+BASELINES = ("seasonal_naive", "rate_naive", "linear", "glm", "gbm", "gbm_rate")
+
+
+class Forecaster(Protocol):
+    name: str
+
+    def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> Forecaster: ...
+
+    def predict(self, frame: pd.DataFrame, history: pd.DataFrame) -> np.ndarray: ...
+
+
+def _x(frame: pd.DataFrame) -> np.ndarray:
+    return frame[FEATURES].to_numpy(dtype="float64")
+
+
+def _y(frame: pd.DataFrame) -> np.ndarray:
+    return frame[TARGET].to_numpy(dtype="float64")
+
+
+def _known(train: pd.DataFrame, val: pd.DataFrame) -> pd.DataFrame:
+    return pd.concat([train, val], ignore_index=True)
+
+
+@dataclass
+class SeasonalNaive:
+    """HH of the same week a year (52 weeks) earlier."""
+    name: str = "seasonal_naive"
+
+    def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> SeasonalNaive:
+        return self
+
+    def predict(self, frame: pd.DataFrame, history: pd.DataFrame) -> np.ndarray:
+        by_date = history.set_index("date")[TARGET]
+        lagged = pd.to_datetime(frame["date"]) - pd.Timedelta(weeks=SEASON_WEEKS)
+        values = by_date.reindex(lagged).to_numpy(dtype="float64")
+        if np.isnan(values).any():
+            raise ValueError("seasonal naive needs the 52 weeks before every scored week")
+        return intervals.clip_hh(values)
+
+
+@dataclass
+class RateNaive:
+    """Last year's HH per flight hour (the 52 weeks before the forecast origin) × this week's flight hours."""
+    name: str = "rate_naive"
+    rate: float = float("nan")
+
+    def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> RateNaive:
+        last_year = _known(train, val).tail(SEASON_WEEKS)
+        self.rate = float(last_year[TARGET].sum() / last_year[FLIGHT_HOURS].sum())
+        return self
+
+    def predict(self, frame: pd.DataFrame, history: pd.DataFrame) -> np.ndarray:
+        return intervals.clip_hh(self.rate * frame[FLIGHT_HOURS].to_numpy(dtype="float64"))
+
+
+@dataclass
+class Linear:
+    """Ordinary least squares on the features."""
+    name: str = "linear"
+    model: LinearRegression | None = None
+
+    def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> Linear:
+        known = _known(train, val)
+        self.model = LinearRegression().fit(_x(known), _y(known))
+        return self
+
+    def predict(self, frame: pd.DataFrame, history: pd.DataFrame) -> np.ndarray:
+        return intervals.clip_hh(self.model.predict(_x(frame)))
+
+
+def structural_terms(frame: pd.DataFrame) -> np.ndarray:
+    """log flight hours, log cycles, log aircraft-weeks and fleet age: the defect rate's own terms."""
+    return np.column_stack([
+        np.log(np.maximum(frame["sum_daily_hours"].to_numpy(float), 1e-3)),
+        np.log(np.maximum(frame["Cycles"].to_numpy(float), 1e-3)),
+        np.log(np.maximum(frame["acft"].to_numpy(float), 1e-3)),
+        frame["age_fleet"].to_numpy(float),
+    ])
+
+
+@dataclass
+class PoissonGLM:
+    """Poisson GLM, log link, on structural terms: HH ∝ FH^a · FC^b · acft^c · e^(d·age)."""
+    name: str = "glm"
+    model: object = None
+
+    def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> PoissonGLM:
+        known = _known(train, val)
+        self.model = make_pipeline(StandardScaler(), PoissonRegressor(alpha=0.0, max_iter=1000))
+        self.model.fit(structural_terms(known), _y(known))
+        return self
+
+    def predict(self, frame: pd.DataFrame, history: pd.DataFrame) -> np.ndarray:
+        return intervals.clip_hh(self.model.predict(structural_terms(frame)))
+
+
+def _gbm(seed: int) -> HistGradientBoostingRegressor:
+    return HistGradientBoostingRegressor(loss="absolute_error", max_iter=300, learning_rate=0.05,
+                                         early_stopping=False, random_state=seed)
+
+
+@dataclass
+class GBM:
+    """Gradient boosting on the features (flat beyond the training range, by construction)."""
+    seed: int = 0
+    name: str = "gbm"
+    model: HistGradientBoostingRegressor | None = None
+
+    def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> GBM:
+        known = _known(train, val)
+        self.model = _gbm(self.seed).fit(_x(known), _y(known))
+        return self
+
+    def predict(self, frame: pd.DataFrame, history: pd.DataFrame) -> np.ndarray:
+        return intervals.clip_hh(self.model.predict(_x(frame)))
+
+
+@dataclass
+class GBMRate:
+    """Gradient boosting on HH per flight hour, times the week's flight hours: it follows fleet growth."""
+    seed: int = 0
+    name: str = "gbm_rate"
+    model: HistGradientBoostingRegressor | None = None
+
+    def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> GBMRate:
+        known = _known(train, val)
+        rate = _y(known) / known[FLIGHT_HOURS].to_numpy(float)
+        self.model = _gbm(self.seed).fit(_x(known), rate)
+        return self
+
+    def predict(self, frame: pd.DataFrame, history: pd.DataFrame) -> np.ndarray:
+        return intervals.clip_hh(self.model.predict(_x(frame)) * frame[FLIGHT_HOURS].to_numpy(float))
+
+
+@dataclass
+class Network:
+    """The Keras ensemble (`train.*`), early-stopped on `val`, with scaled conformal ranges calibrated there."""
+    params: TrainParams
+    levels: list[float]
+    name: str = NETWORK
+    model: object = None
+    calibration: intervals.Calibration | None = None
+    histories: list = field(default_factory=list)
+
+    def fit(self, train: pd.DataFrame, val: pd.DataFrame, callbacks=(), progress: str | None = None) -> Network:
+        from hhforecast import model  # TensorFlow only where a network is fitted
+
+        self.model, self.histories = model.fit(_x(train), _y(train), _x(val), _y(val), self.params,
+                                               callbacks=callbacks, progress=progress)
+        self.calibration = intervals.calibrate(_y(val), self.predict(val, val), self.levels)
+        return self
+
+    def predict(self, frame: pd.DataFrame, history: pd.DataFrame) -> np.ndarray:
+        from hhforecast import model
+
+        return intervals.clip_hh(model.predict(self.model, _x(frame)))
+
+
+def baselines(gbm_seed: int) -> list[Forecaster]:
+    return [SeasonalNaive(), RateNaive(), Linear(), PoissonGLM(), GBM(seed=gbm_seed), GBMRate(seed=gbm_seed)]
+
+
+def build_all(train_params: TrainParams, levels: list[float], gbm_seed: int) -> list[Forecaster]:
+    """The network first, then every baseline, unfitted."""
+    return [Network(train_params, levels), *baselines(gbm_seed)]
