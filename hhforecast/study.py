@@ -34,12 +34,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from hhforecast import config, features, intervals, monitor, synth, truthdist
+from hhforecast import config, features, forecasters, intervals, monitor, synth, truthdist
 from hhforecast.config import MonitorParams, Params, SplitParams, SyntheticParams, TrainParams
 from hhforecast.errors import ConfigError
 
 
-NETWORK = "network"
+NETWORK = forecasters.NETWORK
 LEVEL = 0.8                  # the interval whose coverage the study reports
 NETWORK_SEED_STEP = 100      # world k's network seeds: train.seed + 100 k, + 1, ... (one per ensemble member)
 ROLES = ("drifted", "drift_free")
@@ -54,6 +54,7 @@ class WorldSpec:
     synthetic: SyntheticParams
     train: TrainParams
     gbm_seed: int
+    levels: tuple[float, ...] = (0.8, 0.95)   # the network's conformal ranges (evaluate.intervals)
 
     @property
     def label(self) -> str:
@@ -72,7 +73,8 @@ def world_spec(params: Params, family: str, world: int) -> WorldSpec:
         update["ensemble"] = study.ensemble
     if study.epochs is not None:
         update["epochs"] = study.epochs
-    return WorldSpec(family, world, synthetic, params.train.model_copy(update=update), params.evaluate.gbm_seed + world)
+    return WorldSpec(family, world, synthetic, params.train.model_copy(update=update), params.evaluate.gbm_seed + world,
+                     tuple(params.evaluate.intervals))
 
 
 def all_specs(params: Params) -> list[WorldSpec]:
@@ -121,32 +123,30 @@ def weekly_rows(world: synth.World) -> pd.DataFrame:
     return counts.reset_index()
 
 
-def _interval(y_val: np.ndarray, val_pred: np.ndarray, pred: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    width = intervals.conformal_widths(y_val, val_pred, [level])[intervals.level_key(level)]
-    return intervals.bounds(pred, width)
-
-
 def score_models(fitted: Sequence[Any], dataset: pd.DataFrame, truth: pd.DataFrame, split: SplitParams,
                  synthetic: SyntheticParams) -> dict[str, Any]:
-    """Each fitted model's expected MAE on the test window, its ratio to the median oracle's, and
-    the expected coverage of its 80 % interval (calibrated on the validation window)."""
+    """Each fitted model's expected MAE on the test window and its ratio to the median oracle's;
+    for the network, the expected coverage of its 80 % range (scaled conformal, calibrated on the
+    validation window). Baselines learn from train + validation, so they have no held-out weeks
+    to calibrate a range on: their coverage is None. The oracle's own 10-90 % range is beside."""
     parts = features.temporal_split(dataset, split.train_end, split.val_weeks, split.test_weeks)
-    test, val = parts["test"], parts["val"]
+    test = parts["test"]
     weeks = truth.set_index("date").loc[test["date"]]
     defects = weeks["HH_expected"].to_numpy(float) / synth.expected_hh_per_defect(synthetic)
     pmf = truthdist.weekly_pmf(defects, synth.defect_units_pmf(synthetic))
     oracle = float(np.mean(truthdist.expected_abs_error(pmf, weeks["HH_median"].to_numpy(float))))
+    key = intervals.level_key(LEVEL)
     models = {}
     for forecaster in fitted:
         pred = forecaster.predict(test, dataset)
-        lower, upper = _interval(val["HH"].to_numpy(float), forecaster.predict(val, dataset), pred, LEVEL)
         mae = float(np.mean(truthdist.expected_abs_error(pmf, pred)))
-        models[forecaster.name] = {
-            "expected_mae": mae,
-            "ratio": mae / oracle,
-            f"coverage_{intervals.level_key(LEVEL)}": float(np.mean(truthdist.expected_coverage(pmf, lower, upper))),
-        }
-    return {"oracle_expected_mae": oracle, "models": models}
+        calibration = getattr(forecaster, "calibration", None)
+        coverage = (float(np.mean(truthdist.expected_coverage(pmf, *calibration.bounds(pred, key))))
+                    if calibration is not None else None)
+        models[forecaster.name] = {"expected_mae": mae, "ratio": mae / oracle, f"coverage_{key}": coverage}
+    low, high = (weeks[column].to_numpy(float) for column in truthdist.INTERVAL_QUANTILES[key])
+    oracle_coverage = float(np.mean(truthdist.expected_coverage(pmf, low, high)))
+    return {"oracle_expected_mae": oracle, f"oracle_coverage_{key}": oracle_coverage, "models": models}
 
 
 def first_retrain_week(network: Any, dataset: pd.DataFrame, counts: pd.DataFrame, split: SplitParams,
@@ -155,14 +155,12 @@ def first_retrain_week(network: Any, dataset: pd.DataFrame, counts: pd.DataFrame
     production week) whose verdict recommends retraining, or None if it never does."""
     parts = features.temporal_split(dataset, split.train_end, split.val_weeks, split.test_weeks)
     val, production = parts["val"], parts["production"]
-    val_pred = network.predict(val, dataset)
+    val_errors = np.abs(val["HH"].to_numpy(float) - network.predict(val, dataset))
     pred = network.predict(production, dataset)
-    y_val = val["HH"].to_numpy(float)
     forecasts = pd.DataFrame({"date": production["date"], "predicted_hh": pred})
-    for level in (0.8, 0.95):
-        key = intervals.level_key(level)
-        forecasts[f"lower_{key}"], forecasts[f"upper_{key}"] = _interval(y_val, val_pred, pred, level)
-    metadata = {"metrics": {"val": {"mae": float(np.mean(np.abs(y_val - val_pred)))}}}
+    for key in ("80", "95"):  # the columns monitoring reads
+        forecasts[f"lower_{key}"], forecasts[f"upper_{key}"] = network.calibration.bounds(pred, key)
+    metadata = {"metrics": {"val": {"mae": float(np.mean(val_errors))}}, "validation_abs_errors": val_errors.tolist()}
     end = pd.Timestamp(split.train_end)
     n_known = int((dataset["date"] <= end).sum())
     for week in range(1, len(production) + 1):
@@ -183,12 +181,7 @@ def run_role(spec: WorldSpec, role: str, split: SplitParams, monitor_params: Mon
     world = synth.build_world(synthetic)
     dataset, truth = weekly_frames(world)
     parts = features.temporal_split(dataset, split.train_end, split.val_weeks, split.test_weeks)
-    try:  # imported here: the network brings TensorFlow, which only the fit tasks need
-        from hhforecast import forecasters
-    except ImportError:  # pragma: no cover  (TEMPORARY, see above)
-        from hhforecast import _forecasters_shim as forecasters
-
-    models = forecasters.build_all(spec.train, spec.gbm_seed)
+    models = forecasters.build_all(spec.train, list(spec.levels), spec.gbm_seed)
     if role != "drifted":
         models = [m for m in models if m.name == NETWORK]
     fitted = [m.fit(parts["train"], parts["val"]) for m in models]
@@ -219,6 +212,7 @@ def world_result(spec: WorldSpec, roles: dict[str, dict[str, Any]]) -> dict[str,
         "world": spec.world,
         "seeds": {"synthetic": spec.synthetic.seed, "network": spec.train.seed, "gbm": spec.gbm_seed},
         "oracle_expected_mae": drifted["oracle_expected_mae"],
+        "oracle_coverage_80": drifted["oracle_coverage_80"],
         "models": drifted["models"],
         "monitor": {
             "drift_free_retrain_week": twin["retrain_week"],
@@ -316,12 +310,12 @@ def aggregate(results: Sequence[dict[str, Any]], families: Sequence[str]) -> dic
             raise ValueError(f"study: no world results for family {family!r}")
         names = list(rows[0]["models"])
         ratio = pd.DataFrame([{m: r["models"][m]["ratio"] for m in names} for r in rows])
-        coverage = pd.DataFrame([{m: r["models"][m][key] for m in names} for r in rows])
         models = {}
         for name in names:
             mean, low, high = mean_interval(ratio[name])
+            covered = [r["models"][name][key] for r in rows if r["models"][name][key] is not None]
             models[name] = {"ratio_mean": mean, "ratio_ci_low": low, "ratio_ci_high": high,
-                            f"{key}_mean": float(coverage[name].mean())}
+                            f"{key}_mean": float(np.mean(covered)) if covered else None}
         others = [m for m in names if m != NETWORK]
         diffs = {m: (ratio[NETWORK] - ratio[m]).to_numpy() for m in others}
         p_holm = holm([paired_p_value(diffs[m]) for m in others])
@@ -336,6 +330,8 @@ def aggregate(results: Sequence[dict[str, Any]], families: Sequence[str]) -> dic
         scenarios[family] = {
             "worlds": len(rows),
             "models": models,
+            # The oracle's own 10-90 % range, for scale: the best an 80 % range can do.
+            f"oracle_{key}_mean": float(np.mean([r[f"oracle_{key}"] for r in rows])),
             "vs_network": vs_network,
             "monitor": {
                 "false_alarm_rate": float(np.mean(false_alarms)),
@@ -371,7 +367,8 @@ def markdown(summary: dict[str, Any]) -> str:
         "# Simulation study: when does a network beat simple models?",
         "",
         "Expected MAE on the test window as a ratio to the median oracle's (1 = the best any model can do),",
-        "mean over worlds with its t 95 % interval; expected coverage of the 80 % interval; and network − model,",
+        "mean over worlds with its t 95 % interval; the network's expected coverage of its 80 % range (the",
+        "baselines learn from the validation weeks too, so they have none to calibrate a range on); and network − model,",
         "the paired per-world difference of ratios (negative: the network is better) with its t 95 % interval",
         "and Holm-corrected p-value. An interval that holds 0 is a tie.",
         "",
@@ -383,8 +380,9 @@ def markdown(summary: dict[str, Any]) -> str:
             vs = scenario["vs_network"].get(name)
             diff = (f"{vs['diff_mean']:+.3f} | [{vs['ci_low']:+.3f}, {vs['ci_high']:+.3f}] | {vs['p_holm']:.3g} | "
                     f"{vs['verdict']}") if vs else "| | |"
+            coverage = "—" if m[key] is None else f"{m[key]:.2f}"
             lines.append(f"| {family} | {scenario['worlds']} | {_label(name)} | {m['ratio_mean']:.3f} | "
-                         f"[{m['ratio_ci_low']:.3f}, {m['ratio_ci_high']:.3f}] | {m[key]:.2f} | {diff} |")
+                         f"[{m['ratio_ci_low']:.3f}, {m['ratio_ci_high']:.3f}] | {coverage} | {diff} |")
     lines += ["", "## What it says", ""]
     for family, scenario in summary["scenarios"].items():
         lines.append(f"* **{family}**: " + family_sentence(scenario))
@@ -413,7 +411,9 @@ def family_sentence(scenario: dict[str, Any]) -> str:
                          f"([{vs['ci_low']:+.3f}, {vs['ci_high']:+.3f}], Holm p {vs['p_holm']:.2g})")
     mon = scenario["monitor"]
     delay = "" if mon["detection_delay_weeks"] is None else f", after {mon['detection_delay_weeks']:.1f} weeks on average"
-    return (text + "; it " + "; ".join(parts) + f". The retraining verdict fired in {mon['false_alarm_rate']:.0%} of "
+    cover = (f" Its 80 % range covers {net['coverage_80_mean']:.0%} of the weeks in expectation (the oracle's own "
+             f"10–90 % range: {scenario['oracle_coverage_80_mean']:.0%})." if net["coverage_80_mean"] is not None else "")
+    return (text + "; it " + "; ".join(parts) + "." + cover + f" The retraining verdict fired in {mon['false_alarm_rate']:.0%} of "
             f"the drift-free twins and detected the drift in {mon['detection_rate']:.0%} of the drifted worlds{delay}.")
 
 

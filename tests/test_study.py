@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from conftest import REPO, project_copy, run_stage
-from hhforecast import config, features, paths, study, synth
+from hhforecast import config, features, forecasters, paths, study, synth
 from hhforecast.errors import ConfigError
 
 
@@ -117,9 +117,9 @@ def test_an_interval_holding_zero_is_a_tie(low, high, word):
 
 def world_json(family: str, world: int, network: float, linear: float, twin_fired: int | None,
                drifted_fired: int | None, delay: int | None) -> dict:
-    return {"family": family, "world": world, "seeds": {}, "oracle_expected_mae": 40.0,
-            "models": {"network": {"expected_mae": 40 * network, "ratio": network, "coverage_80": 0.8},
-                       "linear": {"expected_mae": 40 * linear, "ratio": linear, "coverage_80": 0.7}},
+    return {"family": family, "world": world, "seeds": {}, "oracle_expected_mae": 40.0, "oracle_coverage_80": 0.81,
+            "models": {"network": {"expected_mae": 40 * network, "ratio": network, "coverage_80": 0.7 + network / 10},
+                       "linear": {"expected_mae": 40 * linear, "ratio": linear, "coverage_80": None}},
             "monitor": {"drift_free_retrain_week": twin_fired, "drifted_retrain_week": drifted_fired,
                         "detection_delay_weeks": delay}}
 
@@ -134,7 +134,8 @@ def test_aggregate_gives_each_familys_ratios_differences_and_monitoring_rates():
     a = summary["scenarios"]["a"]
     assert a["worlds"] == 3
     assert a["models"]["network"]["ratio_mean"] == pytest.approx(1.02)
-    assert a["models"]["linear"]["coverage_80_mean"] == pytest.approx(0.7)
+    assert a["models"]["network"]["coverage_80_mean"] == pytest.approx(0.802)
+    assert a["models"]["linear"]["coverage_80_mean"] is None and a["oracle_coverage_80_mean"] == pytest.approx(0.81)
     vs = a["vs_network"]["linear"]
     assert vs["diff_mean"] == pytest.approx(-0.10)  # diffs -0.10, -0.08, -0.12
     assert vs["ci_low"] < vs["diff_mean"] < vs["ci_high"] < 0 and vs["verdict"] == "network better"
@@ -148,7 +149,8 @@ def test_aggregate_gives_each_familys_ratios_differences_and_monitoring_rates():
 def test_the_report_states_the_numbers_it_is_given():
     summary = study.aggregate(HAND_MADE, ["a", "b"])
     text = study.markdown(summary)
-    assert "| a | 3 | network | 1.020 |" in text
+    assert "| a | 3 | network | 1.020 | [0.970, 1.070] | 0.80 |" in text and "| a | 3 | linear regression | 1.120 |" in text
+    assert "covers 80% of the weeks in expectation (the oracle's own 10–90 % range: 81%)" in text
     assert "beats linear regression by 0.100" in text
     assert "ties with linear regression" in text  # family b
     assert re.search(r"\| a \| 3 \| 0\.33 \| 0\.67 \| 4\.0 \|", text)
@@ -207,10 +209,10 @@ def smoke(params) -> tuple[config.Params, list[dict]]:
 def test_a_smoke_run_scores_every_model_and_aggregates(smoke):
     _, results = smoke
     for result in results:
-        assert set(result["models"]) >= {"network", "seasonal_naive", "linear", "gbm"}
+        assert list(result["models"]) == ["network", *forecasters.BASELINES]
         for scores in result["models"].values():
-            assert scores["ratio"] >= 0.99  # nothing beats the median oracle in expectation (up to grid rounding)
-            assert 0 <= scores["coverage_80"] <= 1
+            assert scores["ratio"] >= 0.999  # nothing beats the median oracle in expectation
+        assert 0 <= result["models"]["network"]["coverage_80"] <= 1
     summary = study.aggregate(results, ["baseline", "interaction"])
     assert summary["scenarios"]["interaction"]["worlds"] == 2
     assert "## The retraining verdict, measured" in study.markdown(summary)
