@@ -9,7 +9,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help setup repro retrain monitor test test-fast lock bench bench-scale clean-venv
+.PHONY: help setup repro retrain monitor test test-fast lock bench bench-scale study bench-study clean-venv
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -48,6 +48,12 @@ bench: setup ## run the benchmarks (minutes; figures on stdout)
 
 bench-scale: setup ## the scale benchmark: every stage at synthetic.scale 1, 3, 10 (about 10 minutes)
 	$(BIN)/python benchmarks/scale.py
+
+study: setup ## the simulation study: every family x world of params.yaml, then metrics/study.json and reports/study.md
+	$(BIN)/dvc repro study/dvc.yaml
+
+bench-study: setup ## time the simulation study per world and project the total (minutes)
+	$(BIN)/python benchmarks/study.py
 
 lock: ## re-resolve requirements/requirements.in into the lock (needs the package registry)
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
