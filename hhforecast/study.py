@@ -308,7 +308,8 @@ def aggregate(results: Sequence[dict[str, Any]], families: Sequence[str]) -> dic
         rows = sorted((r for r in results if r["family"] == family), key=lambda r: r["world"])
         if not rows:
             raise ValueError(f"study: no world results for family {family!r}")
-        names = list(rows[0]["models"])
+        known = [NETWORK, *forecasters.BASELINES]  # the network first, then the baselines in their usual order
+        names = sorted(rows[0]["models"], key=lambda m: (known.index(m) if m in known else len(known), m))
         ratio = pd.DataFrame([{m: r["models"][m]["ratio"] for m in names} for r in rows])
         models = {}
         for name in names:

@@ -1,7 +1,7 @@
 """Aggregate the simulation study's worlds per family: metrics/study.json, reports/study.md, the figure."""
 from __future__ import annotations
 
-from hhforecast import config, evaluate, io, paths, report, study
+from hhforecast import config, io, paths, report, study
 from hhforecast.stage import run, say
 
 
@@ -10,7 +10,7 @@ def main() -> None:
     settings = study.settings(params)
     results = [io.read_json(paths.study_world(family, world))
                for family in settings.families for world in settings.worlds]
-    summary = evaluate.rounded(study.aggregate(results, list(settings.families)))
+    summary = io.rounded(study.aggregate(results, list(settings.families)))
     io.write_json_atomic(summary, paths.STUDY)
     with io.atomic_path(paths.STUDY_REPORT) as tmp:
         tmp.write_text(study.markdown(summary), encoding="utf-8")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from hhforecast import config, evaluate, io, paths, study
+from hhforecast import config, io, paths, study
 from hhforecast.stage import run, say
 
 
@@ -17,7 +17,7 @@ def main() -> None:
     settings = params.study
     [result] = study.run_worlds([spec], params.split, params.monitor, settings.backend, settings.scheduler,
                                 settings.n_jobs)
-    io.write_json_atomic(evaluate.rounded(result), paths.study_world(args.family, args.world))
+    io.write_json_atomic(io.rounded(result), paths.study_world(args.family, args.world))
     say("study", f"{spec.label}: network ratio {result['models'][study.NETWORK]['ratio']:.3f}")
 
 
