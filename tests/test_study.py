@@ -220,8 +220,9 @@ def test_a_smoke_run_scores_every_model_and_aggregates(smoke):
 
 @pytest.mark.slow
 def test_two_worlds_on_a_dask_cluster_give_the_same_numbers_as_loky(smoke):
-    import dask
-    from dask.distributed import LocalCluster
+    # distributed is in requirements.in; until the lock carries it, a venv built from the lock skips this test.
+    dask = pytest.importorskip("dask", reason="dask.distributed is not installed (requirements.in, not yet the lock)")
+    LocalCluster = pytest.importorskip("dask.distributed").LocalCluster
 
     tiny, results = smoke
     specs = [study.world_spec(tiny, "baseline", world) for world in (1, 2)]
