@@ -9,7 +9,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help setup repro retrain monitor test test-fast lock bench bench-scale study bench-study clean-venv
+.PHONY: help setup repro retrain monitor test test-fast lock bench bench-scale study bench-study clean-venv results-readme
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -43,6 +43,7 @@ test-fast: setup ## run the tests not marked slow
 bench: setup ## run the benchmarks (minutes; figures on stdout)
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/repro_noop.py
+	$(BIN)/python benchmarks/repro_force.py
 	$(BIN)/python benchmarks/predict.py
 	$(BIN)/python benchmarks/api_load.py
 
@@ -54,6 +55,9 @@ study: setup ## the simulation study: every family x world of params.yaml, then 
 
 bench-study: setup ## time the simulation study per world and project the total (minutes)
 	$(BIN)/python benchmarks/study.py
+
+results-readme: ## copy reports/results.md (written by dvc repro) into the README's Results section
+	$(BIN)/python -m hhforecast.results
 
 lock: ## re-resolve requirements/requirements.in into the lock (needs the package registry)
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

@@ -1,8 +1,10 @@
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import weekly_dataset
+from conftest import REPO, weekly_dataset
 from hhforecast import backtest, evaluate, features, forecasters, truthdist
 
 
@@ -145,3 +147,22 @@ def test_read_truth_names_a_missing_week(tmp_path):
     with pytest.raises(ValueError, match="has no week 2020-01-13"):
         evaluate.read_truth(tmp_path, pd.Series(pd.to_datetime(["2020-01-13"])))
     assert evaluate.read_truth("", pd.Series(pd.to_datetime(["2020-01-13"]))) is None
+
+
+def test_committed_eval_has_every_design_name_and_a_backtest_through_2020():
+    """The names of the design's section 5, in the committed metrics/eval.json (a clean clone reproduces it)."""
+    evaluation = json.loads((REPO / "metrics" / "eval.json").read_text())
+    test = evaluation["test"]
+    for key in ("mae", "rmse", "mape", "wape", "r2", "coverage_80", "coverage_95", "n_weeks", "width_80", "width_95",
+                "interval_score_80", "interval_score_95", "coverage_80_ci", "coverage_95_ci"):
+        assert key in test, key
+    assert set(evaluation["baselines"]) == set(forecasters.BASELINES)
+    assert {"mae", "rmse", "median_mae", "expected_mae"} <= set(evaluation["oracle"])
+    assert set(evaluation["expected_mae_ratio"]) == {forecasters.NETWORK, *forecasters.BASELINES}
+    backtest = evaluation["backtest"]
+    assert backtest["folds"] >= 12 and backtest["first_week"] < "2020-03-23"
+    assert set(backtest["mae"]) == {forecasters.NETWORK, *forecasters.BASELINES}
+    for name in forecasters.BASELINES:
+        assert set(backtest["dm"][name]) == {"mae_diff", "ci_low", "ci_high", "p_value"}
+    for key in ("mae_ratio_to_oracle", "skill_vs_best_baseline"):
+        assert key in evaluation
