@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 from hhforecast import config, io, paths, report, study
+from hhforecast.errors import ConfigError
 from hhforecast.stage import run, say
 
 
 def main() -> None:
     params = config.load()
     settings = study.settings(params)
-    results = [io.read_json(paths.study_world(family, world))
-               for family in settings.families for world in settings.worlds]
+    files = [paths.study_world(family, world) for family in settings.families for world in settings.worlds]
+    missing = [f.as_posix() for f in files if not f.exists()]
+    if missing:
+        raise ConfigError(f"no result for {len(missing)} world(s): {', '.join(missing[:5])}"
+                          f"{' ...' if len(missing) > 5 else ''}; run `make study` (dvc repro study/dvc.yaml)")
+    results = [io.read_json(f) for f in files]
     summary = io.rounded(study.aggregate(results, list(settings.families)))
     io.write_json_atomic(summary, paths.STUDY)
     with io.atomic_path(paths.STUDY_REPORT) as tmp:

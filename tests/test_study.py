@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from conftest import REPO, project_copy, run_stage
-from hhforecast import config, features, forecasters, paths, study, synth
+from hhforecast import config, features, forecasters, io, paths, study, synth
 from hhforecast.errors import ConfigError
 
 
@@ -231,3 +231,29 @@ def test_two_worlds_on_a_dask_cluster_give_the_same_numbers_as_loky(smoke):
         on_dask = study.run_worlds(specs, tiny.split, tiny.monitor, backend="dask",
                                    scheduler=cluster.scheduler_address, n_jobs=2)
     assert on_dask == results[:2]
+
+
+def test_the_aggregate_stage_writes_the_summary_report_and_figure_from_the_world_files(tmp_path):
+    import json
+
+    worlds = HAND_MADE[:3] + [world_json("b", 3, 1.05, 1.0, None, 2, 2)] + HAND_MADE[3:]
+    work = project_copy(tmp_path, Path("data/synthetic/raw"), study={"families": {"a": {}, "b": {}}, "worlds": [1, 2, 3]})
+    for result in worlds:
+        path = work / paths.study_world(result["family"], result["world"])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(result), encoding="utf-8")
+    done = run_stage(work, "study_aggregate")
+    assert done.returncode == 0, done.stderr
+    assert "6 worlds in 2 families" in done.stderr
+    summary = json.loads((work / paths.STUDY).read_text())
+    assert summary == json.loads(json.dumps(io.rounded(study.aggregate(worlds, ["a", "b"]))))
+    assert summary["scenarios"]["b"]["worlds"] == 3
+    assert (work / paths.STUDY_REPORT).read_text().startswith("# Simulation study")
+    assert (work / paths.STUDY_FIGURE).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_aggregate_stage_names_a_missing_world_file(tmp_path):
+    work = project_copy(tmp_path, Path("data/synthetic/raw"), study={"families": {"a": {}}, "worlds": [1, 2]})
+    done = run_stage(work, "study_aggregate")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert re.search(r"metrics/study/a_1\.json, metrics/study/a_2\.json.*make study", done.stderr)
