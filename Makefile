@@ -12,7 +12,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help setup repro verify release expected retrain monitor test test-fast lock bench bench-scale clean-venv results-readme
+.PHONY: help setup repro verify release expected retrain monitor test test-fast lock bench bench-scale study bench-study clean-venv results-readme
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -66,6 +66,12 @@ bench: setup ## run the benchmarks (minutes; figures on stdout)
 
 bench-scale: setup ## the scale benchmark: every stage at synthetic.scale 1, 3, 10 (about 10 minutes)
 	$(BIN)/python benchmarks/scale.py
+
+study: setup ## the simulation study: every family x world of params.yaml, then metrics/study.json and reports/study.md
+	$(BIN)/dvc repro study/dvc.yaml
+
+bench-study: setup ## time the simulation study per world and project the total (minutes)
+	$(BIN)/python benchmarks/study.py
 
 results-readme: ## copy reports/results.md (written by dvc repro) into the README's Results section
 	$(BIN)/python -m hhforecast.results

@@ -6,8 +6,9 @@ fails here with the dotted key that is wrong, not deep inside a stage.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -59,6 +60,8 @@ class SyntheticParams(_Section):
     rate_fh: float = Field(ge=0)
     rate_fc: float = Field(ge=0)
     rate_day: float = Field(ge=0)
+    # Share added to the per-flight-hour rate per year of age (utilization x age); 0: none.
+    interaction: float = Field(default=0.0, ge=0)
     aging_breaks: tuple[float, float]
     aging_slopes: tuple[float, float, float]
     source_mix: dict[str, float]
@@ -175,6 +178,58 @@ class MonitorParams(_Section):
         return self
 
 
+class StudyParams(_Section):
+    """The simulation study (DESIGN.md section 9): scenario families x worlds, and how to run them."""
+
+    # Scenario family -> overrides of `synthetic` (nested keys as nested mappings); {} is today's world.
+    families: dict[str, dict[str, Any]] = Field(min_length=1)
+    worlds: list[int] = Field(min_length=2)  # world numbers; each one's seeds follow from it
+    ensemble: int | None = Field(default=None, ge=1)  # networks per fit; None: train.ensemble
+    epochs: int | None = Field(default=None, ge=1)    # None: train.epochs
+    backend: Literal["loky", "dask"] = "loky"
+    scheduler: str | None = None                      # dask: tcp://HOST:8786
+    n_jobs: int = Field(default=2, ge=1)
+
+    @field_validator("worlds")
+    @classmethod
+    def _worlds_are_distinct_positive(cls, value: list[int]) -> list[int]:
+        if len(set(value)) != len(value) or min(value) < 1:
+            raise ValueError(f"worlds must be distinct numbers >= 1, got {value}")
+        return value
+
+    @field_validator("families")
+    @classmethod
+    def _family_names_are_plain(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        bad = [name for name in value if not re.fullmatch(r"[a-z][a-z0-9_]*", name)]
+        if bad:
+            raise ValueError(f"family names must be lowercase words (they name files and stages), got {bad}")
+        return value
+
+    @model_validator(mode="after")
+    def _dask_needs_a_scheduler(self) -> StudyParams:
+        if self.backend == "dask" and not self.scheduler:
+            raise ValueError("backend dask needs scheduler (tcp://HOST:8786)")
+        return self
+
+
+def _merged(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in overrides.items():
+        out[key] = _merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def family_synthetic(synthetic: SyntheticParams, overrides: dict[str, Any], family: str = "") -> SyntheticParams:
+    """`synthetic` with a family's overrides applied (nested mappings merge); errors name the family's key."""
+    try:
+        return SyntheticParams.model_validate(_merged(synthetic.model_dump(), overrides))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"study.families.{family}.{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(problems) from None
+
+
 class ServeParams(_Section):
     host: str
     port: int = Field(ge=1, le=65535)
@@ -214,6 +269,17 @@ class Params(_Section):
     monitor: MonitorParams
     report: ReportParams = ReportParams()
     verify: VerifyParams = VerifyParams()
+    study: StudyParams | None = None
+
+    @model_validator(mode="after")
+    def _families_are_valid_worlds(self) -> Params:
+        if self.study is not None:
+            for name, overrides in self.study.families.items():
+                try:
+                    family_synthetic(self.synthetic, overrides, name)
+                except ConfigError as exc:
+                    raise ValueError(str(exc)) from None
+        return self
 
 
 def load(path: str | Path = DEFAULT_PARAMS) -> Params:

@@ -41,3 +41,13 @@ REPORTS = Path("reports")
 REPORT = REPORTS / "report.html"
 RESULTS = REPORTS / "results.md"
 FIGURES = REPORTS / "figures"
+
+STUDY_WORLDS = METRICS / "study"
+STUDY = METRICS / "study.json"
+STUDY_REPORT = REPORTS / "study.md"
+STUDY_FIGURE = REPORTS / "study_ratio.png"  # not under figures/, which the main pipeline owns whole
+
+
+def study_world(family: str, world: int) -> Path:
+    """One world's result of the simulation study."""
+    return STUDY_WORLDS / f"{family}_{world}.json"

@@ -449,10 +449,17 @@ def _utilization_windows(params: SyntheticParams) -> list[_Window]:
 def _daily_rate(
     params: SyntheticParams, fh: np.ndarray, fc: np.ndarray, age: np.ndarray, day: np.ndarray
 ) -> np.ndarray:
-    """Expected defects on a flown aircraft-day: (a*FH + b*FC + c) * m(age) * drift multiplier."""
+    """Expected defects on a flown aircraft-day: (a*FH*(1 + i*age) + b*FC + c) * m(age) * drift multiplier.
+
+    `i` (synthetic.interaction, 0 by default) makes each flight hour wear an old aircraft more
+    than a young one: a utilization x age term no sum of separate effects can express.
+    """
     drift_day = (params.weeks - params.drift.weeks) * 7
     drift = np.where((params.drift.weeks > 0) & (day >= drift_day), params.drift.rate_multiplier, 1.0)
-    base = params.rate_fh * fh + params.rate_fc * fc + params.rate_day
+    per_fh = params.rate_fh * fh
+    if params.interaction:  # skipped at 0, so the default world's floats (and files) are untouched
+        per_fh = per_fh * (1.0 + params.interaction * np.maximum(age, 0.0))
+    base = per_fh + params.rate_fc * fc + params.rate_day
     return base * aging_multiplier(age, params.aging_breaks, params.aging_slopes) * drift
 
 

@@ -627,3 +627,15 @@ def test_truth_follows_the_dataset_week_rule(params, lag, first_week):
     truth = synth.build_world(small).truth
     assert truth["date"].iloc[0] == pd.Timestamp(small.start) + pd.Timedelta(weeks=first_week)
     assert len(truth) == small.weeks - first_week
+
+
+def test_interaction_off_leaves_the_rate_as_it_was_and_on_wears_old_busy_aircraft_more(small):
+    fh, fc = np.array([5.0, 10.0, 5.0, 10.0]), np.array([4, 8, 4, 8])
+    age, day = np.array([1.0, 1.0, 15.0, 15.0]), np.zeros(4, dtype=np.int64)
+    m = synth.aging_multiplier(age, small.aging_breaks, small.aging_slopes)
+    off = synth._daily_rate(small, fh, fc, age, day)
+    assert np.array_equal(off, (small.rate_fh * fh + small.rate_fc * fc + small.rate_day) * m)
+    on = synth._daily_rate(small.model_copy(update={"interaction": 0.1}), fh, fc, age, day)
+    assert np.allclose(on - off, small.rate_fh * fh * 0.1 * age * m)
+    extra = on / off
+    assert extra[0] < extra[1] and extra[0] < extra[2] < extra[3]  # grows with utilization and with age

@@ -1,0 +1,58 @@
+"""Time the simulation study: seconds per world (with its drift-free twin) and the projected total.
+
+    python benchmarks/study.py [--families baseline interaction] [--worlds 1 2] [--ensemble N] [--epochs N]
+
+Runs the chosen worlds through `study.run_worlds` with params.yaml's backend and n_jobs (one pool
+for all of them, as a Dask cluster would run them), prints one line per world on stderr as it
+finishes, then the wall time per world and the projection to every family x world in params.yaml.
+`make study` runs one DVC stage per world, which adds each stage's start-up (Python, TensorFlow
+in the workers, DVC's bookkeeping); `--stage` times one real stage instead.
+"""
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from hhforecast import config, study  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--families", nargs="+", default=["baseline", "interaction"])
+    parser.add_argument("--worlds", nargs="+", type=int, default=[1, 2])
+    parser.add_argument("--ensemble", type=int, default=None, help="override study.ensemble")
+    parser.add_argument("--epochs", type=int, default=None, help="override study.epochs")
+    parser.add_argument("--stage", action="store_true", help="also time one `dvc repro` world stage, forced")
+    args = parser.parse_args()
+    params = config.load(REPO / "params.yaml")
+    settings = study.settings(params)
+    update = {k: v for k, v in (("ensemble", args.ensemble), ("epochs", args.epochs)) if v is not None}
+    params = params.model_copy(update={"study": settings.model_copy(update=update)})
+    specs = [study.world_spec(params, family, world) for family in args.families for world in args.worlds]
+
+    started = time.perf_counter()
+    study.run_worlds(specs, params.split, params.monitor, settings.backend, settings.scheduler, settings.n_jobs)
+    total = time.perf_counter() - started
+    per_world = total / len(specs)
+    planned = len(settings.families) * len(settings.worlds)
+    print(f"{len(specs)} worlds ({settings.backend}, n_jobs {settings.n_jobs}, ensemble {specs[0].train.ensemble}, "
+          f"epochs {specs[0].train.epochs}): {total:.1f} s, {per_world:.1f} s per world (with its twin)")
+    print(f"projected for {planned} worlds in one pool: {planned * per_world / 60:.1f} min")
+    if args.stage:
+        dvc = str(Path(sys.executable).parent / "dvc")
+        stage = f"study/dvc.yaml:world@{args.families[0]}-{args.worlds[0]}"
+        started = time.perf_counter()
+        subprocess.run([dvc, "repro", "-f", "-s", stage], cwd=REPO, check=True, capture_output=True)
+        seconds = time.perf_counter() - started
+        print(f"one DVC world stage ({stage}): {seconds:.1f} s; projected `make study` from scratch: "
+              f"{planned * seconds / 60:.1f} min")
+
+
+if __name__ == "__main__":
+    main()

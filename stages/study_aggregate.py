@@ -1,0 +1,28 @@
+"""Aggregate the simulation study's worlds per family: metrics/study.json, reports/study.md, the figure."""
+from __future__ import annotations
+
+from hhforecast import config, io, paths, report, study
+from hhforecast.errors import ConfigError
+from hhforecast.stage import run, say
+
+
+def main() -> None:
+    params = config.load()
+    settings = study.settings(params)
+    files = [paths.study_world(family, world) for family in settings.families for world in settings.worlds]
+    missing = [f.as_posix() for f in files if not f.exists()]
+    if missing:
+        raise ConfigError(f"no result for {len(missing)} world(s): {', '.join(missing[:5])}"
+                          f"{' ...' if len(missing) > 5 else ''}; run `make study` (dvc repro study/dvc.yaml)")
+    results = [io.read_json(f) for f in files]
+    summary = io.rounded(study.aggregate(results, list(settings.families)))
+    io.write_json_atomic(summary, paths.STUDY)
+    with io.atomic_path(paths.STUDY_REPORT) as tmp:
+        tmp.write_text(study.markdown(summary), encoding="utf-8")
+    with io.atomic_path(paths.STUDY_FIGURE) as tmp:
+        tmp.write_bytes(report.png(study.figure(summary)))
+    say("study", f"{len(results)} worlds in {len(settings.families)} families -> {paths.STUDY}, {paths.STUDY_REPORT}")
+
+
+if __name__ == "__main__":
+    run(main, "study")
