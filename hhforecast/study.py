@@ -323,7 +323,7 @@ def aggregate(results: Sequence[dict[str, Any]], families: Sequence[str]) -> dic
         for name, p in zip(others, p_holm):
             mean, low, high = mean_interval(diffs[name])
             vs_network[name] = {"diff_mean": mean, "ci_low": low, "ci_high": high, "p_holm": p,
-                                "verdict": comparison_word(low, high)}
+                                "verdict": comparison_word(low, high, p)}
         false_alarms = [r["monitor"]["drift_free_retrain_week"] is not None for r in rows]
         delays = [r["monitor"]["detection_delay_weeks"] for r in rows]
         detected = [d for d in delays if d is not None]
@@ -342,9 +342,10 @@ def aggregate(results: Sequence[dict[str, Any]], families: Sequence[str]) -> dic
     return {"scenarios": scenarios}
 
 
-def comparison_word(low: float, high: float) -> str:
-    """Network - model on expected-MAE ratio: below 0 the network is better; an interval holding 0 is a tie."""
-    if low <= 0 <= high:
+def comparison_word(low: float, high: float, p_holm: float = 0.0, alpha: float = 0.05) -> str:
+    """Network - model on expected-MAE ratio: below 0 the network is better; an interval holding 0 is a tie,
+    and so is a difference whose Holm-corrected p-value is not below `alpha` (the family's other comparisons count)."""
+    if low <= 0 <= high or p_holm >= alpha:
         return "tie"
     return "network better" if high < 0 else "network worse"
 
@@ -370,7 +371,7 @@ def markdown(summary: dict[str, Any]) -> str:
         "mean over worlds with its t 95 % interval; the network's expected coverage of its 80 % range (the",
         "baselines learn from the validation weeks too, so they have none to calibrate a range on); and network − model,",
         "the paired per-world difference of ratios (negative: the network is better) with its t 95 % interval",
-        "and Holm-corrected p-value. An interval that holds 0 is a tie.",
+        "and Holm-corrected p-value. An interval that holds 0, or a Holm p-value of 0.05 or more, is a tie.",
         "",
         "| family | worlds | model | ratio | 95 % interval | coverage 80 % | network − model | 95 % interval | p (Holm) | |",
         "|---|---|---|---|---|---|---|---|---|---|",

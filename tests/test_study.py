@@ -109,10 +109,13 @@ def test_paired_p_value_is_the_one_sample_t_test():
     assert study.paired_p_value([0.0, 0.0]) == 1.0
 
 
-@pytest.mark.parametrize("low, high, word", [(-0.1, 0.2, "tie"), (-0.3, -0.1, "network better"),
-                                             (0.05, 0.2, "network worse"), (0.0, 0.1, "tie")])
-def test_an_interval_holding_zero_is_a_tie(low, high, word):
-    assert study.comparison_word(low, high) == word
+@pytest.mark.parametrize("low, high, p_holm, word", [
+    (-0.1, 0.2, 0.5, "tie"), (-0.3, -0.1, 0.01, "network better"), (0.05, 0.2, 0.01, "network worse"),
+    (0.0, 0.1, 0.2, "tie"),
+    (-2.2, -0.6, 0.09, "tie"),   # the interval excludes 0, but not after Holm's correction for the family's tests
+])
+def test_an_interval_holding_zero_or_a_holm_p_above_alpha_is_a_tie(low, high, p_holm, word):
+    assert study.comparison_word(low, high, p_holm) == word
 
 
 def world_json(family: str, world: int, network: float, linear: float, twin_fired: int | None,
