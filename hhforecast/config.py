@@ -160,6 +160,7 @@ class EvaluateParams(_Section):
 class MonitorParams(_Section):
     reference_weeks: int = Field(ge=8)
     window_weeks: int = Field(ge=1)
+    min_drift_weeks: int = Field(ge=2)
     error_rise_alpha: float = Field(gt=0, lt=1)
     error_rise_warn: float = Field(gt=0, lt=1)
     psi_bins: int = Field(ge=2)

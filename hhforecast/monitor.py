@@ -229,7 +229,8 @@ def assess(dataset: pd.DataFrame, forecasts: pd.DataFrame, counts: pd.DataFrame,
     rise = (error_rise(recent["abs_error"].to_numpy(float), validation_errors)
             if recent_mae is not None and len(validation_errors) else None)
 
-    drift = feature_drift(reference, production, names, params) if len(production) >= 2 else pd.DataFrame(
+    # On a handful of weeks any trend puts every point past the reference: KS and PSI would alert on noise.
+    drift = feature_drift(reference, production, names, params) if len(production) >= params.min_drift_weeks else pd.DataFrame(
         columns=["feature", "psi", "ks_statistic", "ks_pvalue", "reference_mean", "current_mean", "mean_shift_sd",
                  "std_ratio", "status"])
     volume_table = volume(counts, reference["date"], production["date"], params.volume_drop_ratio)

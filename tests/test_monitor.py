@@ -143,3 +143,19 @@ def test_a_world_without_drift_raises_no_alert(params, seed):
     summary, status = world_verdict(params, params.synthetic.model_copy(update={"drift": calm, "seed": seed}))
     assert "alert" not in set(status)
     assert not summary["retrain_recommended"] and summary["reasons"] == []
+
+
+@pytest.mark.parametrize("production_weeks, assessed", [(3, False), (7, False), (8, True), (12, True)])
+def test_feature_drift_waits_for_min_drift_weeks(mparams, production_weeks, assessed):
+    """Three weeks far past the reference would pass KS at p < 1e-4 and blow PSI up: not judged before 8 weeks."""
+    from conftest import weekly_dataset
+
+    data = weekly_dataset(100 + production_weeks)
+    data.loc[100:, "sum_daily_hours"] += 2000  # every production week far above anything in the reference
+    forecasts = pd.DataFrame({"date": data["date"].iloc[100:], "predicted_hh": data["HH"].iloc[100:],
+                              "lower_80": 0.0, "upper_80": 1e6, "lower_95": 0.0, "upper_95": 1e6})
+    counts = pd.DataFrame({"date": data["date"], "event_rows": 100, "utilization_rows": 200})
+    summary, _, drift = monitor.assess(data, forecasts, counts, {"metrics": {"val": {"mae": 5.0}}},
+                                       data["date"].iloc[99], features.FEATURES, mparams)
+    assert (not drift.empty) == assessed
+    assert any("sum_daily_hours drifted" in r for r in summary["reasons"]) == assessed
