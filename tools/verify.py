@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -22,7 +22,11 @@ METRIC_FILES = ["metrics/*.json", "metrics/*.csv", "dvclive/metrics.json"]
 
 
 def is_metric(name: str) -> bool:
-    return any(fnmatch.fnmatch(name, pattern) for pattern in METRIC_FILES)
+    """The same files as `workspace_metrics` globs: `*` stays within its folder (the study's per-world
+    files under metrics/study/ belong to the study's own pipeline, which verify does not re-run)."""
+    path = PurePosixPath(name)
+    return any(path.parent == PurePosixPath(pattern).parent and fnmatch.fnmatch(path.name, PurePosixPath(pattern).name)
+               for pattern in METRIC_FILES)
 
 
 def committed_metrics(revision: str = "HEAD") -> dict[str, str]:
