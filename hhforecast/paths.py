@@ -45,6 +45,7 @@ FIGURES = REPORTS / "figures"
 STUDY_WORLDS = METRICS / "study"
 STUDY = METRICS / "study.json"
 STUDY_REPORT = REPORTS / "study.md"
+STUDY_THESIS_TABLE = REPORTS / "study.tex"  # the study's LaTeX table; reports/thesis/ is the main pipeline's
 STUDY_FIGURE = REPORTS / "study_ratio.png"  # not under figures/, which the main pipeline owns whole
 
 

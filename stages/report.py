@@ -10,8 +10,6 @@ import yaml
 from hhforecast import config, features, io, paths, report, thesis
 from hhforecast.stage import run, say
 
-STUDY = paths.METRICS / "study.json"  # the simulation study's summary, when it has been run
-
 
 def main() -> None:
     params = config.load()
@@ -92,8 +90,6 @@ def write_thesis(language: str, dataset: pd.DataFrame, test: pd.DataFrame, produ
     if dm is not None:
         files["diebold_mariano.tex"] = dm
     files["backtest.tex"] = thesis.backtest_table(folds, language, lines(paths.BACKTEST))
-    if STUDY.exists():
-        files["study.tex"] = thesis.study_table(io.read_json(STUDY), language, lines(STUDY))
     for name, content in files.items():
         with io.atomic_path(THESIS / name) as tmp:
             tmp.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))

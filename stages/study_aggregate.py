@@ -1,7 +1,9 @@
 """Aggregate the simulation study's worlds per family: metrics/study.json, reports/study.md, the figure."""
 from __future__ import annotations
 
-from hhforecast import config, io, paths, report, study
+import hashlib
+
+from hhforecast import config, io, paths, report, study, thesis
 from hhforecast.errors import ConfigError
 from hhforecast.stage import run, say
 
@@ -21,6 +23,11 @@ def main() -> None:
         tmp.write_text(study.markdown(summary), encoding="utf-8")
     with io.atomic_path(paths.STUDY_FIGURE) as tmp:
         tmp.write_bytes(report.png(study.figure(summary)))
+    # The thesis's study table: written here, beside the study, so the main pipeline never reads the study's output.
+    digest = hashlib.md5(paths.STUDY.read_bytes()).hexdigest()
+    table = thesis.study_table(summary, params.report.language,
+                               thesis.provenance({paths.STUDY.as_posix(): digest}, {"report.language": params.report.language}))
+    io.write_text_atomic(table, paths.STUDY_THESIS_TABLE)
     say("study", f"{len(results)} worlds in {len(settings.families)} families -> {paths.STUDY}, {paths.STUDY_REPORT}")
 
 
