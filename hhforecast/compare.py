@@ -17,6 +17,15 @@ import statsmodels.api as sm
 TIE, BETTER, WORSE = "tie", "better", "worse"
 
 
+def verdict(ci_low: float, ci_high: float) -> str:
+    """'better' or 'worse' only when the 95 % interval excludes zero; otherwise 'tie'."""
+    if ci_high < 0:
+        return BETTER
+    if ci_low > 0:
+        return WORSE
+    return TIE
+
+
 def newey_west_lags(n: int) -> int:
     """The usual automatic bandwidth, floor(4·(n/100)^(2/9))."""
     return int(math.floor(4 * (n / 100) ** (2 / 9)))
@@ -34,12 +43,7 @@ class Paired:
 
     @property
     def verdict(self) -> str:
-        """'better' or 'worse' only when the 95 % interval excludes zero; otherwise 'tie'."""
-        if self.ci_high < 0:
-            return BETTER
-        if self.ci_low > 0:
-            return WORSE
-        return TIE
+        return verdict(self.ci_low, self.ci_high)
 
     def as_dict(self) -> dict[str, float]:
         return {"mae_diff": self.mae_diff, "ci_low": self.ci_low, "ci_high": self.ci_high, "p_value": self.p_value}

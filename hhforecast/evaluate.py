@@ -17,9 +17,6 @@ import pandas as pd
 from hhforecast import compare, forecasters, intervals, truthdist
 from hhforecast.features import TARGET
 
-TRUTH_FILE = "weekly_truth.csv"
-DEFECT_LAW_FILE = "defect_hh.csv"
-
 
 def point_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
     """MAE, RMSE, MAPE (%, weeks with HH > 0), WAPE (%) and R²."""
@@ -54,14 +51,14 @@ def read_truth(truth_dir: str | Path | None, dates: pd.Series) -> Truth | None:
     if not truth_dir:
         return None
     folder = Path(truth_dir)
-    if not (folder / TRUTH_FILE).exists():
+    if not (folder / truthdist.TRUTH_FILE).exists():
         return None
-    table = pd.read_csv(folder / TRUTH_FILE, parse_dates=["date"]).set_index("date")
+    table = pd.read_csv(folder / truthdist.TRUTH_FILE, parse_dates=["date"]).set_index("date")
     weeks = table.reindex(pd.to_datetime(dates))
     if weeks["HH_expected"].isna().any():
         missing = weeks.index[weeks["HH_expected"].isna()][0].strftime("%Y-%m-%d")
-        raise ValueError(f"{folder / TRUTH_FILE} has no week {missing}; regenerate the synthetic world")
-    law = pd.read_csv(folder / DEFECT_LAW_FILE)
+        raise ValueError(f"{folder / truthdist.TRUTH_FILE} has no week {missing}; regenerate the synthetic world")
+    law = pd.read_csv(folder / truthdist.DEFECT_LAW_FILE)
     units = np.rint(law["hours"].to_numpy(float) * truthdist.UNITS_PER_HOUR).astype(int)
     defect_pmf = np.zeros(units.max() + 1)
     defect_pmf[units] = law["probability"].to_numpy(float)

@@ -24,11 +24,7 @@ def _f(value: object, digits: int = 2) -> str:
 
 
 def _verdict(dm: dict) -> str:
-    if dm["ci_high"] < 0:
-        return compare.BETTER
-    if dm["ci_low"] > 0:
-        return compare.WORSE
-    return compare.TIE
+    return compare.verdict(dm["ci_low"], dm["ci_high"])
 
 
 Table = tuple[list[str], list[list[str]]]

@@ -39,7 +39,6 @@ from hhforecast.errors import ConfigError
 SOURCES = ("PILOT", "CABIN", "MECH", "AUTH")
 KEPT_SOURCES = ("PILOT", "CABIN")        # what the truth's HH counts (clean.keep_sources default)
 INVALID_REASONS = EVENT_REJECT_REASONS[:7]  # the reasons a single bad cell can plant
-DEFECT_LAW_FILE = "defect_hh.csv"        # the per-defect HH law, beside weekly_truth.csv
 HH_UNITS_PER_HOUR = 20                   # HH quantum 0.05 h = 3 min: exact as "1,35" and "01:21"
 FH_UNITS_PER_HOUR = 10                   # FH quantum 0.1 h = 6 min: exact as "9,4" and "09:24"
 TRUTH_WINDOW_WEEKS = 4                   # sum_uti_mensal: aggregate.window_days = 28 days
@@ -1021,7 +1020,7 @@ def _write_truth(world: World, folder: Path) -> list[tuple[str, int]]:
     """weekly_truth.csv, aircraft.csv and planted.json."""
     truth = world.truth.copy()
     truth["date"] = truth["date"].dt.strftime("%Y-%m-%d")
-    io.write_csv_atomic(truth, folder / "weekly_truth.csv", float_format="%.6f")
+    io.write_csv_atomic(truth, folder / truthdist.TRUTH_FILE, float_format="%.6f")
     aircraft = world.aircraft[
         ["registration", "aircraft_type", "manufacture_date", "in_service_from", "in_service_to", "used_delivery"]
     ].copy()
@@ -1030,9 +1029,9 @@ def _write_truth(world: World, folder: Path) -> list[tuple[str, int]]:
     io.write_csv_atomic(aircraft, folder / "aircraft.csv")
     io.write_json_atomic(world.planted, folder / "planted.json")
     law = defect_law(world.params)
-    io.write_csv_atomic(law, folder / DEFECT_LAW_FILE, float_format="%.17g")
+    io.write_csv_atomic(law, folder / truthdist.DEFECT_LAW_FILE, float_format="%.17g")
     return [("weekly_truth.csv", len(truth)), ("aircraft.csv", len(aircraft)), ("planted.json", 1),
-            (DEFECT_LAW_FILE, len(law))]
+            (truthdist.DEFECT_LAW_FILE, len(law))]
 
 
 def defect_law(params: SyntheticParams) -> pd.DataFrame:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 UNITS_PER_HOUR = 20          # the generator's HH quantum, 0.05 h
+TRUTH_FILE = "weekly_truth.csv"      # per week: features, realized and expected HH, quantiles
+DEFECT_LAW_FILE = "defect_hh.csv"    # the per-defect HH law (hours, probability), beside it
 QUANTILES = {"HH_median": 0.5, "HH_q025": 0.025, "HH_q10": 0.1, "HH_q90": 0.9, "HH_q975": 0.975}
 INTERVAL_QUANTILES = {"80": ("HH_q10", "HH_q90"), "95": ("HH_q025", "HH_q975")}
 _TAIL_SDS = 12.0

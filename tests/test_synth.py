@@ -21,7 +21,7 @@ from conftest import project_copy, run_stage
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hhforecast import config, synth
+from hhforecast import config, synth, truthdist
 from hhforecast.contract import (
     EVENT_REJECT_REASONS,
     alias_lookup,
@@ -460,7 +460,7 @@ def test_truth_files_are_written_with_fixed_precision(written):
     assert aircraft[0] == "registration,aircraft_type,manufacture_date,in_service_from,in_service_to,used_delivery"
     planted = json.loads((written / "truth" / "planted.json").read_text())
     assert set(planted) == {"events", "utilization", "events_rows_written", "utilization_rows_written", "total_rows"}
-    law = pd.read_csv(written / "truth" / synth.DEFECT_LAW_FILE)
+    law = pd.read_csv(written / "truth" / truthdist.DEFECT_LAW_FILE)
     assert list(law.columns) == ["hours", "probability"] and law["probability"].sum() == pytest.approx(1.0)
 
 
