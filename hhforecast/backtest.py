@@ -86,8 +86,8 @@ def per_fold(weeks: pd.DataFrame) -> pd.DataFrame:
         y = table["actual"].to_numpy(float)
         row: dict[str, object] = {"fold": int(fold), "test_start": table["date"].iloc[0], "test_end": table["date"].iloc[-1],
                                   "n_weeks": len(table), "mae": float(np.mean(np.abs(y - table[forecasters.NETWORK])))}
-        for key in sorted((c[len("lower_"):] for c in table if c.startswith("lower_")), key=float):
-            row[f"coverage_{key}"] = intervals.coverage(y, table[f"lower_{key}"], table[f"upper_{key}"])
+        for key, (lower, upper) in intervals.ranges(table).items():
+            row[f"coverage_{key}"] = intervals.coverage(y, lower, upper)
         for name in model_names(table)[1:]:
             row[f"mae_{name}"] = float(np.mean(np.abs(y - table[name])))
         rows.append(row)

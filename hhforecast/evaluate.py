@@ -148,8 +148,7 @@ def score_backtest(weeks: pd.DataFrame, folds: pd.DataFrame) -> dict[str, object
     }
     if "lower_80" in weeks:
         summary["intervals"] = interval_metrics(
-            y, {key: (weeks[f"lower_{key}"].to_numpy(float), weeks[f"upper_{key}"].to_numpy(float))
-                for key in sorted((c[len("lower_"):] for c in weeks if c.startswith("lower_")), key=float)})
+            y, {key: (lower.to_numpy(float), upper.to_numpy(float)) for key, (lower, upper) in intervals.ranges(weeks).items()})
     summary["dm"] = {name: compare.paired_abs_error(y, network, weeks[name].to_numpy(float)).as_dict()
                      for name in names if name != forecasters.NETWORK}
     return summary

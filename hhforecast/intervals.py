@@ -30,6 +30,16 @@ def level_key(level: float) -> str:
     return f"{round(level * 100):d}"
 
 
+def range_keys(columns) -> list[str]:
+    """The level keys of a table's `lower_<key>` columns ('80', '95'), in level order."""
+    return sorted((c[len("lower_"):] for c in columns if c.startswith("lower_")), key=float)
+
+
+def ranges(table) -> dict[str, tuple]:
+    """{key: (lower, upper)} from a table (or dict) with `lower_<key>` and `upper_<key>` columns."""
+    return {key: (table[f"lower_{key}"], table[f"upper_{key}"]) for key in range_keys(table)}
+
+
 def conformal_quantile(scores: np.ndarray, level: float) -> float:
     """The ceil((n+1)·level)-th smallest score: finite-sample valid for exchangeable weeks."""
     scores = np.sort(np.asarray(scores, float))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import joblib
 import pandas as pd
 
-from hhforecast import backtest, bundle, config, evaluate, features, forecasters, io, paths
+from hhforecast import backtest, bundle, config, evaluate, features, forecasters, intervals, io, paths
 from hhforecast.stage import run, say
 
 
@@ -17,8 +17,7 @@ def main() -> None:
     # The network is scored through the bundle loader: exactly what predict and serve return.
     served = bundle.load_workspace().predict_array(features.xy(test)[0])
     predictions = {forecasters.NETWORK: served["predicted_hh"]}
-    network_bounds = {key[len("lower_"):]: (served[key], served["upper_" + key[len("lower_"):]])
-                      for key in served if key.startswith("lower_")}
+    network_bounds = intervals.ranges(served)
     fitted = [forecaster.fit(split["train"], split["val"]) for forecaster in forecasters.baselines(params.evaluate.gbm_seed)]
     for forecaster in fitted:
         predictions[forecaster.name] = forecaster.predict(test, dataset)
