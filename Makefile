@@ -10,6 +10,8 @@ UV := $(TOOLS)/bin/uv
 export PATH := $(abspath $(BIN)):$(PATH)
 # Quiet TensorFlow's C++ start-up chatter; real warnings still show.
 export TF_CPP_MIN_LOG_LEVEL ?= 2
+# pytest-xdist workers for `make test`: the machine's two cores (a test file stays on one worker).
+TEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
 .PHONY: help setup repro verify release expected retrain monitor test test-fast lock bench bench-scale study bench-study clean-venv results-readme
@@ -49,9 +51,9 @@ retrain: setup ## rebuild with the newest data, commit, and promote through the 
 monitor: setup ## check error, drift, volume and failed runs; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
 	$(BIN)/hh monitor
 
-test: setup ## lint (ruff), then run every test (slow ones included)
+test: setup ## lint (ruff), then run every test (slow ones included), a file per core
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 test-fast: setup ## lint (ruff), then run the tests not marked slow
 	$(BIN)/ruff check .

@@ -6,13 +6,14 @@ and volume is the most recent `reference_weeks` of data the model knew (up to
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from hhforecast import features, io, paths
+from hhforecast import features, intervals, io, paths
 from hhforecast.clean import monday_of
 from hhforecast.config import MonitorParams, Params
 
@@ -150,22 +151,59 @@ class Verdict:
 
 @dataclass(frozen=True)
 class ErrorRise:
-    """Recent absolute errors against the validation window's: a one-sided Mann–Whitney test."""
+    """Recent errors against the validation window's: a one-sided Mann–Whitney test on level-scaled errors."""
     recent_mae: float
     validation_mae: float
     p_value: float
     weeks: int
+    critical_p: float          # below this, retrain: the per-check level that holds the stated false-alarm rate
+    scaled: bool = True        # errors divided by √(forecast); False for a model saved without its validation forecasts
 
 
-def error_rise(recent_abs_errors: np.ndarray, validation_abs_errors: np.ndarray) -> ErrorRise:
-    """Are the last weeks' absolute errors larger than the validation window's? (H1: stochastically greater).
+def error_scores(abs_errors: np.ndarray, predicted: np.ndarray | None) -> np.ndarray:
+    """|error| / √(forecast), the conformal score (intervals.scale): weekly HH is compound Poisson, so a
+    fleet that grows 10 % has errors about 5 % larger with nothing wrong. Unscaled without forecasts."""
+    abs_errors = np.asarray(abs_errors, float)
+    return abs_errors if predicted is None else abs_errors / intervals.scale(predicted)
 
-    A rank test, because absolute errors are skewed (rare AOG weeks), and a test at all,
-    because on 8 weeks an MAE 25 % above validation happens by noise alone most years.
+
+@functools.lru_cache(maxsize=32)
+def critical_p_value(n_reference: int, window: int, checks: int, false_alarm_rate: float,
+                     simulations: int = 4000, seed: int = 20240401) -> float:
+    """The per-check level at which `checks` consecutive weekly tests (each on the last `window` weeks,
+    sharing weeks) fire at least once in `false_alarm_rate` of horizons when nothing changed.
+
+    Under no change the recent and validation scores are exchangeable, and a rank test's p-value
+    depends on ranks only, so uniform draws give its exact null whatever the errors' law. One
+    weekly check at 0.01 fires over a year of checks far more often than 1 %; this level does not.
     """
-    recent, validation = np.asarray(recent_abs_errors, float), np.asarray(validation_abs_errors, float)
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    rng = np.random.default_rng(seed)
+    reference = rng.random((simulations, 1, n_reference))
+    recent = sliding_window_view(rng.random((simulations, checks + window - 1)), window, axis=1)
+    smallest = np.sort(stats.mannwhitneyu(recent, reference, alternative="greater", axis=-1).pvalue.min(axis=1))
+    # Firing below the k-th smallest minimum fires in at most k of the simulated horizons.
+    return float(smallest[int(false_alarm_rate * simulations)])
+
+
+def error_rise(recent_abs_errors: np.ndarray, validation_abs_errors: np.ndarray, params: MonitorParams,
+               recent_predicted: np.ndarray | None = None, validation_predicted: np.ndarray | None = None) -> ErrorRise:
+    """Are the last weeks' errors larger than the validation window's? (H1: stochastically greater).
+
+    A rank test, because errors are skewed (rare AOG weeks); on level-scaled errors, because the
+    spread grows with the level; and at a level calibrated over the horizon's weekly checks
+    (`critical_p_value`), because on 8 weeks an MAE 25 % above validation happens by noise alone
+    most years, and some week of a year of checks crosses any fixed per-check level.
+    """
+    scaled = recent_predicted is not None and validation_predicted is not None
+    recent = error_scores(recent_abs_errors, recent_predicted if scaled else None)
+    validation = error_scores(validation_abs_errors, validation_predicted if scaled else None)
     p_value = float(stats.mannwhitneyu(recent, validation, alternative="greater").pvalue)
-    return ErrorRise(float(recent.mean()), float(validation.mean()), p_value, len(recent))
+    checks = max(params.horizon_weeks - len(recent) + 1, 1)
+    critical = critical_p_value(len(validation), len(recent), checks, params.false_alarm_rate)
+    return ErrorRise(float(np.mean(recent_abs_errors)), float(np.mean(validation_abs_errors)), p_value, len(recent),
+                     critical, scaled)
 
 
 def verdict(rise: ErrorRise | None, drift: pd.DataFrame, model_age_weeks: int,
@@ -174,12 +212,15 @@ def verdict(rise: ErrorRise | None, drift: pd.DataFrame, model_age_weeks: int,
     reasons, warnings = [], []
     if rise is not None:
         said = (f"MAE over the last {rise.weeks} weeks is {rise.recent_mae:.1f} against the validation MAE "
-                f"{rise.validation_mae:.1f}; one-sided rank test p = {rise.p_value:.2g}")
-        if rise.p_value < params.error_rise_alpha:
-            reasons.append(f"{said} < monitor.error_rise_alpha {params.error_rise_alpha:g}: the errors rose")
+                f"{rise.validation_mae:.1f}; one-sided rank test on {'level-scaled ' if rise.scaled else ''}errors "
+                f"p = {rise.p_value:.2g}")
+        level = (f"{rise.critical_p:.2g}, the per-check level that keeps false alarms to monitor.false_alarm_rate "
+                 f"{params.false_alarm_rate:g} over monitor.horizon_weeks {params.horizon_weeks} weekly checks")
+        if rise.p_value < rise.critical_p:
+            reasons.append(f"{said} < {level}: the errors rose")
         elif rise.p_value < params.error_rise_warn:
-            warnings.append(f"{said}: errors may be rising (below {params.error_rise_warn:g}, not yet "
-                            f"below {params.error_rise_alpha:g})")
+            warnings.append(f"{said}: errors may be rising (below monitor.error_rise_warn {params.error_rise_warn:g}, "
+                            f"not below {level})")
     for row in drift.itertuples():
         if row.status == "alert":
             reasons.append(f"feature {row.feature} drifted: PSI {row.psi:.2f} >= monitor.psi_alert {params.psi_alert:g} "
@@ -226,7 +267,10 @@ def assess(dataset: pd.DataFrame, forecasts: pd.DataFrame, counts: pd.DataFrame,
     recent = performance.tail(params.window_weeks)
     recent_mae = float(recent["abs_error"].mean()) if len(recent) >= params.window_weeks else None
     validation_errors = np.asarray(metadata.get("validation_abs_errors", []), float)
-    rise = (error_rise(recent["abs_error"].to_numpy(float), validation_errors)
+    validation_predicted = metadata.get("validation_predictions")
+    rise = (error_rise(recent["abs_error"].to_numpy(float), validation_errors, params,
+                       recent["predicted_hh"].to_numpy(float),
+                       None if validation_predicted is None else np.asarray(validation_predicted, float))
             if recent_mae is not None and len(validation_errors) else None)
 
     # On a handful of weeks any trend puts every point past the reference: KS and PSI would alert on noise.
@@ -261,6 +305,7 @@ def assess(dataset: pd.DataFrame, forecasts: pd.DataFrame, counts: pd.DataFrame,
             "recent_mae": recent_mae,
             "validation_mae": validation_mae,
             "error_rise_p_value": rise.p_value if rise is not None else None,
+            "error_rise_critical_p": rise.critical_p if rise is not None else None,
             "mae_trend_per_week": mae_trend(performance),
             "last_4_weeks": window_summary(windows[4]),
             "last_13_weeks": window_summary(windows[13]),

@@ -51,8 +51,9 @@ def metadata(dataset_path: Path, dataset: pd.DataFrame, split: dict[str, pd.Data
             "train": point_metrics(features.xy(train)[1], network.predict(train, dataset)),
             "val": point_metrics(features.xy(val)[1], val_predicted),
         }),
-        # The retraining test compares recent absolute errors with these (monitor.verdict).
+        # The retraining test compares recent errors, scaled by the forecast, with these (monitor.error_rise).
         "validation_abs_errors": rounded([float(v) for v in np.abs(features.xy(val)[1] - val_predicted)]),
+        "validation_predictions": rounded([float(v) for v in val_predicted]),
         "versions": {"python": platform.python_version(), "tensorflow": tf.__version__, "keras": keras.__version__,
                      "numpy": np.__version__, "pandas": pd.__version__, "scikit-learn": sklearn.__version__,
                      "hhforecast": hhforecast.__version__},

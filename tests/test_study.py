@@ -119,17 +119,20 @@ def test_an_interval_holding_zero_or_a_holm_p_above_alpha_is_a_tie(low, high, p_
 
 
 def world_json(family: str, world: int, network: float, linear: float, twin_fired: int | None,
-               drifted_fired: int | None, delay: int | None) -> dict:
+               drifted_fired: int | None, delay: int | None, reasons: tuple[str, ...] = (),
+               production_ratio: float = 1.0, oracle_fired: int | None = None) -> dict:
     return {"family": family, "world": world, "seeds": {}, "oracle_expected_mae": 40.0, "oracle_coverage_80": 0.81,
             "models": {"network": {"expected_mae": 40 * network, "ratio": network, "coverage_80": 0.7 + network / 10},
                        "linear": {"expected_mae": 40 * linear, "ratio": linear, "coverage_80": None}},
-            "monitor": {"drift_free_retrain_week": twin_fired, "drifted_retrain_week": drifted_fired,
-                        "detection_delay_weeks": delay}}
+            "monitor": {"drift_free_retrain_week": twin_fired, "drift_free_reasons": list(reasons),
+                        "drift_free_production_ratio": production_ratio, "oracle_alarm_week": oracle_fired,
+                        "drifted_retrain_week": drifted_fired, "detection_delay_weeks": delay}}
 
 
-HAND_MADE = [world_json("a", 1, 1.00, 1.10, None, 3, 3), world_json("a", 2, 1.02, 1.10, 8, None, None),
-             world_json("a", 3, 1.04, 1.16, None, 5, 5), world_json("b", 1, 1.0, 1.0, None, None, None),
-             world_json("b", 2, 1.1, 1.0, None, None, None)]
+HAND_MADE = [world_json("a", 1, 1.00, 1.10, None, 3, 3, production_ratio=1.30),
+             world_json("a", 2, 1.02, 1.10, 8, None, None, ("errors", "feature"), 1.50, oracle_fired=20),
+             world_json("a", 3, 1.04, 1.16, None, 5, 5, production_ratio=1.40),
+             world_json("b", 1, 1.0, 1.0, None, None, None), world_json("b", 2, 1.1, 1.0, None, None, None)]
 
 
 def test_aggregate_gives_each_familys_ratios_differences_and_monitoring_rates():
@@ -144,7 +147,12 @@ def test_aggregate_gives_each_familys_ratios_differences_and_monitoring_rates():
     assert vs["ci_low"] < vs["diff_mean"] < vs["ci_high"] < 0 and vs["verdict"] == "network better"
     assert vs["p_holm"] == pytest.approx(study.paired_p_value([-0.10, -0.08, -0.12]))
     assert a["monitor"] == {"false_alarm_rate": pytest.approx(1 / 3), "detection_rate": pytest.approx(2 / 3),
-                            "detection_delay_weeks": 4.0}
+                            "detection_delay_weeks": 4.0,
+                            "false_alarm_reasons": {"errors": pytest.approx(1 / 3), "feature": pytest.approx(1 / 3)},
+                            "noise_false_alarm_rate": pytest.approx(1 / 3),
+                            "drift_free_production_ratio_mean": pytest.approx(1.40),
+                            "drift_free_production_ratio_ci": [pytest.approx(1.40 - 0.2484, abs=1e-3),
+                                                               pytest.approx(1.40 + 0.2484, abs=1e-3)]}
     b = summary["scenarios"]["b"]
     assert b["vs_network"]["linear"]["verdict"] == "tie" and b["monitor"]["detection_delay_weeks"] is None
 
@@ -156,7 +164,9 @@ def test_the_report_states_the_numbers_it_is_given():
     assert "covers 80% of the weeks in expectation (the oracle's own 10–90 % range: 81%)" in text
     assert "beats linear regression by 0.100" in text
     assert "ties with linear regression" in text  # family b
-    assert re.search(r"\| a \| 3 \| 0\.33 \| 0\.67 \| 4\.0 \|", text)
+    assert "| a | 3 | 0.33 | errors 0.33, feature 0.33 | 0.33 | 1.400 [1.152, 1.648] | 0.67 | 4.0 |" in text
+    assert "| b | 2 | 0.00 | — | 0.00 | 1.000 [1.000, 1.000] | 0.00 | — |" in text
+    assert "it decayed without any planted drift" in text  # family a: 1.40's interval lies above 1.02's
     assert study.figure(summary).axes[0].get_ylabel().startswith("expected MAE")
 
 
