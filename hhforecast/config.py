@@ -185,19 +185,32 @@ class StudyParams(_Section):
 
     # Scenario family -> overrides of `synthetic` (nested keys as nested mappings); {} is today's world.
     families: dict[str, dict[str, Any]] = Field(min_length=1)
-    worlds: list[int] = Field(min_length=2)  # world numbers; each one's seeds follow from it
+    # Worlds run in blocks (one DVC stage per family x block): block k holds worlds first_k ... first_k + block_size - 1.
+    blocks: list[int] = Field(min_length=1)
+    block_size: int = Field(default=5, ge=1)
     ensemble: int | None = Field(default=None, ge=1)  # networks per fit; None: train.ensemble
     epochs: int | None = Field(default=None, ge=1)    # None: train.epochs
     backend: Literal["loky", "dask"] = "loky"
     scheduler: str | None = None                      # dask: tcp://HOST:8786
     n_jobs: int = Field(default=2, ge=1)
 
-    @field_validator("worlds")
-    @classmethod
-    def _worlds_are_distinct_positive(cls, value: list[int]) -> list[int]:
-        if len(set(value)) != len(value) or min(value) < 1:
-            raise ValueError(f"worlds must be distinct numbers >= 1, got {value}")
-        return value
+    @property
+    def worlds(self) -> list[int]:
+        """Every world number, block by block; each world's seeds follow from its number."""
+        return [world for first in self.blocks for world in self.block(first)]
+
+    def block(self, first: int) -> list[int]:
+        return list(range(first, first + self.block_size))
+
+    @model_validator(mode="after")
+    def _blocks_hold_distinct_worlds(self) -> StudyParams:
+        worlds = self.worlds
+        if min(self.blocks) < 1 or len(set(worlds)) != len(worlds):
+            raise ValueError(f"blocks must start at numbers >= 1 at least block_size ({self.block_size}) apart, so that "
+                             f"no world is in two blocks; got {self.blocks}")
+        if len(worlds) < 2:
+            raise ValueError("the study needs at least 2 worlds (blocks x block_size) for an interval")
+        return self
 
     @field_validator("families")
     @classmethod

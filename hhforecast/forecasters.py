@@ -27,6 +27,10 @@ SEASON_WEEKS = 52
 FLIGHT_HOURS = "sum_daily_hours"
 NETWORK = "network"
 BASELINES = ("seasonal_naive", "rate_naive", "linear", "glm", "gbm", "gbm_rate")
+# What reports call each model, in a sentence or a legend; tables may add how it works (results.LABELS).
+LABELS = {NETWORK: "network", "seasonal_naive": "seasonal naive", "rate_naive": "rate naive",
+          "linear": "linear regression", "glm": "Poisson GLM", "gbm": "gradient boosting",
+          "gbm_rate": "gradient boosting on HH per FH"}
 
 
 class Forecaster(Protocol):

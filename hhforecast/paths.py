@@ -49,6 +49,6 @@ STUDY_THESIS_TABLE = REPORTS / "study.tex"  # the study's LaTeX table; reports/t
 STUDY_FIGURE = REPORTS / "study_ratio.png"  # not under figures/, which the main pipeline owns whole
 
 
-def study_world(family: str, world: int) -> Path:
-    """One world's result of the simulation study."""
-    return STUDY_WORLDS / f"{family}_{world}.json"
+def study_block(family: str, first: int) -> Path:
+    """One block of worlds' results (study.blocks), named by its family and first world."""
+    return STUDY_WORLDS / f"{family}_{first}.json"

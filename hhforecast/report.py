@@ -186,6 +186,13 @@ Fleet in the data: {metadata['fleet']['min']:.0f} to {metadata['fleet']['max']:.
 coverage 80 %: {perf['coverage_80'] or 0:.2f}, 95 %: {perf['coverage_95'] or 0:.2f}.</p>
 <div class="grid">{fig['drift']}<div>{_table(drift_rows, ["feature", "psi", "ks_pvalue", "mean_shift_sd", "std_ratio", "status"])}</div></div>
 
+<h2>Simulation study</h2>
+<p>Does a network beat simple models over many worlds, not one draw? The study is a pipeline of its own
+(<code>make study</code>, <code>study/dvc.yaml</code>: scenario families &times; worlds, about half an hour), so this
+report does not wait for it: its table and sentences are in <a href="study.md">study.md</a>, its figure (expected MAE
+ratio per model and family, with 95 % intervals) is <a href="study_ratio.png">study_ratio.png</a>, and its numbers
+are in <code>metrics/study.json</code>, beside this file.</p>
+
 <h2>Model card</h2>
 <table class="card"><tbody>
 <tr><td>Intended use</td><td>Planning the weekly man-hours for unscheduled (pilot and cabin reported) defects a few weeks to months ahead, from a planned flying programme. Not for individual defects, scheduled checks, or fleets unlike the training data.</td></tr>

@@ -8,15 +8,11 @@ from hhforecast import compare, forecasters
 README_START = "<!-- results:start -->"
 README_END = "<!-- results:end -->"
 
-LABELS = {
-    "network": "network (Keras ensemble)",
-    "seasonal_naive": "seasonal naive",
-    "rate_naive": "rate naive (last year's HH/FH × FH)",
-    "linear": "linear regression",
-    "glm": "Poisson GLM (log link, structural terms)",
-    "gbm": "gradient boosting",
-    "gbm_rate": "gradient boosting on HH per FH",
-}
+# The table's labels: each model's name (forecasters.LABELS) with how it works, where that is not plain.
+LABELS = {**forecasters.LABELS, **{
+    name: f"{forecasters.LABELS[name]} ({how})" for name, how in {
+        "network": "Keras ensemble", "rate_naive": "last year's HH/FH × FH", "glm": "log link, structural terms",
+    }.items()}}
 
 
 def _f(value: object, digits: int = 2) -> str:

@@ -416,13 +416,8 @@ def comparison_word(low: float, high: float, p_holm: float = 0.0, alpha: float =
 
 # --- the report -----------------------------------------------------------------------------
 
-MODEL_LABELS = {"network": "network", "seasonal_naive": "seasonal naive", "rate_naive": "rate naive",
-                "linear": "linear regression", "glm": "Poisson GLM", "gbm": "gradient boosting",
-                "gbm_rate": "gradient boosting on HH/FH"}
-
-
 def _label(name: str) -> str:
-    return MODEL_LABELS.get(name, name)
+    return forecasters.LABELS.get(name, name)
 
 
 def markdown(summary: dict[str, Any]) -> str:

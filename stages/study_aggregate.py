@@ -11,12 +11,12 @@ from hhforecast.stage import run, say
 def main() -> None:
     params = config.load()
     settings = study.settings(params)
-    files = [paths.study_world(family, world) for family in settings.families for world in settings.worlds]
+    files = [paths.study_block(family, first) for family in settings.families for first in settings.blocks]
     missing = [f.as_posix() for f in files if not f.exists()]
     if missing:
-        raise ConfigError(f"no result for {len(missing)} world(s): {', '.join(missing[:5])}"
+        raise ConfigError(f"no result for {len(missing)} block(s) of worlds: {', '.join(missing[:5])}"
                           f"{' ...' if len(missing) > 5 else ''}; run `make study` (dvc repro study/dvc.yaml)")
-    results = [io.read_json(f) for f in files]
+    results = [world for f in files for world in io.read_json(f)["worlds"]]
     summary = io.rounded(study.aggregate(results, list(settings.families)))
     io.write_json_atomic(summary, paths.STUDY)
     with io.atomic_path(paths.STUDY_REPORT) as tmp:

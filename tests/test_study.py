@@ -4,7 +4,10 @@ in-memory dataset against the one the pipeline builds from the exported files)."
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +33,12 @@ def test_every_family_of_params_yaml_is_a_valid_world(params):
     assert len(specs) == 5 * len(params.study.worlds)
     for spec in specs[:: len(params.study.worlds)]:
         synth._check(spec.synthetic)
+
+
+def test_blocks_number_their_worlds_consecutively(params):
+    settings = with_study(params, blocks=[1, 6, 21], block_size=5).study
+    assert settings.block(21) == [21, 22, 23, 24, 25]
+    assert settings.worlds == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 21, 22, 23, 24, 25]
 
 
 def test_world_seeds_follow_the_world_number(params):
@@ -75,7 +84,9 @@ def _params_file(tmp_path: Path, **study_update) -> Path:
     ({"families": {"odd": {"drift": {"rate_multiplier": -1}}}}, r"study\.families\.odd\.drift\.rate_multiplier"),
     ({"families": {"odd": {"no_such_key": 1}}}, r"study\.families\.odd\.no_such_key"),
     ({"families": {"Bad Name": {}}}, r"study\.families.*lowercase"),
-    ({"worlds": [1, 1]}, r"study\.worlds.*distinct"),
+    ({"blocks": [1, 3]}, r"study.*blocks must start at numbers >= 1 at least block_size \(5\) apart.*\[1, 3\]"),
+    ({"blocks": [0]}, r"study.*blocks must start at numbers >= 1"),
+    ({"blocks": [1], "block_size": 1}, r"study.*at least 2 worlds"),
     ({"backend": "dask"}, r"study.*scheduler"),
 ])
 def test_a_bad_study_section_names_the_key(tmp_path, update, message):
@@ -246,15 +257,17 @@ def test_two_worlds_on_a_dask_cluster_give_the_same_numbers_as_loky(smoke):
     assert on_dask == results[:2]
 
 
-def test_the_aggregate_stage_writes_the_summary_report_and_figure_from_the_world_files(tmp_path):
+def test_the_aggregate_stage_writes_the_summary_report_and_figure_from_the_block_files(tmp_path):
     import json
 
     worlds = HAND_MADE[:3] + [world_json("b", 3, 1.05, 1.0, None, 2, 2)] + HAND_MADE[3:]
-    work = project_copy(tmp_path, Path("data/synthetic/raw"), study={"families": {"a": {}, "b": {}}, "worlds": [1, 2, 3]})
-    for result in worlds:
-        path = work / paths.study_world(result["family"], result["world"])
+    work = project_copy(tmp_path, Path("data/synthetic/raw"), study={"families": {"a": {}, "b": {}}, "blocks": [1],
+                                                                     "block_size": 3})
+    for family in ("a", "b"):
+        path = work / paths.study_block(family, 1)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(result), encoding="utf-8")
+        path.write_text(json.dumps({"family": family, "worlds": [w for w in worlds if w["family"] == family]}),
+                        encoding="utf-8")
     done = run_stage(work, "study_aggregate")
     assert done.returncode == 0, done.stderr
     assert "6 worlds in 2 families" in done.stderr
@@ -265,8 +278,18 @@ def test_the_aggregate_stage_writes_the_summary_report_and_figure_from_the_world
     assert (work / paths.STUDY_FIGURE).read_bytes()[:4] == b"\x89PNG"
 
 
-def test_the_aggregate_stage_names_a_missing_world_file(tmp_path):
-    work = project_copy(tmp_path, Path("data/synthetic/raw"), study={"families": {"a": {}}, "worlds": [1, 2]})
+def test_the_aggregate_stage_names_a_missing_block_file(tmp_path):
+    work = project_copy(tmp_path, Path("data/synthetic/raw"), study={"families": {"a": {}}, "blocks": [1, 3],
+                                                                     "block_size": 2})
     done = run_stage(work, "study_aggregate")
     assert done.returncode == 1 and "Traceback" not in done.stderr
-    assert re.search(r"metrics/study/a_1\.json, metrics/study/a_2\.json.*make study", done.stderr)
+    assert re.search(r"2 block\(s\) of worlds: metrics/study/a_1\.json, metrics/study/a_3\.json.*make study", done.stderr)
+
+
+def test_a_block_stage_refuses_a_block_params_yaml_does_not_have(tmp_path):
+    work = project_copy(tmp_path, Path("data/synthetic/raw"))
+    done = subprocess.run([sys.executable, str(REPO / "stages" / "study_block.py"), "baseline", "2"], cwd=work,
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "study.blocks: no block starts at world 2 (blocks: [1, 6, 11, 16])" in done.stderr
+    assert not (work / paths.study_block("baseline", 2)).exists()

@@ -1,0 +1,33 @@
+"""Run one block of the simulation study (study/dvc.yaml stage `worlds`): FAMILY FIRST -> its JSON.
+
+A block is study.block_size worlds numbered from FIRST; its fits share one pool, so the workers'
+start-up (Python, TensorFlow) is paid once per block, not once per world.
+"""
+from __future__ import annotations
+
+import argparse
+
+from hhforecast import config, io, paths, study
+from hhforecast.errors import ConfigError
+from hhforecast.stage import run, say
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("family")
+    parser.add_argument("first", type=int, help="the block's first world (one of study.blocks)")
+    args = parser.parse_args()
+    params = config.load()
+    settings = study.settings(params)
+    if args.first not in settings.blocks:
+        raise ConfigError(f"study.blocks: no block starts at world {args.first} (blocks: {settings.blocks})")
+    specs = [study.world_spec(params, args.family, world) for world in settings.block(args.first)]
+    results = study.run_worlds(specs, params.split, params.monitor, settings.backend, settings.scheduler,
+                               settings.n_jobs)
+    io.write_json_atomic(io.rounded({"family": args.family, "worlds": results}), paths.study_block(args.family, args.first))
+    ratios = ", ".join(f"{r['models'][study.NETWORK]['ratio']:.3f}" for r in results)
+    say("study", f"{args.family} worlds {specs[0].world}-{specs[-1].world}: network ratio {ratios}")
+
+
+if __name__ == "__main__":
+    run(main, "study")
