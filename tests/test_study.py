@@ -32,7 +32,7 @@ def test_every_family_of_params_yaml_is_a_valid_world(params):
     specs = study.all_specs(params)
     assert len(specs) == 5 * len(params.study.worlds)
     for spec in specs[:: len(params.study.worlds)]:
-        synth._check(spec.synthetic)
+        synth.world._check(spec.synthetic)
 
 
 def test_blocks_number_their_worlds_consecutively(params):

@@ -245,7 +245,7 @@ def test_a_failed_write_leaves_the_previous_files(world, tmp_path, monkeypatch):
     def fail(*_args: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(synth, "_write_truth", fail)
+    monkeypatch.setattr(synth.export, "_write_truth", fail)  # write_world looks it up in export
     with pytest.raises(OSError, match="disk full"):
         synth.write_world(world, tmp_path / "raw", tmp_path / "truth")
     assert files_under(tmp_path) == before
@@ -633,9 +633,9 @@ def test_interaction_off_leaves_the_rate_as_it_was_and_on_wears_old_busy_aircraf
     fh, fc = np.array([5.0, 10.0, 5.0, 10.0]), np.array([4, 8, 4, 8])
     age, day = np.array([1.0, 1.0, 15.0, 15.0]), np.zeros(4, dtype=np.int64)
     m = synth.aging_multiplier(age, small.aging_breaks, small.aging_slopes)
-    off = synth._daily_rate(small, fh, fc, age, day)
+    off = synth.world._daily_rate(small, fh, fc, age, day)
     assert np.array_equal(off, (small.rate_fh * fh + small.rate_fc * fc + small.rate_day) * m)
-    on = synth._daily_rate(small.model_copy(update={"interaction": 0.1}), fh, fc, age, day)
+    on = synth.world._daily_rate(small.model_copy(update={"interaction": 0.1}), fh, fc, age, day)
     assert np.allclose(on - off, small.rate_fh * fh * 0.1 * age * m)
     extra = on / off
     assert extra[0] < extra[1] and extra[0] < extra[2] < extra[3]  # grows with utilization and with age

@@ -1,45 +1,34 @@
-"""The synthetic world: a seeded airline whose raw exports follow the data contract, mess included.
+"""The synthetic airline itself: its fleet, the days it flies, its defects and the truth they make.
 
-Real exports are proprietary, so this module builds a fleet, its daily utilization and its
-unscheduled defects from the `synthetic` params, writes them the way airline systems do
-(yearly overlapping exports, two languages, title and total rows, several spellings of every
-value, a known number of invalid rows) and writes the truth an evaluation needs: the weekly
-features, the realized HH a correct pipeline must reproduce exactly, and the expected HH.
-
-`build_world` is pure (all randomness from `np.random.default_rng(params.seed)`);
-`write_world` only renders, with its own generator seeded from the same seed, so the same
-params give byte-identical files.
+`build_world` is pure: all randomness comes from `np.random.default_rng(params.seed)`, and it
+returns canonical tables; the messy files are `export`'s business.
 """
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
-import math
-import os
-import re
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape as xml_escape
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
 
-from hhforecast import io, truthdist
 from hhforecast.config import SyntheticParams
 from hhforecast.contract import EVENT_REJECT_REASONS
 from hhforecast.errors import ConfigError
+from hhforecast.synth.defects import (
+    HH_UNITS_PER_HOUR,
+    KEPT_SOURCES,
+    draw_defect_hh_units,
+    expected_hh_per_defect,
+    kept_share,
+    with_quantiles,
+)
+from hhforecast.synth.layout import coverage, event_layout, event_windows, utilization_windows
 
 # --- constants of the world --------------------------------------------------------------
 
 SOURCES = ("PILOT", "CABIN", "MECH", "AUTH")
-KEPT_SOURCES = ("PILOT", "CABIN")        # what the truth's HH counts (clean.keep_sources default)
 INVALID_REASONS = EVENT_REJECT_REASONS[:7]  # the reasons a single bad cell can plant
-HH_UNITS_PER_HOUR = 20                   # HH quantum 0.05 h = 3 min: exact as "1,35" and "01:21"
 FH_UNITS_PER_HOUR = 10                   # FH quantum 0.1 h = 6 min: exact as "9,4" and "09:24"
 TRUTH_WINDOW_WEEKS = 4                   # sum_uti_mensal: aggregate.window_days = 28 days
 MAX_FH_PER_DAY = 20.0                    # below clean.max_flight_hours_per_day
@@ -48,8 +37,6 @@ FH_NOISE_SIGMA = 0.08                    # day-to-day lognormal noise on flight 
 COLLAPSE_DROP_DAYS = 14                  # utilization falls to the trough over two weeks
 WEEKDAY_FACTOR = np.array([1.03, 0.97, 0.98, 1.02, 1.06, 0.93, 1.01])  # Mon..Sun
 CLOSE_MINUTES = (45, 480)                # closed_at = raised_at + a few hours
-FIXED_TIMESTAMP = dt.datetime(2000, 1, 1)
-XLSX_TIMESTAMP = b"2000-01-01T00:00:00Z"
 
 # (description, ATA chapter, ATA section) per source: what the free-text column says.
 DESCRIPTIONS: dict[str, tuple[tuple[str, int, int], ...]] = {
@@ -78,55 +65,10 @@ DESCRIPTIONS: dict[str, tuple[tuple[str, int, int], ...]] = {
         ("Emergency equipment expired", 25, 60),
     ),
 }
-# How exports spell each source (case varies per row); all map through contract.events.sources.
-SOURCE_SPELLINGS: dict[str, tuple[str, ...]] = {
-    "PILOT": ("PILOT", "Pilot Report", "PIREP", "Piloto"),
-    "CABIN": ("CABIN", "Cabin Report", "Cabine"),
-    "MECH": ("MECH", "MAREP", "MIREP", "MX Report", "Manutenção"),
-    "AUTH": ("AUTH", "Authority"),
-}
+# What an invalid row's one bad cell says, by reason (drawn here: the world plants its invalid rows).
 UNKNOWN_SOURCES = ("GROUND", "XPTO")
 UNPARSEABLE_DATES = ("31/02/{year}", "n/d", "{year}-13-45")
 UNPARSEABLE_HH = ("abc", "1h30", "--")
-
-# Event workbook headers, (canonical, header) in column order. `description` is an extra
-# column no alias names: real exports carry columns the contract does not need.
-EVENT_HEADERS: dict[str, tuple[tuple[tuple[str, str], ...], ...]] = {
-    "en": (
-        (("event_id", "WO Defect No"), ("action_id", "Action"), ("registration", "Registration"),
-         ("source", "Defect Type"), ("raised_at", "Date Raised"), ("closed_at", "Date Closed"),
-         ("hh", "HH Actual"), ("ata", "ATA Chapter"), ("description", "Description")),
-        (("event_id", "Work Order"), ("action_id", "Action No"), ("registration", "Tail"),
-         ("source", "Source"), ("raised_at", "Reported Date"), ("closed_at", "Resolved Date"),
-         ("hh", "Man Hours"), ("ata", "ATA"), ("description", "Description")),
-    ),
-    "pt": (
-        (("event_id", "Nº Defeito"), ("action_id", "Ação"), ("registration", "Matrícula"),
-         ("source", "Fonte"), ("raised_at", "Data Abertura"), ("closed_at", "Data Fechamento"),
-         ("hh", "Homem-Hora"), ("ata", "Capítulo ATA"), ("description", "Descrição")),
-        (("raised_at", "Data"), ("registration", "Matrícula"), ("event_id", "Número Defeito"),
-         ("action_id", "Item"), ("source", "Origem"), ("hh", "HH"),
-         ("closed_at", "Data Fechamento"), ("ata", "Capítulo ATA"), ("description", "Descrição")),
-    ),
-}
-EVENT_TITLES = {
-    "en": ("Unscheduled Defects Report", "Period: {lo:%d/%m/%Y} - {hi:%d/%m/%Y}"),
-    "pt": ("Relatório de Defeitos Não Programados", "Período: {lo:%d/%m/%Y} a {hi:%d/%m/%Y}"),
-}
-EVENT_SHEETS = {"en": "Defects", "pt": "Defeitos"}
-EVENT_TOTAL_LABEL = {"en": "TOTAL", "pt": "TOTAL GERAL"}
-EVENT_DATE_STYLES = ("excel", "dmy", "iso")  # by year: real datetime cells or two string forms
-EVENT_TITLE_ROWS = (0, 3, 1, 2)              # by year: rows above the header
-
-# Utilization CSV styles: (header, delimiter, encoding, line ending).
-UTILIZATION_STYLES: dict[str, tuple[tuple[str, ...], str, str, str]] = {
-    "pt": (("Data", "Matrícula", "Horas de Voo", "Ciclos", "Data de Fabricação", "Tipo"),
-           ";", "cp1252", "\r\n"),
-    "en": (("Date", "Registration", "Flight Hours", "Cycles", "Manufacture Date", "Aircraft Type"),
-           ",", "utf-8-sig", "\n"),
-    "tab": (("dia", "tail", "fh", "fc", "mfg_date", "equipamento"), "\t", "utf-8", "\n"),
-}
-UTILIZATION_TAB_FILE_INDEX = 2  # the third yearly file is the odd one out
 
 
 @dataclass(frozen=True)
@@ -146,15 +88,6 @@ class World:
     planted: dict[str, Any]
     junk: pd.DataFrame
     conflicts: pd.DataFrame
-
-
-@dataclass(frozen=True)
-class _Window:
-    """One yearly export: the file's year and its inclusive day-index range."""
-
-    year: int
-    lo: int
-    hi: int
 
 
 # --- the dynamics (pure, vectorized) ------------------------------------------------------
@@ -189,77 +122,6 @@ def collapse_factor(days: np.ndarray, params: SyntheticParams) -> np.ndarray:
     rise = trough + (1.0 - trough) * (1.0 - np.cos(np.pi * (t - COLLAPSE_DROP_DAYS) / recovery)) / 2.0
     factor = np.where(t < COLLAPSE_DROP_DAYS, drop, rise)
     return np.where((t < 0) | (t >= COLLAPSE_DROP_DAYS + recovery), 1.0, factor)
-
-
-def action_weights(max_actions: int) -> np.ndarray:
-    """P(k action rows per defect) proportional to 1/k: most defects close in one action."""
-    weights = 1.0 / np.arange(1, max_actions + 1)
-    return weights / weights.sum()
-
-
-def kept_share(params: SyntheticParams) -> float:
-    """P(a defect's source is PILOT or CABIN)."""
-    total = sum(params.source_mix.values())
-    return sum(params.source_mix.get(s, 0.0) for s in KEPT_SOURCES) / total
-
-
-def defect_units_pmf(params: SyntheticParams) -> np.ndarray:
-    """P(a kept defect's total HH is t units of 0.05 h), t = 0, 1, ...: the generator's per-defect law, exactly.
-
-    A defect's total is max(k, round(H / 0.05)) with H the (capped) lognormal or AOG
-    draw and k its action count, so the bins of H's distribution give the law in closed form.
-    """
-    q = 1.0 / HH_UNITS_PER_HOUR
-    aog_lo, aog_hi = params.aog_hours
-    t = np.arange(0, int(math.ceil(aog_hi / q)) + 2)
-    edges = (t + 0.5) * q
-    z = (np.log(edges) - params.hh_log_mean) / params.hh_log_sigma
-    normal_cdf = 0.5 * (1.0 + np.array([math.erf(v / math.sqrt(2.0)) for v in z]))
-    cdf_lognormal = np.where(edges >= aog_hi, 1.0, normal_cdf)
-    cdf_aog = np.clip((edges - aog_lo) / (aog_hi - aog_lo), 0.0, 1.0)
-    p = params.aog_probability
-    rounded_pmf = np.diff(np.concatenate([[0.0], (1.0 - p) * cdf_lognormal + p * cdf_aog]))
-    law = np.zeros(len(t))
-    for k, weight in enumerate(action_weights(params.max_actions_per_defect), start=1):
-        # max(k, T): the mass of T <= k collapses onto k; above k, T's own mass.
-        law[k] += weight * rounded_pmf[: k + 1].sum()
-        law[k + 1:] += weight * rounded_pmf[k + 1:]
-    return law
-
-
-def expected_hh_per_defect(params: SyntheticParams) -> float:
-    """E[HH of a defect] after quantization and the 0.05-h-per-action minimum, computed exactly."""
-    law = defect_units_pmf(params)
-    return float(np.sum(law * np.arange(len(law)))) / HH_UNITS_PER_HOUR
-
-
-def draw_defect_hh_units(
-    rng: np.random.Generator, n: int, params: SyntheticParams
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per defect: action count k and HH units per action (n, max_actions), each >= 1 when used.
-
-    The lognormal is capped at the AOG ceiling, so a valid row never reaches the junk rows'
-    `hh_above_max` range (and stays below clean.max_hh_per_row while aog_hours do).
-    """
-    k_max = params.max_actions_per_defect
-    k = rng.choice(np.arange(1, k_max + 1), size=n, p=action_weights(k_max))
-    aog = rng.random(n) < params.aog_probability
-    hours = np.where(
-        aog,
-        rng.uniform(*params.aog_hours, size=n),
-        np.minimum(rng.lognormal(params.hh_log_mean, params.hh_log_sigma, size=n), params.aog_hours[1]),
-    )
-    total = np.maximum(k, np.rint(hours * HH_UNITS_PER_HOUR).astype(np.int64))
-    units = np.zeros((n, k_max), dtype=np.int64)
-    remaining = total - k                       # units beyond the one-per-action minimum
-    for j in range(k_max):
-        active = j < k
-        last = j == k - 1
-        share = np.where(active & ~last, 1.0 / np.maximum(k - j, 1), 0.0)
-        extra = np.where(last, remaining, rng.binomial(remaining, share))
-        units[:, j] = np.where(active, 1 + extra, 0)
-        remaining = remaining - np.where(active, extra, 0)
-    return k, units
 
 
 def _check(params: SyntheticParams) -> None:
@@ -416,35 +278,6 @@ def _fly(params: SyntheticParams, fleet: pd.DataFrame, rng: np.random.Generator)
     return np.where(flies, tenths, 0), np.where(flies, cycles, 0)
 
 
-def _windows(first_day: int, last_day: int, params: SyntheticParams) -> list[_Window]:
-    """Yearly exports: file Y holds [Jan 1 Y, Dec 31 Y + overlap_days], clipped to the data."""
-    start = params.start
-    first_year = (start + dt.timedelta(days=first_day)).year
-    last_year = (start + dt.timedelta(days=last_day)).year
-    windows = []
-    for year in range(first_year, last_year + 1):
-        lo = (dt.date(year, 1, 1) - start).days
-        hi = (dt.date(year, 12, 31) - start).days + params.overlap_days
-        windows.append(_Window(year, max(lo, first_day), min(hi, last_day)))
-    return windows
-
-
-def _coverage(windows: list[_Window], n_days: int) -> np.ndarray:
-    """How many exports hold each day."""
-    cover = np.zeros(n_days, dtype=np.int64)
-    for w in windows:
-        cover[w.lo : w.hi + 1] += 1
-    return cover
-
-
-def _event_windows(params: SyntheticParams) -> list[_Window]:
-    return _windows(params.events_lag_weeks * 7, params.weeks * 7 - 1, params)
-
-
-def _utilization_windows(params: SyntheticParams) -> list[_Window]:
-    return _windows(0, params.weeks * 7 - 1, params)
-
-
 def _daily_rate(
     params: SyntheticParams, fh: np.ndarray, fc: np.ndarray, age: np.ndarray, day: np.ndarray
 ) -> np.ndarray:
@@ -566,13 +399,6 @@ def _truth(
     return with_quantiles(truth, params)
 
 
-def with_quantiles(truth: pd.DataFrame, params: SyntheticParams) -> pd.DataFrame:
-    """The truth with each week's exact HH quantiles (truthdist), given its expected HH."""
-    law = defect_units_pmf(params)
-    pmf = truthdist.weekly_pmf(truth["HH_expected"].to_numpy() / expected_hh_per_defect(params), law)
-    return truth.assign(**truthdist.quantile_table(pmf))
-
-
 def _draw_junk(
     params: SyntheticParams, util: pd.DataFrame, day: np.ndarray, first_serial: int, width: int,
     rng: np.random.Generator,
@@ -583,8 +409,8 @@ def _draw_junk(
     """
     reasons = [r for r in INVALID_REASONS for _ in range(params.invalid_event_rows.get(r, 0))]
     n = len(reasons)
-    windows = _event_windows(params)
-    single = _coverage(windows, params.weeks * 7) == 1
+    windows = event_windows(params)
+    single = coverage(windows, params.weeks * 7) == 1
     candidates = np.flatnonzero(single[day])
     if n and not len(candidates):
         raise ConfigError("synthetic.overlap_days: no exported day lies outside the overlaps for invalid rows")
@@ -635,7 +461,7 @@ def _draw_conflicts(
 ) -> pd.DataFrame:
     """Aircraft-days in overlaps whose earlier export carries wrong flight hours (and cycles)."""
     n = params.conflicting_utilization_rows
-    double = _coverage(_utilization_windows(params), params.weeks * 7) == 2
+    double = coverage(utilization_windows(params), params.weeks * 7) == 2
     candidates = np.flatnonzero(double[day])
     if n > len(candidates):
         raise ConfigError(
@@ -695,8 +521,8 @@ def _planted(
     n_days = params.weeks * 7
     start = np.datetime64(params.start, "D")
     event_day = (events["raised_at"].to_numpy().astype("datetime64[D]") - start).astype(np.int64)
-    event_cover = _coverage(_event_windows(params), n_days)[event_day]
-    util_cover = _coverage(_utilization_windows(params), n_days)[util_day]
+    event_cover = coverage(event_windows(params), n_days)[event_day]
+    util_cover = coverage(utilization_windows(params), n_days)[util_day]
     counts = {reason: 0 for reason in EVENT_REJECT_REASONS}
     for reason in INVALID_REASONS:
         counts[reason] = int((junk["reason"] == reason).sum())
@@ -711,330 +537,5 @@ def _planted(
         "events_rows_written": int(event_cover.sum()) + len(junk),
         "utilization_rows_written": int(util_cover.sum()),
         # Trailing TOTAL rows under the workbooks' data: not data, ingest skips and counts them.
-        "total_rows": sum(event_layout(w.year)["total_row"] for w in _event_windows(params)),
+        "total_rows": sum(event_layout(w.year)["total_row"] for w in event_windows(params)),
     }
-
-
-# --- rendering the raw files --------------------------------------------------------------
-
-
-def write_world(
-    world: World, raw_dir: Path, truth_dir: Path, progress: Callable[[Path, int], None] | None = None
-) -> None:
-    """Write the messy raw exports and the truth; each tree is built aside and swapped in whole.
-
-    `progress(path, rows)` is called once per file written, with its final path.
-    """
-    raw_dir, truth_dir = Path(raw_dir), Path(truth_dir)
-    rng = np.random.default_rng([world.params.seed, 1])
-    with _staged_dir(raw_dir) as tmp_raw, _staged_dir(truth_dir) as tmp_truth:
-        for name, rows in _write_events(world, tmp_raw / "events_unscheduled", rng):
-            _report(progress, raw_dir / "events_unscheduled" / name, rows)
-        for name, rows in _write_utilization(world, tmp_raw / "aircraft_utilization", rng):
-            _report(progress, raw_dir / "aircraft_utilization" / name, rows)
-        for name, rows in _write_truth(world, tmp_truth):
-            _report(progress, truth_dir / name, rows)
-
-
-def _report(progress: Callable[[Path, int], None] | None, path: Path, rows: int) -> None:
-    if progress is not None:
-        progress(path, rows)
-
-
-@contextlib.contextmanager
-def _staged_dir(target: Path) -> Iterator[Path]:
-    """Build a folder beside `target` and swap it in on success, so no half-written tree is seen.
-
-    A directory cannot replace another in one rename, so the old tree is first renamed away,
-    then deleted; on failure the staging folder is removed and `target` is left as it was.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    try:
-        yield staging
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    os.chmod(staging, 0o755)  # mkdtemp creates 0700
-    retired = None
-    if target.exists():
-        retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
-        os.replace(target, retired / target.name)
-    os.replace(staging, target)
-    if retired is not None:
-        shutil.rmtree(retired, ignore_errors=True)
-
-
-def _registration_forms(registration: np.ndarray, rng: np.random.Generator) -> list[str]:
-    """'PR-EAB', 'PREAB' or ' pr-eab', chosen per row."""
-    variant = rng.integers(0, 3, size=len(registration))
-    return [r if v == 0 else r.replace("-", "") if v == 1 else " " + r.lower() for r, v in zip(registration, variant)]
-
-
-def _source_forms(source: np.ndarray, rng: np.random.Generator) -> list[str]:
-    """A spelling of each canonical source, in a random case."""
-    pick = rng.random(len(source))
-    case = rng.integers(0, 4, size=len(source))
-    out = []
-    for s, p, c in zip(source, pick, case):
-        options = SOURCE_SPELLINGS[s]
-        text = options[int(p * len(options))]
-        out.append(text if c == 0 else text.upper() if c == 1 else text.lower() if c == 2 else text.title())
-    return out
-
-
-def _ata_forms(ata: np.ndarray, rng: np.random.Generator) -> list[str]:
-    """'21', '21-51' or 'ATA 21'."""
-    variant = rng.integers(0, 3, size=len(ata))
-    return [a[:2] if v == 0 else a if v == 1 else f"ATA {a[:2]}" for a, v in zip(ata, variant)]
-
-
-def _hh_forms(units: np.ndarray, rng: np.random.Generator) -> list[object]:
-    """HH as a number cell, a decimal-comma string '1,35' or an h:mm string '01:21'."""
-    variant = rng.integers(0, 3, size=len(units))
-    out: list[object] = []
-    for u, v in zip(units.tolist(), variant):
-        if v == 0:
-            out.append(u / HH_UNITS_PER_HOUR)
-        elif v == 1:
-            out.append(f"{u // HH_UNITS_PER_HOUR},{(u % HH_UNITS_PER_HOUR) * 5:02d}")
-        else:
-            minutes = u * 60 // HH_UNITS_PER_HOUR
-            out.append(f"{minutes // 60:02d}:{minutes % 60:02d}")
-    return out
-
-
-def _datetime_forms(values: np.ndarray, style: str) -> list[object]:
-    """Real datetime cells, 'dd/mm/yyyy HH:MM' or 'YYYY-MM-DD HH:MM'."""
-    stamps = values.astype("datetime64[us]").tolist()
-    if style == "excel":
-        return stamps
-    fmt = "%d/%m/%Y %H:%M" if style == "dmy" else "%Y-%m-%d %H:%M"
-    return [s.strftime(fmt) for s in stamps]
-
-
-def _event_cells(frame: pd.DataFrame, style: str, rng: np.random.Generator) -> dict[str, list[object]]:
-    """Render canonical event rows to per-column cell values."""
-    units = np.rint(frame["hh"].to_numpy() * HH_UNITS_PER_HOUR).astype(np.int64)
-    return {
-        "event_id": frame["event_id"].tolist(),
-        "action_id": frame["action_id"].tolist(),
-        "registration": _registration_forms(frame["registration"].to_numpy(), rng),
-        "source": _source_forms(frame["source"].to_numpy(), rng),
-        "raised_at": _datetime_forms(frame["raised_at"].to_numpy(), style),
-        "closed_at": _datetime_forms(frame["closed_at"].to_numpy(), style),
-        "hh": _hh_forms(units, rng),
-        "ata": _ata_forms(frame["ata"].to_numpy(), rng),
-        "description": frame["description"].tolist(),
-    }
-
-
-JUNK_FIELD = {
-    "missing_event_id": "event_id", "unparseable_date": "raised_at", "unknown_source": "source",
-    "missing_hh": "hh", "unparseable_hh": "hh", "negative_hh": "hh", "hh_above_max": "hh",
-}
-
-
-def event_layout(year: int) -> dict[str, Any]:
-    """How the workbook of `year` looks: language, header variant, date style, title and total rows."""
-    language = "en" if year % 2 == 0 else "pt"
-    variants = EVENT_HEADERS[language]
-    return {
-        "language": language,
-        "header": variants[(year // 2) % len(variants)],
-        "date_style": EVENT_DATE_STYLES[year % len(EVENT_DATE_STYLES)],
-        "title_rows": EVENT_TITLE_ROWS[year % len(EVENT_TITLE_ROWS)],
-        "total_row": year % 2 == 1,
-    }
-
-
-def _write_events(world: World, folder: Path, rng: np.random.Generator) -> list[tuple[str, int]]:
-    """One workbook per year of exported events; returns (file name, data rows) per file."""
-    params = world.params
-    start = np.datetime64(params.start, "D")
-    day = (world.events["raised_at"].to_numpy().astype("datetime64[D]") - start).astype(np.int64)
-    written = []
-    for window in _event_windows(params):
-        layout = event_layout(window.year)
-        part = world.events[(day >= window.lo) & (day <= window.hi)]
-        cells = _event_cells(part, layout["date_style"], rng)
-        junk = world.junk[world.junk["year"] == window.year]
-        junk_cells = _event_cells(junk, layout["date_style"], rng)
-        for i, (reason, bad) in enumerate(zip(junk["reason"], junk["bad_value"])):
-            junk_cells[JUNK_FIELD[reason]][i] = bad
-        columns = [canonical for canonical, _ in layout["header"]]
-        rows = [list(r) for r in zip(*(cells[c] for c in columns))]
-        junk_rows = [list(r) for r in zip(*(junk_cells[c] for c in columns))]
-        positions = np.sort(rng.integers(0, len(rows) + 1, size=len(junk_rows)))
-        for offset, (pos, junk_row) in enumerate(zip(positions, junk_rows)):
-            rows.insert(int(pos) + offset, junk_row)
-
-        lo_date = params.start + dt.timedelta(days=window.lo)
-        hi_date = params.start + dt.timedelta(days=window.hi)
-        titles = [t.format(lo=lo_date, hi=hi_date) for t in EVENT_TITLES[layout["language"]]] + [None]
-        head: list[list[object]] = [[t] if t is not None else [] for t in titles[: layout["title_rows"]]]
-        head.append([header for _, header in layout["header"]])
-        tail: list[list[object]] = []
-        if layout["total_row"]:
-            total: list[object] = [None] * len(columns)
-            total[columns.index("action_id")] = EVENT_TOTAL_LABEL[layout["language"]]
-            total[columns.index("hh")] = round(float(part["hh"].sum() + _junk_valid_hh(junk)), 2)
-            tail.append(total)
-        name = f"defects_{window.year}.xlsx"
-        _write_xlsx(folder / name, EVENT_SHEETS[layout["language"]], head + rows + tail)
-        written.append((name, len(rows)))
-    return written
-
-
-def _junk_valid_hh(junk: pd.DataFrame) -> float:
-    """HH a total row adds up from invalid rows: only those whose HH cell is valid."""
-    return float(junk.loc[~junk["reason"].map(JUNK_FIELD).eq("hh"), "hh"].sum())
-
-
-def _pin_core_timestamps(name: str, data: bytes) -> bytes:
-    """openpyxl stamps the save time into docProps/core.xml; pin it so bytes repeat."""
-    if name != "docProps/core.xml":
-        return data
-    for tag in (b"dcterms:created", b"dcterms:modified"):
-        data = re.sub(rb"(<" + tag + rb"[^>]*>)[^<]*(</" + tag + rb">)", rb"\g<1>" + XLSX_TIMESTAMP + rb"\g<2>", data)
-    return data
-
-
-def _write_xlsx(path: Path, sheet: str, rows: list[list[object]]) -> None:
-    """A one-sheet workbook with fixed properties and zip metadata.
-
-    openpyxl (write_only) writes the package: parts, properties and a date cell style, from a
-    one-cell marker row. Its pure-Python cell writer costs ~14 us a cell, ten times the time
-    budget at scale 1, so the zip pass swaps the marker sheet data for `rows` rendered here,
-    in the same cell forms openpyxl writes (inline strings, numbers, dates as serials).
-    """
-    workbook = Workbook(write_only=True)
-    workbook.properties.creator = "hh-forecast synthetic export"
-    workbook.properties.created = FIXED_TIMESTAMP
-    workbook.properties.modified = FIXED_TIMESTAMP
-    workbook.create_sheet(sheet).append([FIXED_TIMESTAMP])
-
-    def transform(name: str, data: bytes) -> bytes:
-        if name == "xl/worksheets/sheet1.xml":
-            date_style = re.search(rb'<c r="A1" s="(\d+)"', data)
-            if date_style is None:
-                raise RuntimeError("openpyxl wrote no date style for the marker cell")
-            body = _sheet_data(rows, date_style.group(1).decode()).encode("utf-8")
-            return re.sub(rb"<sheetData>.*</sheetData>", lambda _: body, data, flags=re.S)
-        return _pin_core_timestamps(name, data)
-
-    with io.atomic_path(path) as tmp:
-        workbook.save(tmp)
-        io.normalize_zip(tmp, transform)
-
-
-EXCEL_EPOCH = dt.datetime(1899, 12, 30)
-COLUMN_LETTERS = [chr(ord("A") + i) for i in range(26)]
-
-
-def _sheet_data(rows: list[list[object]], date_style: str) -> str:
-    """<sheetData> for rows of None / str / number / datetime cells; empty rows are left out."""
-    parts = ["<sheetData>"]
-    for r, row in enumerate(rows, start=1):
-        cells = []
-        for letter, value in zip(COLUMN_LETTERS, row):
-            if value is None:
-                continue
-            if isinstance(value, str):
-                space = "" if value == value.strip() else ' xml:space="preserve"'
-                cells.append(f'<c r="{letter}{r}" t="inlineStr"><is><t{space}>{xml_escape(value)}</t></is></c>')
-            elif isinstance(value, dt.datetime):
-                delta = value - EXCEL_EPOCH
-                serial = delta.days + delta.seconds / 86400.0
-                cells.append(f'<c r="{letter}{r}" s="{date_style}" t="n"><v>{serial!r}</v></c>')
-            else:
-                cells.append(f'<c r="{letter}{r}" t="n"><v>{float(value)!r}</v></c>')
-        if cells:
-            parts.append(f'<row r="{r}">{"".join(cells)}</row>')
-    parts.append("</sheetData>")
-    return "".join(parts)
-
-
-def utilization_style(index: int, year: int) -> str:
-    """Even years Portuguese cp1252 ';', odd years English UTF-8 BOM ',', the third file tabbed."""
-    if index == UTILIZATION_TAB_FILE_INDEX:
-        return "tab"
-    return "pt" if year % 2 == 0 else "en"
-
-
-def _write_utilization(world: World, folder: Path, rng: np.random.Generator) -> list[tuple[str, int]]:
-    """One CSV per year of utilization; overlap rows repeat, some conflicting in the earlier file."""
-    params = world.params
-    util = world.utilization
-    start = np.datetime64(params.start, "D")
-    day = (util["date"].to_numpy().astype("datetime64[D]") - start).astype(np.int64)
-    tenths = np.rint(util["flight_hours"].to_numpy() * FH_UNITS_PER_HOUR).astype(np.int64)
-    cycles = util["cycles"].to_numpy().astype(np.int64)
-    conflict_rows = world.conflicts["row"].to_numpy()
-    wrong_tenths = np.rint(world.conflicts["flight_hours"].to_numpy() * FH_UNITS_PER_HOUR).astype(np.int64)
-    wrong_cycles = world.conflicts["cycles"].to_numpy()
-    windows = _utilization_windows(params)
-    written = []
-    for index, window in enumerate(windows):
-        style = utilization_style(index, window.year)
-        header, delimiter, encoding, newline = UTILIZATION_STYLES[style]
-        rows = np.flatnonzero((day >= window.lo) & (day <= window.hi))
-        fh_file, fc_file = tenths.copy(), cycles.copy()
-        # The earlier of two files holding a row is the one whose year ends before the row's day.
-        year_end = (dt.date(window.year, 12, 31) - params.start).days
-        earlier = day[conflict_rows] > year_end
-        fh_file[conflict_rows[earlier]] = wrong_tenths[earlier]
-        fc_file[conflict_rows[earlier]] = wrong_cycles[earlier]
-
-        date_fmt = "%d/%m/%Y" if style == "pt" else "%Y-%m-%d"
-        dates = _date_strings(util["date"].to_numpy()[rows], date_fmt)
-        mfg = _date_strings(util["manufacture_date"].to_numpy()[rows], date_fmt)
-        regs = _registration_forms(util["registration"].to_numpy()[rows], rng)
-        hhmm = rng.random(len(rows)) < 0.5 if style == "en" else np.zeros(len(rows), bool)
-        sep = "," if style == "pt" else "."
-        fh_text = [
-            f"{t * 6 // 60:02d}:{t * 6 % 60:02d}" if h else f"{t // 10}{sep}{t % 10}"
-            for t, h in zip(fh_file[rows].tolist(), hhmm)
-        ]
-        types = util["aircraft_type"].to_numpy()[rows]
-        lines = [delimiter.join(header)]
-        lines += [
-            delimiter.join((d, r, f, str(c), m, t))
-            for d, r, f, c, m, t in zip(dates, regs, fh_text, fc_file[rows].tolist(), mfg, types)
-        ]
-        name = f"utilization_{window.year}.csv"
-        with io.atomic_path(folder / name) as tmp:
-            tmp.write_bytes((newline.join(lines) + newline).encode(encoding))
-        written.append((name, len(rows)))
-    return written
-
-
-def _date_strings(values: np.ndarray, fmt: str) -> list[str]:
-    days = values.astype("datetime64[D]")
-    unique, inverse = np.unique(days, return_inverse=True)
-    text = [d.strftime(fmt) for d in unique.tolist()]
-    return [text[i] for i in inverse]
-
-
-def _write_truth(world: World, folder: Path) -> list[tuple[str, int]]:
-    """weekly_truth.csv, aircraft.csv and planted.json."""
-    truth = world.truth.copy()
-    truth["date"] = truth["date"].dt.strftime("%Y-%m-%d")
-    io.write_csv_atomic(truth, folder / truthdist.TRUTH_FILE, float_format="%.6f")
-    aircraft = world.aircraft[
-        ["registration", "aircraft_type", "manufacture_date", "in_service_from", "in_service_to", "used_delivery"]
-    ].copy()
-    for column in ("manufacture_date", "in_service_from", "in_service_to"):
-        aircraft[column] = aircraft[column].dt.strftime("%Y-%m-%d")
-    io.write_csv_atomic(aircraft, folder / "aircraft.csv")
-    io.write_json_atomic(world.planted, folder / "planted.json")
-    law = defect_law(world.params)
-    io.write_csv_atomic(law, folder / truthdist.DEFECT_LAW_FILE, float_format="%.17g")
-    return [("weekly_truth.csv", len(truth)), ("aircraft.csv", len(aircraft)), ("planted.json", 1),
-            (truthdist.DEFECT_LAW_FILE, len(law))]
-
-
-def defect_law(params: SyntheticParams) -> pd.DataFrame:
-    """The per-defect HH law as a table (hours, probability): with HH_expected, all the truth's noise model."""
-    law = defect_units_pmf(params)
-    return pd.DataFrame({"hours": np.arange(len(law)) / HH_UNITS_PER_HOUR, "probability": law})
