@@ -5,8 +5,9 @@
 Runs the chosen worlds through `study.run_worlds` with params.yaml's backend and n_jobs (one pool
 for all of them, as a Dask cluster would run them), prints one line per world on stderr as it
 finishes, then the wall time per world and the projection to every family x world in params.yaml.
-`make study` runs one DVC stage per world, which adds each stage's start-up (Python, TensorFlow
-in the workers, DVC's bookkeeping); `--stage` times one real stage instead.
+`make study` runs one DVC stage per block of study.block_size worlds, which adds each stage's
+start-up (Python, TensorFlow in the workers, DVC's bookkeeping); `--stage` times one real block
+stage instead, and projects `make study` from it.
 """
 from __future__ import annotations
 
@@ -46,12 +47,14 @@ def main() -> None:
     print(f"projected for {planned} worlds in one pool: {planned * per_world / 60:.1f} min")
     if args.stage:
         dvc = str(Path(sys.executable).parent / "dvc")
-        stage = f"study/dvc.yaml:world@{args.families[0]}-{args.worlds[0]}"
+        stage = f"study/dvc.yaml:worlds@{args.families[0]}-{settings.blocks[0]}"
         started = time.perf_counter()
         subprocess.run([dvc, "repro", "-f", "-s", stage], cwd=REPO, check=True, capture_output=True)
         seconds = time.perf_counter() - started
-        print(f"one DVC world stage ({stage}): {seconds:.1f} s; projected `make study` from scratch: "
-              f"{planned * seconds / 60:.1f} min")
+        blocks = len(settings.families) * len(settings.blocks)
+        print(f"one DVC block stage ({stage}, {settings.block_size} worlds): {seconds:.1f} s, "
+              f"{seconds / settings.block_size:.1f} s per world; projected `make study` from scratch "
+              f"({blocks} blocks): {blocks * seconds / 60:.1f} min")
 
 
 if __name__ == "__main__":
