@@ -166,6 +166,7 @@ class MonitorParams(_Section):
     error_rise_warn: float = Field(gt=0, lt=1)
     psi_bins: int = Field(ge=2)
     aging_features: list[str] = Field(default_factory=list)
+    seasonal_features: list[str] = Field(default_factory=list)
     psi_warn: float = Field(gt=0)
     psi_alert: float = Field(gt=0)
     ks_pvalue: float = Field(gt=0, lt=1)

@@ -45,17 +45,32 @@ def age_adjusted(frame: pd.DataFrame, name: str, anchor: pd.Timestamp) -> np.nda
     return frame[name].to_numpy(float) - elapsed_years
 
 
+def _week_of_year(dates: pd.Series) -> np.ndarray:
+    """ISO week 1..52 (a 53rd week counts as the 52nd: too rare to have a factor of its own)."""
+    return np.minimum(pd.to_datetime(dates).dt.isocalendar().week.to_numpy(int), 52)
+
+
+def same_season(reference: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
+    """The reference weeks at the weeks of the year `current` covers (all of them once it spans a year)."""
+    matched = reference.loc[np.isin(_week_of_year(reference["date"]), _week_of_year(current["date"]))]
+    return matched if len(matched) >= 2 else reference
+
+
 def feature_drift(reference: pd.DataFrame, current: pd.DataFrame, names: list[str],
                   params: MonitorParams) -> pd.DataFrame:
     """Per feature: PSI, two-sample KS, mean shift (in reference SDs), std ratio, status.
 
-    Features in `params.aging_features` are compared age-adjusted (see `age_adjusted`).
+    Features in `params.aging_features` are compared age-adjusted (see `age_adjusted`); those in
+    `params.seasonal_features` against the reference weeks of the same season (`same_season`):
+    eight spring weeks against a whole year would otherwise look like a collapse every spring.
     """
     rows = []
     anchor = pd.to_datetime(reference["date"]).max()
     for name in names:
         if name in params.aging_features:
             ref, cur = age_adjusted(reference, name, anchor), age_adjusted(current, name, anchor)
+        elif name in params.seasonal_features:
+            ref, cur = same_season(reference, current)[name].to_numpy(float), current[name].to_numpy(float)
         else:
             ref, cur = reference[name].to_numpy(float), current[name].to_numpy(float)
         ks = stats.ks_2samp(ref, cur)

@@ -181,11 +181,41 @@ def test_feature_drift_waits_for_min_drift_weeks(mparams, production_weeks, asse
     from conftest import weekly_dataset
 
     data = weekly_dataset(100 + production_weeks)
-    data.loc[100:, "sum_daily_hours"] += 2000  # every production week far above anything in the reference
+    data.loc[100:, "acft"] += 2000  # every production week far above anything in the reference
     forecasts = pd.DataFrame({"date": data["date"].iloc[100:], "predicted_hh": data["HH"].iloc[100:],
                               "lower_80": 0.0, "upper_80": 1e6, "lower_95": 0.0, "upper_95": 1e6})
     counts = pd.DataFrame({"date": data["date"], "event_rows": 100, "utilization_rows": 200})
     summary, _, drift = monitor.assess(data, forecasts, counts, {"metrics": {"val": {"mae": 5.0}}},
                                        data["date"].iloc[99], features.FEATURES, mparams)
     assert (not drift.empty) == assessed
-    assert any("sum_daily_hours drifted" in r for r in summary["reasons"]) == assessed
+    assert any("acft drifted" in r for r in summary["reasons"]) == assessed
+
+
+def seasonal_weeks(weeks: int, shift: float) -> pd.DataFrame:
+    """Two years of a feature with a strong yearly cycle, then `weeks` production weeks at its peak, `shift` higher."""
+    rng = np.random.default_rng(4)
+    dates = pd.date_range("2018-03-05", periods=104 + weeks, freq="7D")
+    week = dates.isocalendar().week.to_numpy(float)
+    hours = 750 * (1 + 0.3 * np.sin(2 * np.pi * (week - 1) / 52)) + rng.normal(0, 15, len(dates))
+    hours[104:] += shift
+    return pd.DataFrame({"date": dates, "sum_daily_hours": hours})
+
+
+@pytest.mark.parametrize("shift, status", [(0.0, "ok"), (400.0, "alert")])
+def test_a_seasonal_feature_is_compared_with_the_same_weeks_a_year_before(mparams, shift, status):
+    """Thirteen peak-season weeks are no drift against the same weeks a year before, though against the whole
+    year they alert; a real shift still alerts."""
+    data = seasonal_weeks(13, shift)
+    reference, current = data.iloc[52:104], data.iloc[104:]
+    table = monitor.feature_drift(reference, current, ["sum_daily_hours"], mparams).set_index("feature")
+    assert table.loc["sum_daily_hours", "status"] == status
+    whole_year = monitor.feature_drift(reference, current, ["sum_daily_hours"],
+                                       mparams.model_copy(update={"seasonal_features": []}))
+    assert whole_year["status"].tolist() == ["alert"]
+
+
+def test_same_season_keeps_the_reference_weeks_of_the_current_weeks_of_the_year():
+    data = seasonal_weeks(3, 0.0)
+    matched = monitor.same_season(data.iloc[52:104], data.iloc[104:])
+    assert matched["date"].dt.isocalendar().week.tolist() == data.iloc[104:]["date"].dt.isocalendar().week.tolist()
+    assert len(monitor.same_season(data.iloc[:52], data.iloc[52:104])) == 52  # a whole year matches all of it
