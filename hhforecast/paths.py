@@ -46,7 +46,7 @@ STUDY_WORLDS = METRICS / "study"
 STUDY = METRICS / "study.json"
 STUDY_REPORT = REPORTS / "study.md"
 STUDY_THESIS_TABLE = REPORTS / "study.tex"  # the study's LaTeX table; reports/thesis/ is the main pipeline's
-STUDY_FIGURE = REPORTS / "study_ratio.png"  # not under figures/, which the main pipeline owns whole
+STUDY_FIGURE = FIGURES / "study_ratio.png"  # the study's; the report stage declares its own figures one by one
 
 
 def study_block(family: str, first: int) -> Path:

@@ -190,7 +190,7 @@ coverage 80 %: {perf['coverage_80'] or 0:.2f}, 95 %: {perf['coverage_95'] or 0:.
 <p>Does a network beat simple models over many worlds, not one draw? The study is a pipeline of its own
 (<code>make study</code>, <code>study/dvc.yaml</code>: scenario families &times; worlds, about half an hour), so this
 report does not wait for it: its table and sentences are in <a href="study.md">study.md</a>, its figure (expected MAE
-ratio per model and family, with 95 % intervals) is <a href="study_ratio.png">study_ratio.png</a>, and its numbers
+ratio per model and family, with 95 % intervals) is <a href="figures/study_ratio.png">figures/study_ratio.png</a>, and its numbers
 are in <code>metrics/study.json</code>, beside this file.</p>
 
 <h2>Model card</h2>

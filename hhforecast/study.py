@@ -420,6 +420,11 @@ def _label(name: str) -> str:
     return forecasters.LABELS.get(name, name)
 
 
+def _p(value: float) -> str:
+    """A p-value as the tables print it; below the JSON's 6 decimals it reads as a bound, not as 0."""
+    return "< 1e-06" if value < 1e-6 else f"{value:.3g}"
+
+
 def markdown(summary: dict[str, Any]) -> str:
     """reports/study.md: the table and the sentences, every number from `summary`."""
     key = f"coverage_{intervals.level_key(LEVEL)}_mean"
@@ -438,7 +443,7 @@ def markdown(summary: dict[str, Any]) -> str:
     for family, scenario in summary["scenarios"].items():
         for name, m in scenario["models"].items():
             vs = scenario["vs_network"].get(name)
-            diff = (f"{vs['diff_mean']:+.3f} | [{vs['ci_low']:+.3f}, {vs['ci_high']:+.3f}] | {vs['p_holm']:.3g} | "
+            diff = (f"{vs['diff_mean']:+.3f} | [{vs['ci_low']:+.3f}, {vs['ci_high']:+.3f}] | {_p(vs['p_holm'])} | "
                     f"{vs['verdict']}") if vs else "| | |"
             coverage = "—" if m[key] is None else f"{m[key]:.2f}"
             lines.append(f"| {family} | {scenario['worlds']} | {_label(name)} | {m['ratio_mean']:.3f} | "
@@ -475,11 +480,12 @@ def family_sentence(scenario: dict[str, Any]) -> str:
     parts = []
     for name, vs in scenario["vs_network"].items():
         if vs["verdict"] == "tie":
-            parts.append(f"ties with {_label(name)} ({vs['diff_mean']:+.3f}, interval [{vs['ci_low']:+.3f}, {vs['ci_high']:+.3f}])")
+            parts.append(f"ties with {_label(name)} ({vs['diff_mean']:+.3f}, interval [{vs['ci_low']:+.3f}, "
+                         f"{vs['ci_high']:+.3f}], Holm p {_p(vs['p_holm'])})")
         else:
             word = "beats" if vs["verdict"] == "network better" else "loses to"
             parts.append(f"{word} {_label(name)} by {abs(vs['diff_mean']):.3f} "
-                         f"([{vs['ci_low']:+.3f}, {vs['ci_high']:+.3f}], Holm p {vs['p_holm']:.2g})")
+                         f"([{vs['ci_low']:+.3f}, {vs['ci_high']:+.3f}], Holm p {_p(vs['p_holm'])})")
     mon = scenario["monitor"]
     delay = "" if mon["detection_delay_weeks"] is None else f", after {mon['detection_delay_weeks']:.1f} weeks on average"
     cover = (f" Its 80 % range covers {net['coverage_80_mean']:.0%} of the weeks in expectation (the oracle's own "

@@ -64,7 +64,7 @@ def test_html_is_self_contained_with_every_section():
                     "Monitoring the production period", "Simulation study", "Model card"):
         assert f"<h2>{heading}" in page
     # The study is its own pipeline: the report points at its files beside it, and embeds nothing of it.
-    assert '<a href="study.md">' in page and '<a href="study_ratio.png">' in page
+    assert '<a href="study.md">' in page and '<a href="figures/study_ratio.png">' in page
     assert "feature age_fleet drifted" in page and "oracle (exact quantiles)" in page
     assert "network − model, backtest" in page and "tie" in page
     assert "average of 5 networks" in page

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from conftest import REPO, project_copy, run_stage
 
-from hhforecast import config, features, forecasters, io, paths, study, synth
+from hhforecast import config, features, forecasters, io, monitor, paths, study, synth
 from hhforecast.errors import ConfigError
 
 
@@ -129,6 +129,16 @@ def test_an_interval_holding_zero_or_a_holm_p_above_alpha_is_a_tie(low, high, p_
     assert study.comparison_word(low, high, p_holm) == word
 
 
+def test_reason_kinds_read_the_verdicts_own_reasons(params):
+    """The kinds come from the text monitor.verdict writes: if its wording changes, this fails first."""
+    rise = monitor.ErrorRise(recent_mae=90.0, validation_mae=40.0, p_value=1e-6, weeks=8, critical_p=0.002)
+    drift = pd.DataFrame([{"feature": "age_fleet", "psi": 3.0, "ks_pvalue": 1e-9, "status": "alert"}])
+    volume = pd.DataFrame(columns=["series", "weeks_below", "first_week_below"])
+    verdict = monitor.verdict(rise, drift, 60, volume, [], params.monitor)
+    assert len(verdict.reasons) == 3 and study.reason_kinds(verdict.reasons) == ["age", "errors", "feature"]
+    assert study.reason_kinds([]) == []
+
+
 def world_json(family: str, world: int, network: float, linear: float, twin_fired: int | None,
                drifted_fired: int | None, delay: int | None, reasons: tuple[str, ...] = (),
                production_ratio: float = 1.0, oracle_fired: int | None = None) -> dict:
@@ -174,7 +184,8 @@ def test_the_report_states_the_numbers_it_is_given():
     assert "| a | 3 | network | 1.020 | [0.970, 1.070] | 0.80 |" in text and "| a | 3 | linear regression | 1.120 |" in text
     assert "covers 80% of the weeks in expectation (the oracle's own 10–90 % range: 81%)" in text
     assert "beats linear regression by 0.100" in text
-    assert "ties with linear regression" in text  # family b
+    # family b: a tie still says its interval and Holm p-value
+    assert re.search(r"ties with linear regression \(\+0\.050, interval \[-0\.\d+, \+0\.\d+\], Holm p 0\.\d+\)", text)
     assert "| a | 3 | 0.33 | errors 0.33, feature 0.33 | 0.33 | 1.400 [1.152, 1.648] | 0.67 | 4.0 |" in text
     assert "| b | 2 | 0.00 | — | 0.00 | 1.000 [1.000, 1.000] | 0.00 | — |" in text
     assert "it decayed without any planted drift" in text  # family a: 1.40's interval lies above 1.02's
