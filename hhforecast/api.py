@@ -47,7 +47,8 @@ WeekDate = Annotated[dt.date, AfterValidator(_monday)]
 
 def _feature(name: str, description: str):
     low, high = bounds.FIELD_RANGES[name]
-    return Field(ge=low, le=high, description=description)
+    # strict: a JSON number only (true, false or "12" are refused, not coerced to 1.0, 0.0, 12.0)
+    return Field(ge=low, le=high, strict=True, description=description)
 
 
 class Week(BaseModel):

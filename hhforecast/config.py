@@ -167,6 +167,7 @@ class MonitorParams(_Section):
     psi_bins: int = Field(ge=2)
     aging_features: list[str] = Field(default_factory=list)
     seasonal_features: list[str] = Field(default_factory=list)
+    outside_share: float = Field(default=0.5, gt=0, le=1)
     psi_warn: float = Field(gt=0)
     psi_alert: float = Field(gt=0)
     ks_pvalue: float = Field(gt=0, lt=1)

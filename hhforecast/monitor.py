@@ -56,23 +56,36 @@ def same_season(reference: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
     return matched if len(matched) >= 2 else reference
 
 
+def outside_share(current: np.ndarray, known: np.ndarray) -> float:
+    """The share of `current` values beyond anything in `known` (below its minimum or above its maximum)."""
+    current = np.asarray(current, float)
+    return float(np.mean((current < np.min(known)) | (current > np.max(known)))) if len(current) else 0.0
+
+
 def feature_drift(reference: pd.DataFrame, current: pd.DataFrame, names: list[str],
-                  params: MonitorParams) -> pd.DataFrame:
-    """Per feature: PSI, two-sample KS, mean shift (in reference SDs), std ratio, status.
+                  params: MonitorParams, known: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per feature: PSI, two-sample KS, mean shift (in reference SDs), std ratio, the share of current
+    weeks beyond the range of `known` (every week the model knew), status.
 
     Features in `params.aging_features` are compared age-adjusted (see `age_adjusted`); those in
     `params.seasonal_features` against the reference weeks of the same season (`same_season`):
     eight spring weeks against a whole year would otherwise look like a collapse every spring.
+    A move away from the reference year is an alert only when at least `params.outside_share` of
+    the current weeks also lie beyond everything known: utilization back to its level before a
+    shock, or a fleet of eight losing one aircraft as it did before, is a change the model has seen.
+    Aging features are exempt (their age-adjusted history is not a range the model learned).
     """
     rows = []
     anchor = pd.to_datetime(reference["date"]).max()
     for name in names:
+        outside = None
         if name in params.aging_features:
             ref, cur = age_adjusted(reference, name, anchor), age_adjusted(current, name, anchor)
-        elif name in params.seasonal_features:
-            ref, cur = same_season(reference, current)[name].to_numpy(float), current[name].to_numpy(float)
         else:
-            ref, cur = reference[name].to_numpy(float), current[name].to_numpy(float)
+            ref = (same_season(reference, current) if name in params.seasonal_features else reference)[name].to_numpy(float)
+            cur = current[name].to_numpy(float)
+            if known is not None:
+                outside = outside_share(cur, known[name].to_numpy(float))
         ks = stats.ks_2samp(ref, cur)
         ref_std = float(np.std(ref, ddof=1)) or 1.0
         value = psi(ref, cur, params.psi_bins)
@@ -80,7 +93,7 @@ def feature_drift(reference: pd.DataFrame, current: pd.DataFrame, names: list[st
         status = "ok"
         if value >= params.psi_warn or ks.pvalue < params.ks_pvalue:
             status = "warn"
-        if value >= params.psi_alert and ks.pvalue < params.ks_pvalue:
+        if value >= params.psi_alert and ks.pvalue < params.ks_pvalue and (outside is None or outside >= params.outside_share):
             status = "alert"
         rows.append({
             "feature": name,
@@ -91,6 +104,7 @@ def feature_drift(reference: pd.DataFrame, current: pd.DataFrame, names: list[st
             "current_mean": float(np.mean(cur)),
             "mean_shift_sd": float((np.mean(cur) - np.mean(ref)) / ref_std),
             "std_ratio": float(np.std(cur, ddof=1) / ref_std) if len(cur) > 1 else float("nan"),
+            "outside_known": float("nan") if outside is None else outside,
             "status": status,
         })
     return pd.DataFrame(rows)
@@ -237,11 +251,13 @@ def verdict(rise: ErrorRise | None, drift: pd.DataFrame, model_age_weeks: int,
             warnings.append(f"{said}: errors may be rising (below monitor.error_rise_warn {params.error_rise_warn:g}, "
                             f"not below {level})")
     for row in drift.itertuples():
+        outside = getattr(row, "outside_known", float("nan"))
+        beyond = "" if pd.isna(outside) else f"; {outside:.0%} of the production weeks lie beyond every week the model knew"
         if row.status == "alert":
             reasons.append(f"feature {row.feature} drifted: PSI {row.psi:.2f} >= monitor.psi_alert {params.psi_alert:g} "
-                           f"and KS p-value {row.ks_pvalue:.2g} < {params.ks_pvalue:g}")
+                           f"and KS p-value {row.ks_pvalue:.2g} < {params.ks_pvalue:g}{beyond}")
         elif row.status == "warn":
-            warnings.append(f"feature {row.feature} may be drifting: PSI {row.psi:.2f}, KS p-value {row.ks_pvalue:.3g}")
+            warnings.append(f"feature {row.feature} may be drifting: PSI {row.psi:.2f}, KS p-value {row.ks_pvalue:.3g}{beyond}")
     if model_age_weeks > params.max_model_age_weeks:
         reasons.append(f"model is {model_age_weeks} weeks old, more than monitor.max_model_age_weeks={params.max_model_age_weeks}")
     for row in volume_table.itertuples():
@@ -289,9 +305,9 @@ def assess(dataset: pd.DataFrame, forecasts: pd.DataFrame, counts: pd.DataFrame,
             if recent_mae is not None and len(validation_errors) else None)
 
     # On a handful of weeks any trend puts every point past the reference: KS and PSI would alert on noise.
-    drift = feature_drift(reference, production, names, params) if len(production) >= params.min_drift_weeks else pd.DataFrame(
+    drift = feature_drift(reference, production, names, params, known) if len(production) >= params.min_drift_weeks else pd.DataFrame(
         columns=["feature", "psi", "ks_statistic", "ks_pvalue", "reference_mean", "current_mean", "mean_shift_sd",
-                 "std_ratio", "status"])
+                 "std_ratio", "outside_known", "status"])
     volume_table = volume(counts, reference["date"], production["date"], params.volume_drop_ratio)
     missing = missing_weeks(dataset["date"])
     last_week = dataset["date"].max()

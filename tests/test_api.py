@@ -100,6 +100,8 @@ def test_far_outside_the_training_range_is_predicted_but_flagged(server):
     ({**WEEK, "Cycles": 6 * 750 + 1}, "Cycles"),
     ({**WEEK, "age_fleet": 61}, "age_fleet"),
     ({**WEEK, "Cycles": "many"}, "Cycles"),
+    ({**WEEK, "age_fleet": False}, "age_fleet"),  # a JSON boolean is not the number 0
+    ({**WEEK, "acft": "12"}, "acft"),             # nor is a string of digits
     ({k: v for k, v in WEEK.items() if k != "sum_uti_mensal"}, "sum_uti_mensal"),
     ({**WEEK, "colour": "red"}, "colour"),
 ])

@@ -219,3 +219,22 @@ def test_same_season_keeps_the_reference_weeks_of_the_current_weeks_of_the_year(
     matched = monitor.same_season(data.iloc[52:104], data.iloc[104:])
     assert matched["date"].dt.isocalendar().week.tolist() == data.iloc[104:]["date"].dt.isocalendar().week.tolist()
     assert len(monitor.same_season(data.iloc[:52], data.iloc[52:104])) == 52  # a whole year matches all of it
+
+
+@pytest.mark.parametrize("level, status, outside", [(700.0, "warn", 0.0), (2000.0, "alert", 1.0)])
+def test_a_move_alerts_only_beyond_every_week_the_model_knew(mparams, level, status, outside):
+    """acft leaves the reference year for a level seen in earlier known weeks (warn) or for one never seen (alert)."""
+    from conftest import weekly_dataset
+
+    data = weekly_dataset(160)
+    data.loc[:49, "acft"] = 700.0     # a level of the distant past
+    data.loc[150:, "acft"] = level    # the production weeks
+    known, current = data.iloc[:150], data.iloc[150:]
+    table = monitor.feature_drift(known.tail(52), current, ["acft", "age_fleet"], mparams, known).set_index("feature")
+    assert table.loc["acft", "status"] == status and table.loc["acft", "outside_known"] == outside
+    assert np.isnan(table.loc["age_fleet", "outside_known"])  # aging features keep the reference-year rule alone
+
+
+def test_outside_share_counts_values_beyond_the_known_range():
+    assert monitor.outside_share(np.array([1.0, 5.0, 9.0]), np.array([2.0, 8.0])) == pytest.approx(2 / 3)
+    assert monitor.outside_share(np.array([]), np.array([2.0, 8.0])) == 0.0
