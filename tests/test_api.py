@@ -46,7 +46,7 @@ def server(tmp_path_factory, bundle_root):
             [sys.executable, "-m", "hhforecast.cli", "serve", "--port", str(port), "--log-db", str(db)],
             cwd=bundle_root, env=env, stderr=stderr)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
             if request(base, "/health")[0] == 200:
@@ -54,6 +54,9 @@ def server(tmp_path_factory, bundle_root):
         except (urllib.error.URLError, ConnectionError):
             time.sleep(0.3)
         assert process.poll() is None, log.read_text()
+    else:
+        process.terminate()
+        pytest.fail(f"hh serve did not answer /health within 180 s:\n{log.read_text()}")
     yield base, db
     process.terminate()
     process.wait(timeout=30)
