@@ -24,8 +24,10 @@ $(UV):
 	rm -rf $(TOOLS)
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(TOOLS) uv==$(UV_VERSION)
 
+# --compile-bytecode: every process (each stage, test subprocess, worker) imports TensorFlow and
+# pandas; without .pyc files, and where PYTHONDONTWRITEBYTECODE is set, each one recompiles them.
 $(STAMP): uv.lock pyproject.toml | $(UV)
-	$(UV) sync --locked
+	$(UV) sync --locked --compile-bytecode
 	touch $(STAMP)
 
 setup: $(STAMP) ## create .venv from uv.lock (only when the lock changed)
