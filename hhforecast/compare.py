@@ -12,7 +12,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import statsmodels.api as sm
 
 TIE, BETTER, WORSE = "tie", "better", "worse"
 
@@ -67,6 +66,8 @@ def paired_abs_error(actual: np.ndarray, a: np.ndarray, b: np.ndarray, lags: int
     mean = float(diff.mean())
     if np.allclose(diff, diff[0]):  # no spread at all: the difference is exact
         return Paired(mean, mean, mean, 1.0 if mean == 0 else 0.0, n, lags)
-    fit = sm.OLS(diff, np.ones(n)).fit(cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": False})
+    from statsmodels.regression.linear_model import OLS  # statsmodels only where a comparison is computed
+
+    fit = OLS(diff, np.ones(n)).fit(cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": False})
     low, high = fit.conf_int(alpha=1 - confidence)[0]
     return Paired(mean, float(low), float(high), float(fit.pvalues[0]), n, lags)

@@ -14,10 +14,6 @@ from typing import Protocol
 
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import HistGradientBoostingRegressor
-from sklearn.linear_model import LinearRegression, PoissonRegressor
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from hhforecast import intervals
 from hhforecast.config import TrainParams
@@ -89,9 +85,11 @@ class RateNaive:
 class Linear:
     """Ordinary least squares on the features."""
     name: str = "linear"
-    model: LinearRegression | None = None
+    model: object = None
 
     def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> Linear:
+        from sklearn.linear_model import LinearRegression  # scikit-learn only where a baseline is fitted
+
         known = _known(train, val)
         self.model = LinearRegression().fit(_x(known), _y(known))
         return self
@@ -117,6 +115,10 @@ class PoissonGLM:
     model: object = None
 
     def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> PoissonGLM:
+        from sklearn.linear_model import PoissonRegressor
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
         known = _known(train, val)
         self.model = make_pipeline(StandardScaler(), PoissonRegressor(alpha=0.0, max_iter=1000))
         self.model.fit(structural_terms(known), _y(known))
@@ -126,7 +128,9 @@ class PoissonGLM:
         return intervals.clip_hh(self.model.predict(structural_terms(frame)))
 
 
-def _gbm(seed: int) -> HistGradientBoostingRegressor:
+def _gbm(seed: int):
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
     return HistGradientBoostingRegressor(loss="absolute_error", max_iter=300, learning_rate=0.05,
                                          early_stopping=False, random_state=seed)
 
@@ -136,7 +140,7 @@ class GBM:
     """Gradient boosting on the features (flat beyond the training range, by construction)."""
     seed: int = 0
     name: str = "gbm"
-    model: HistGradientBoostingRegressor | None = None
+    model: object = None
 
     def per(self, frame: pd.DataFrame) -> np.ndarray:
         """What the target is learned per: nothing here (HH itself)."""
