@@ -46,7 +46,7 @@ def age_adjusted(frame: pd.DataFrame, name: str, anchor: pd.Timestamp) -> np.nda
 
 
 def _week_of_year(dates: pd.Series) -> np.ndarray:
-    """ISO week 1..52 (a 53rd week counts as the 52nd: too rare to have a factor of its own)."""
+    """ISO week 1..52 (a 53rd week counts as the 52nd, so a long year still meets its reference weeks)."""
     return np.minimum(pd.to_datetime(dates).dt.isocalendar().week.to_numpy(int), 52)
 
 
@@ -176,6 +176,7 @@ class Verdict:
     retrain_recommended: bool
     reasons: list[str]
     warnings: list[str]
+    reason_kinds: list[str]    # what the reasons are about, for counting: "age", "errors", "feature"
 
 
 @dataclass(frozen=True)
@@ -238,7 +239,7 @@ def error_rise(recent_abs_errors: np.ndarray, validation_abs_errors: np.ndarray,
 def verdict(rise: ErrorRise | None, drift: pd.DataFrame, model_age_weeks: int,
             volume_table: pd.DataFrame, missing: list[str], params: MonitorParams) -> Verdict:
     """The retraining policy of params.yaml, with every reason spelled out."""
-    reasons, warnings = [], []
+    reasons, warnings, kinds = [], [], set()
     if rise is not None:
         said = (f"MAE over the last {rise.weeks} weeks is {rise.recent_mae:.1f} against the validation MAE "
                 f"{rise.validation_mae:.1f}; one-sided rank test on {'level-scaled ' if rise.scaled else ''}errors "
@@ -247,6 +248,7 @@ def verdict(rise: ErrorRise | None, drift: pd.DataFrame, model_age_weeks: int,
                  f"{params.false_alarm_rate:g} over monitor.horizon_weeks {params.horizon_weeks} weekly checks")
         if rise.p_value < rise.critical_p:
             reasons.append(f"{said} < {level}: the errors rose")
+            kinds.add("errors")
         elif rise.p_value < params.error_rise_warn:
             warnings.append(f"{said}: errors may be rising (below monitor.error_rise_warn {params.error_rise_warn:g}, "
                             f"not below {level})")
@@ -256,10 +258,12 @@ def verdict(rise: ErrorRise | None, drift: pd.DataFrame, model_age_weeks: int,
         if row.status == "alert":
             reasons.append(f"feature {row.feature} drifted: PSI {row.psi:.2f} >= monitor.psi_alert {params.psi_alert:g} "
                            f"and KS p-value {row.ks_pvalue:.2g} < {params.ks_pvalue:g}{beyond}")
+            kinds.add("feature")
         elif row.status == "warn":
             warnings.append(f"feature {row.feature} may be drifting: PSI {row.psi:.2f}, KS p-value {row.ks_pvalue:.3g}{beyond}")
     if model_age_weeks > params.max_model_age_weeks:
         reasons.append(f"model is {model_age_weeks} weeks old, more than monitor.max_model_age_weeks={params.max_model_age_weeks}")
+        kinds.add("age")
     for row in volume_table.itertuples():
         if row.weeks_below:
             warnings.append(f"{row.series}: {row.weeks_below} week(s) below {params.volume_drop_ratio:.0%} of the usual "
@@ -267,7 +271,7 @@ def verdict(rise: ErrorRise | None, drift: pd.DataFrame, model_age_weeks: int,
     if missing:
         warnings.append(f"{len(missing)} missing week(s), first {missing[0]}")
     level = RETRAIN if reasons else WARNING if warnings else HEALTHY
-    return Verdict(level, bool(reasons), reasons, warnings)
+    return Verdict(level, bool(reasons), reasons, warnings, sorted(kinds))
 
 
 def weekly_counts(events: pd.DataFrame, utilization: pd.DataFrame) -> pd.DataFrame:
@@ -323,6 +327,7 @@ def assess(dataset: pd.DataFrame, forecasts: pd.DataFrame, counts: pd.DataFrame,
         "exit_code": result.level,
         "retrain_recommended": result.retrain_recommended,
         "reasons": result.reasons,
+        "reason_kinds": result.reason_kinds,
         "warnings": result.warnings,
         "production_weeks": int(len(production)),
         "reference_window": [reference["date"].min().strftime("%Y-%m-%d"), reference["date"].max().strftime("%Y-%m-%d")],

@@ -164,13 +164,6 @@ def production_ratio(network: Any, dataset: pd.DataFrame, truth: pd.DataFrame, s
     return float(np.mean(truthdist.expected_abs_error(pmf, network.predict(production, dataset)))) / oracle
 
 
-def reason_kinds(reasons: Sequence[str]) -> list[str]:
-    """What made a verdict say retrain, in words a table can count: errors, feature, age."""
-    kinds = {"errors" if "errors rose" in r else "feature" if r.startswith("feature") else "age" if "weeks old" in r
-             else "other" for r in reasons}
-    return sorted(kinds)
-
-
 def first_retrain(network: Any, dataset: pd.DataFrame, counts: pd.DataFrame, split: SplitParams,
                   params: MonitorParams) -> tuple[int | None, list[str]]:
     """Replay monitoring week by week over the production period: the first week (1 = the first
@@ -191,7 +184,7 @@ def first_retrain(network: Any, dataset: pd.DataFrame, counts: pd.DataFrame, spl
         seen = dataset.iloc[: n_known + week]
         summary, _, _ = monitor.assess(seen, forecasts.iloc[:week], counts, metadata, end, features.FEATURES, params)
         if summary["retrain_recommended"]:
-            return week, reason_kinds(summary["reasons"])
+            return week, summary["reason_kinds"]
     return None, []
 
 

@@ -93,6 +93,15 @@ def test_retraining_policy(mparams, rise, psi_status, age, missing, level, fragm
         assert any(fragment in text for text in result.reasons + result.warnings)
 
 
+def test_a_verdict_names_the_kinds_of_its_reasons(mparams):
+    """The study counts why drift-free worlds fired by these kinds, not by reading the reasons' wording."""
+    drift = pd.DataFrame([{"feature": "age_fleet", "psi": 3.0, "ks_pvalue": 1e-9, "status": "alert"}])
+    volume_table = pd.DataFrame(columns=["series", "weeks_below", "first_week_below"])
+    verdict = monitor.verdict(ROSE, drift, 60, volume_table, [], mparams)
+    assert len(verdict.reasons) == 3 and verdict.reason_kinds == ["age", "errors", "feature"]
+    assert monitor.verdict(CALM, drift.assign(status="ok"), 10, volume_table, [], mparams).reason_kinds == []
+
+
 def test_error_rise_separates_a_real_rise_from_noise(mparams):
     rng = np.random.default_rng(3)
     validation = np.abs(rng.normal(0, 50, size=52))

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from conftest import REPO, project_copy, run_stage
 
-from hhforecast import config, features, forecasters, io, monitor, paths, study, synth
+from hhforecast import config, features, forecasters, io, paths, study, synth
 from hhforecast.errors import ConfigError
 
 
@@ -127,16 +127,6 @@ def test_paired_p_value_is_the_one_sample_t_test():
 ])
 def test_an_interval_holding_zero_or_a_holm_p_above_alpha_is_a_tie(low, high, p_holm, word):
     assert study.comparison_word(low, high, p_holm) == word
-
-
-def test_reason_kinds_read_the_verdicts_own_reasons(params):
-    """The kinds come from the text monitor.verdict writes: if its wording changes, this fails first."""
-    rise = monitor.ErrorRise(recent_mae=90.0, validation_mae=40.0, p_value=1e-6, weeks=8, critical_p=0.002)
-    drift = pd.DataFrame([{"feature": "age_fleet", "psi": 3.0, "ks_pvalue": 1e-9, "status": "alert"}])
-    volume = pd.DataFrame(columns=["series", "weeks_below", "first_week_below"])
-    verdict = monitor.verdict(rise, drift, 60, volume, [], params.monitor)
-    assert len(verdict.reasons) == 3 and study.reason_kinds(verdict.reasons) == ["age", "errors", "feature"]
-    assert study.reason_kinds([]) == []
 
 
 def world_json(family: str, world: int, network: float, linear: float, twin_fired: int | None,
