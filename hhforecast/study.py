@@ -23,6 +23,7 @@ processes on one machine, or a Dask cluster unchanged.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import math
 import sys
 import time
@@ -130,13 +131,12 @@ def _exact(truth: pd.DataFrame, dates: pd.Series, synthetic: SyntheticParams) ->
     return weeks, pmf, float(np.mean(truthdist.expected_abs_error(pmf, weeks["HH_median"].to_numpy(float))))
 
 
-def score_models(fitted: Sequence[Any], dataset: pd.DataFrame, truth: pd.DataFrame, split: SplitParams,
+def score_models(fitted: Sequence[Any], dataset: pd.DataFrame, truth: pd.DataFrame, parts: dict[str, pd.DataFrame],
                  synthetic: SyntheticParams) -> dict[str, Any]:
     """Each fitted model's expected MAE on the test window and its ratio to the median oracle's;
     for the network, the expected coverage of its 80 % range (scaled conformal, calibrated on the
     validation window). Baselines learn from train + validation, so they have no held-out weeks
     to calibrate a range on: their coverage is None. The oracle's own 10-90 % range is beside."""
-    parts = features.temporal_split(dataset, split.train_end, split.val_weeks, split.test_weeks)
     test = parts["test"]
     weeks, pmf, oracle = _exact(truth, test["date"], synthetic)
     key = intervals.level_key(LEVEL)
@@ -153,22 +153,21 @@ def score_models(fitted: Sequence[Any], dataset: pd.DataFrame, truth: pd.DataFra
     return {"oracle_expected_mae": oracle, f"oracle_coverage_{key}": oracle_coverage, "models": models}
 
 
-def production_ratio(network: Any, dataset: pd.DataFrame, truth: pd.DataFrame, split: SplitParams,
+def production_ratio(network: Any, dataset: pd.DataFrame, truth: pd.DataFrame, parts: dict[str, pd.DataFrame],
                      synthetic: SyntheticParams) -> float | None:
     """The network's expected MAE over the production period as a ratio to the median oracle's: has the
     model itself decayed since its test window (an alarm is then deserved), or only the noise moved?"""
-    production = features.temporal_split(dataset, split.train_end, split.val_weeks, split.test_weeks)["production"]
+    production = parts["production"]
     if production.empty:
         return None
     _, pmf, oracle = _exact(truth, production["date"], synthetic)
     return float(np.mean(truthdist.expected_abs_error(pmf, network.predict(production, dataset)))) / oracle
 
 
-def first_retrain(network: Any, dataset: pd.DataFrame, counts: pd.DataFrame, split: SplitParams,
-                  params: MonitorParams) -> tuple[int | None, list[str]]:
+def first_retrain(network: Any, dataset: pd.DataFrame, parts: dict[str, pd.DataFrame], counts: pd.DataFrame,
+                  train_end: dt.date, params: MonitorParams) -> tuple[int | None, list[str]]:
     """Replay monitoring week by week over the production period: the first week (1 = the first
     production week) whose verdict recommends retraining and its reasons' kinds, or (None, [])."""
-    parts = features.temporal_split(dataset, split.train_end, split.val_weeks, split.test_weeks)
     val, production = parts["val"], parts["production"]
     val_predicted = network.predict(val, dataset)
     val_errors = np.abs(val["HH"].to_numpy(float) - val_predicted)
@@ -178,7 +177,7 @@ def first_retrain(network: Any, dataset: pd.DataFrame, counts: pd.DataFrame, spl
         forecasts[f"lower_{key}"], forecasts[f"upper_{key}"] = network.calibration.bounds(pred, key)
     metadata = {"metrics": {"val": {"mae": float(np.mean(val_errors))}}, "validation_abs_errors": val_errors.tolist(),
                 "validation_predictions": val_predicted.tolist()}
-    end = pd.Timestamp(split.train_end)
+    end = pd.Timestamp(train_end)
     n_known = int((dataset["date"] <= end).sum())
     for week in range(1, len(production) + 1):
         seen = dataset.iloc[: n_known + week]
@@ -188,11 +187,9 @@ def first_retrain(network: Any, dataset: pd.DataFrame, counts: pd.DataFrame, spl
     return None, []
 
 
-def oracle_error_alarm(dataset: pd.DataFrame, truth: pd.DataFrame, split: SplitParams,
-                       params: MonitorParams) -> int | None:
+def oracle_error_alarm(truth: pd.DataFrame, parts: dict[str, pd.DataFrame], params: MonitorParams) -> int | None:
     """The error test alone, fed the median oracle's forecasts: a model that cannot decay, so any week it
     fires on is a false alarm of noise. The first such production week, or None."""
-    parts = features.temporal_split(dataset, split.train_end, split.val_weeks, split.test_weeks)
     median = truth.set_index("date")["HH_median"]
     val, production = parts["val"], parts["production"]
     val_predicted = median.loc[val["date"]].to_numpy(float)
@@ -223,19 +220,19 @@ def run_role(spec: WorldSpec, role: str, split: SplitParams, monitor_params: Mon
         models = [m for m in models if m.name == NETWORK]
     fitted = [m.fit(parts["train"], parts["val"]) for m in models]
     network = next(m for m in fitted if m.name == NETWORK)
-    week, kinds = first_retrain(network, dataset, weekly_rows(world), split, monitor_params)
+    week, kinds = first_retrain(network, dataset, parts, weekly_rows(world), split.train_end, monitor_params)
     out: dict[str, Any] = {"retrain_week": week, "retrain_reasons": kinds}
     drift_weeks = truth.loc[truth["drift"] == 1, "date"]
     production_start = parts["production"]["date"].iloc[0] if len(parts["production"]) else None
     if role == "drifted":
-        out.update(score_models(fitted, dataset, truth, split, synthetic))
+        out.update(score_models(fitted, dataset, truth, parts, synthetic))
         # Weeks between the first production week and the drift's start (0 when the drift starts with production).
         out["drift_starts_week"] = (
             int((drift_weeks.iloc[0] - production_start).days // 7) + 1 if len(drift_weeks) and production_start is not None else None
         )
     else:
-        out["production_ratio"] = production_ratio(network, dataset, truth, split, synthetic)
-        out["oracle_alarm_week"] = oracle_error_alarm(dataset, truth, split, monitor_params)
+        out["production_ratio"] = production_ratio(network, dataset, truth, parts, synthetic)
+        out["oracle_alarm_week"] = oracle_error_alarm(truth, parts, monitor_params)
     seconds = time.perf_counter() - started
     ratio = out.get("models", {}).get(NETWORK, {}).get("ratio")
     print(f"study: {spec.label} {role}: " + (f"network ratio {ratio:.3f}, " if ratio is not None else "")
