@@ -123,6 +123,28 @@ def test_the_per_check_level_lies_between_bonferroni_and_one_check():
     assert monitor.critical_p_value(52, 8, 1, 0.05) == pytest.approx(0.05, abs=0.01)  # one check: its own level
 
 
+@pytest.mark.parametrize("n_recent, n_reference, seed", [(8, 52, 0), (8, 52, 1), (4, 20, 2), (12, 40, 3), (1, 5, 4)])
+def test_the_p_value_of_each_rank_sum_is_the_one_scipy_gives_samples_with_that_sum(n_recent, n_reference, seed):
+    """The critical level looks p-values up by U: each must equal the test's own on real samples with that U
+    (exact for a window of 8 or fewer weeks, normal beyond)."""
+    rng = np.random.default_rng(seed)
+    for _ in range(20):
+        recent, reference = rng.random(n_recent) + rng.random() / 2, rng.random(n_reference)
+        u = int((recent[:, None] > reference).sum())
+        expected = stats.mannwhitneyu(recent, reference, alternative="greater").pvalue
+        assert monitor._rank_sum_p_values(n_recent, n_reference)[u] == expected
+
+
+def test_the_per_check_level_equals_testing_every_window_of_every_horizon():
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    rng = np.random.default_rng(7)  # the same draws critical_p_value makes with seed 7
+    reference = rng.random((300, 1, 30))
+    recent = sliding_window_view(rng.random((300, 20 + 8 - 1)), 8, axis=1)
+    smallest = np.sort(stats.mannwhitneyu(recent, reference, alternative="greater", axis=-1).pvalue.min(axis=1))
+    assert monitor.critical_p_value(30, 8, 20, 0.1, simulations=300, seed=7) == smallest[30]
+
+
 def test_a_growing_level_with_unchanged_noise_fires_in_at_most_the_stated_share_of_horizons(mparams):
     """Errors of a model that did not decay while the fleet's HH grows 300 -> 420 over the horizon: the spread grows
     as √level, and the scaled test (monitor.error_scores, one-sided rank test, monitor.critical_p_value) fires in no
