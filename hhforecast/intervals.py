@@ -13,7 +13,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 # Below this many HH a week the spread stops shrinking: a zero forecast still gets a range.
 SCALE_FLOOR_HH = 1.0
@@ -97,6 +96,8 @@ def coverage(y_true: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> float:
 
 def coverage_interval(hits: int, n: int, confidence: float = 0.95) -> list[float]:
     """Clopper–Pearson interval for a coverage of hits / n."""
+    from scipy import stats  # here, not at the top: serving and the registry import this module, not this function
+
     alpha = 1 - confidence
     low = 0.0 if hits == 0 else float(stats.beta.ppf(alpha / 2, hits, n - hits + 1))
     high = 1.0 if hits == n else float(stats.beta.ppf(1 - alpha / 2, hits + 1, n - hits))
