@@ -58,6 +58,18 @@ def write_raw(
     return root
 
 
+# A world of 70 weeks and 4-6 aircraft (a second to generate), for tests that run stages on a whole world.
+SMALL_WORLD = {"start": dt.date(2016, 10, 3), "weeks": 70, "fleet_start": 4, "fleet_end": 6, "retirements": 1,
+               "plateau_weeks": 20, "overlap_days": 7}
+SMALL_DRIFT = {"weeks": 8, "used_aircraft": 1}
+
+
+def small_world(params: config.Params, **update: object) -> dict:
+    """params.yaml's synthetic section, as project_copy writes it, for the small world."""
+    return {**params.synthetic.model_dump(mode="json"), **SMALL_WORLD, "start": SMALL_WORLD["start"].isoformat(),
+            "drift": {**params.synthetic.drift.model_dump(), **SMALL_DRIFT}, **update}
+
+
 def project_copy(tmp_path: Path, raw_dir: Path, **overrides: dict) -> Path:
     """A working folder with params.yaml pointing at `raw_dir`, where stage scripts can run."""
     values = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))
@@ -125,4 +137,6 @@ def git_dvc_repo(root: Path) -> Path:
     for command in (["git", "init", "-q"], ["git", "config", "user.email", "ops@example.com"],
                     ["git", "config", "user.name", "ops"], [dvc, "init", "-q"]):
         subprocess.run(command, cwd=root, check=True, capture_output=True)
+    # As the project's own .dvc/config: no usage report, which DVC otherwise sends from a daemon after every command.
+    (root / ".dvc" / "config").write_text("[core]\n    analytics = false\n", encoding="utf-8")
     return root

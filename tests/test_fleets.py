@@ -1,7 +1,7 @@
 """A per-fleet run: data.fleets selects aircraft types, and the truth follows the selection."""
 import pandas as pd
 import pytest
-from conftest import project_copy, run_stage
+from conftest import project_copy, run_stage, small_world
 
 from hhforecast import features, paths
 
@@ -9,8 +9,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.mark.parametrize("fleet", ["E190"])
-def test_one_fleet_dataset_equals_that_fleets_truth(tmp_path, fleet):
-    work = project_copy(tmp_path, "data/synthetic/raw", data={"fleets": [fleet]})
+def test_one_fleet_dataset_equals_that_fleets_truth(params, tmp_path, fleet):
+    work = project_copy(tmp_path, "data/synthetic/raw", data={"fleets": [fleet]}, synthetic=small_world(params))
     for stage in ("generate", "ingest", "clean", "aggregate", "join"):
         result = run_stage(work, stage)
         assert result.returncode == 0, f"{stage}: {result.stderr}"

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import REPO, project_copy, run_stage
+from conftest import REPO, SMALL_DRIFT, SMALL_WORLD, project_copy, run_stage, small_world
 
 from hhforecast import config, features, forecasters, io, paths, study, synth
 from hhforecast.errors import ConfigError
@@ -189,13 +189,9 @@ def test_aggregate_without_worlds_for_a_family_names_it():
 
 # --- runs ---------------------------------------------------------------------------------
 
-SMALL_WORLD = {"start": dt.date(2016, 10, 3), "weeks": 70, "fleet_start": 4, "fleet_end": 6, "retirements": 1,
-               "plateau_weeks": 20, "overlap_days": 7}
-
-
 def test_weekly_frames_are_the_truth_in_the_datasets_form(params):
     small = params.synthetic.model_copy(update={**SMALL_WORLD, "drift": params.synthetic.drift.model_copy(
-        update={"weeks": 8, "used_aircraft": 1})})
+        update=SMALL_DRIFT)})
     world = synth.build_world(small)
     dataset, truth = study.weekly_frames(world)
     assert list(dataset.columns) == features.DATASET_COLUMNS
@@ -207,10 +203,7 @@ def test_weekly_frames_are_the_truth_in_the_datasets_form(params):
 
 @pytest.mark.slow
 def test_the_in_memory_dataset_equals_what_the_pipeline_builds_from_the_files(params, tmp_path):
-    drift = {**params.synthetic.drift.model_dump(), "weeks": 8, "used_aircraft": 1}
-    synthetic = {**params.synthetic.model_dump(mode="json"), **SMALL_WORLD, "start": "2016-10-03", "drift": drift,
-                 "interaction": 0.1}
-    work = project_copy(tmp_path, Path("data/synthetic/raw"), synthetic=synthetic)
+    work = project_copy(tmp_path, Path("data/synthetic/raw"), synthetic=small_world(params, interaction=0.1))
     for stage in ("generate", "ingest", "clean", "aggregate", "join"):
         result = run_stage(work, stage)
         assert result.returncode == 0, f"{stage}: {result.stderr}"
@@ -222,10 +215,19 @@ def test_the_in_memory_dataset_equals_what_the_pipeline_builds_from_the_files(pa
         assert np.abs(built[column].to_numpy(float) - expected[column].to_numpy(float)).max() <= 1e-6, column
 
 
+def tiny_study(params: config.Params) -> config.Params:
+    """One network of 3 epochs per fit, on worlds of 4-8 aircraft from 2019 (the same split, a third of the weeks
+    and a fifth of the events): the whole per-world path, at a price the test suite can pay."""
+    synthetic = {**params.synthetic.model_dump(), "start": dt.date(2019, 1, 7), "weeks": 314, "fleet_start": 4,
+                 "fleet_end": 8, "retirements": 1, "drift": {**params.synthetic.drift.model_dump(), "used_aircraft": 2}}
+    return with_study(params.model_copy(update={"synthetic": config.SyntheticParams.model_validate(synthetic)}),
+                      ensemble=1, epochs=3)
+
+
 @pytest.fixture(scope="module")
 def smoke(params) -> tuple[config.Params, list[dict]]:
     """Two families x two worlds, one tiny network each: the whole per-world path on loky."""
-    tiny = with_study(params, ensemble=1, epochs=3)
+    tiny = tiny_study(params)
     specs = [study.world_spec(tiny, family, world) for family in ("baseline", "interaction") for world in (1, 2)]
     return tiny, study.run_worlds(specs, tiny.split, tiny.monitor, backend="loky", n_jobs=2)
 
