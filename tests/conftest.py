@@ -8,6 +8,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+# gto (the model registry) configures logging when imported: logging.config.dictConfig closes every handler
+# open in the process, and absl's (TensorFlow's) then closes its stream, pytest's capture of stderr, unless
+# that is sys.stderr at that moment (not so while a test redirects it, or after DVC's colorama wrapped it).
+# Imported here, before anything imports TensorFlow, as `hh` imports it before loading a model.
+import gto.api  # noqa: F401
 import openpyxl
 import pytest
 import yaml

@@ -1,11 +1,14 @@
 """Promote, refuse, roll back and serve-after-rollback, in a temporary git + DVC repository."""
 import contextlib
+import io
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -13,7 +16,7 @@ import pytest
 from conftest import REPO, git_dvc_repo, make_bundle
 from test_api import WEEK, free_port, request
 
-from hhforecast import bundle, decisions, paths, registry
+from hhforecast import bundle, cli, decisions, paths, registry
 
 pytestmark = pytest.mark.slow
 
@@ -26,10 +29,28 @@ def sh(cwd, *args):
     return result.stdout
 
 
+@contextlib.contextmanager
+def cli_process_state(cwd):
+    """What `hh` would get from a fresh process: `cwd` as the working directory (the CLI's repository is
+    Path(".")), and the environment and SIGPIPE handler it sets put back afterwards."""
+    before, environ, sigpipe = os.getcwd(), dict(os.environ), signal.getsignal(signal.SIGPIPE)
+    os.chdir(cwd)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+        for name in set(os.environ) - set(environ):
+            del os.environ[name]
+        os.environ.update(environ)
+        signal.signal(signal.SIGPIPE, sigpipe)
+
+
 def hh(cwd, *args):
-    env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2"}
-    return subprocess.run([sys.executable, "-m", "hhforecast.cli", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+    """`hh args...` run in this process (a new interpreter per call re-imported pandas, DVC and TensorFlow)."""
+    out, err = io.StringIO(), io.StringIO()
+    with cli_process_state(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(list(args))
+    return subprocess.CompletedProcess(["hh", *args], code, out.getvalue(), err.getvalue())
 
 
 @contextlib.contextmanager
@@ -76,7 +97,12 @@ def commit_model(repo, seed, backtest_mae, coverage=0.8):
     table.to_csv(repo / paths.BACKTEST, index=False)
     backtest_weeks(backtest_mae, coverage, seed).to_csv(repo / paths.BACKTEST_WEEKS, index=False)
     (repo / paths.EVAL).write_text(json.dumps({"test": {"mae": backtest_mae}, "backtest": {"mae_mean": backtest_mae}}))
-    sh(repo, sys.executable, "-m", "dvc", "add", "-q", *[str(p) for p in (*bundle.BUNDLE_FILES, paths.MODEL_METADATA)])
+    import dvc.repo  # here, not at the top: collecting the fast tests need not import DVC
+
+    with warnings.catch_warnings(), dvc.repo.Repo(str(repo)) as tracked:  # `dvc add`, in this interpreter
+        # DVC's dependencies' deprecations, which `dvc add` does not show either
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"dvc\.")
+        tracked.add([str(repo / p) for p in (*bundle.BUNDLE_FILES, paths.MODEL_METADATA)])
     sh(repo, "git", "add", "-A")
     sh(repo, "git", "commit", "-qm", f"model seed {seed}")
     return (repo / paths.MODEL).read_bytes()
