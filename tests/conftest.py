@@ -1,8 +1,11 @@
 """Shared fixtures: the repository's params, and tiny raw exports written on the fly."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -17,7 +20,7 @@ import openpyxl
 import pytest
 import yaml
 
-from hhforecast import config
+from hhforecast import cli, config
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -85,6 +88,31 @@ def project_copy(tmp_path: Path, raw_dir: Path, **overrides: dict) -> Path:
     work.mkdir(exist_ok=True)
     (work / "params.yaml").write_text(yaml.safe_dump(values, sort_keys=False), encoding="utf-8")
     return work
+
+
+@contextlib.contextmanager
+def cli_process_state(cwd):
+    """What `hh` would get from a fresh process: `cwd` as the working directory (the CLI's repository is
+    Path(".")), and the environment and SIGPIPE handler it sets put back afterwards."""
+    before, environ, sigpipe = os.getcwd(), dict(os.environ), signal.getsignal(signal.SIGPIPE)
+    os.chdir(cwd)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+        for name in set(os.environ) - set(environ):
+            del os.environ[name]
+        os.environ.update(environ)
+        signal.signal(signal.SIGPIPE, sigpipe)
+
+
+def hh(cwd, *args) -> subprocess.CompletedProcess[str]:
+    """`hh args...` run in this process: a new interpreter per call re-imports pandas, DVC and TensorFlow.
+    (The pipeline test runs the installed `hh` in its own process.)"""
+    out, err = io.StringIO(), io.StringIO()
+    with cli_process_state(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(list(args))
+    return subprocess.CompletedProcess(["hh", *args], code, out.getvalue(), err.getvalue())
 
 
 def run_stage(work: Path, stage: str) -> subprocess.CompletedProcess[str]:

@@ -1,19 +1,10 @@
 """hh check-raw: every problem at once, and the onboarding path for exports with new headers."""
 import json
-import os
-import subprocess
-import sys
 
 import yaml
-from conftest import EVENTS_HEADER, REPO, event_rows, project_copy, run_stage, utilization_lines, write_raw
+from conftest import EVENTS_HEADER, event_rows, hh, project_copy, run_stage, utilization_lines, write_raw
 
 from hhforecast import checkraw, config
-
-
-def hh(cwd, *args):
-    env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2"}
-    return subprocess.run([sys.executable, "-m", "hhforecast.cli", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
 
 
 def test_reports_every_problem_of_a_folder_at_once(tmp_path, params):

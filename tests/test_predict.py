@@ -1,12 +1,10 @@
 import datetime as dt
 import json
-import os
 import subprocess
-import sys
 
 import pandas as pd
 import pytest
-from conftest import REPO, weekly_dataset
+from conftest import REPO, hh, weekly_dataset
 
 from hhforecast import bundle, predict, store
 from hhforecast.errors import ContractError
@@ -75,18 +73,12 @@ def test_malformed_planned_file_is_refused(tmp_path, params, text, message):
         predict.read_planned(planned_csv(tmp_path, text=text), params)
 
 
-def run_hh(cwd, *args):
-    env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2"}
-    return subprocess.run([sys.executable, "-m", "hhforecast.cli", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
-
-
 def test_hh_predict_writes_json_and_logs_every_week(tmp_path, bundle_root):
     (bundle_root / "params.yaml").write_text((REPO / "params.yaml").read_text())
     subprocess.run(["git", "init", "-q"], cwd=bundle_root, check=True)
     out, db = tmp_path / "forecast.json", tmp_path / "log.db"
-    result = run_hh(bundle_root, "predict", str(planned_csv(tmp_path)), "--format", "json", "-o", str(out),
-                    "--log-db", str(db))
+    result = hh(bundle_root, "predict", str(planned_csv(tmp_path)), "--format", "json", "-o", str(out),
+                "--log-db", str(db))
     assert result.returncode == 0, result.stderr
     assert "no model has been promoted to prod yet: serving the workspace model" in result.stderr
     forecasts = json.loads(out.read_text())
@@ -99,7 +91,7 @@ def test_hh_predict_writes_json_and_logs_every_week(tmp_path, bundle_root):
 def test_hh_predict_bad_input_exits_non_zero_and_writes_nothing(tmp_path, bundle_root):
     (bundle_root / "params.yaml").write_text((REPO / "params.yaml").read_text())
     out = tmp_path / "forecast.csv"
-    result = run_hh(bundle_root, "predict", str(planned_csv(tmp_path, {(1, "acft"): "x"})), "-o", str(out), "--no-log")
+    result = hh(bundle_root, "predict", str(planned_csv(tmp_path, {(1, "acft"): "x"})), "-o", str(out), "--no-log")
     assert result.returncode == 1
     assert "hh predict: error:" in result.stderr and "row 3, column 'acft'" in result.stderr
     assert not out.exists()

@@ -1,10 +1,8 @@
 """Promote, refuse, roll back and serve-after-rollback, in a temporary git + DVC repository."""
 import contextlib
-import io
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -13,10 +11,10 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REPO, git_dvc_repo, make_bundle
+from conftest import REPO, git_dvc_repo, hh, make_bundle
 from test_api import WEEK, free_port, request
 
-from hhforecast import bundle, cli, decisions, paths, registry
+from hhforecast import bundle, decisions, paths, registry
 
 pytestmark = pytest.mark.slow
 
@@ -27,30 +25,6 @@ def sh(cwd, *args):
     result = subprocess.run(args, cwd=cwd, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return result.stdout
-
-
-@contextlib.contextmanager
-def cli_process_state(cwd):
-    """What `hh` would get from a fresh process: `cwd` as the working directory (the CLI's repository is
-    Path(".")), and the environment and SIGPIPE handler it sets put back afterwards."""
-    before, environ, sigpipe = os.getcwd(), dict(os.environ), signal.getsignal(signal.SIGPIPE)
-    os.chdir(cwd)
-    try:
-        yield
-    finally:
-        os.chdir(before)
-        for name in set(os.environ) - set(environ):
-            del os.environ[name]
-        os.environ.update(environ)
-        signal.signal(signal.SIGPIPE, sigpipe)
-
-
-def hh(cwd, *args):
-    """`hh args...` run in this process (a new interpreter per call re-imported pandas, DVC and TensorFlow)."""
-    out, err = io.StringIO(), io.StringIO()
-    with cli_process_state(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = cli.main(list(args))
-    return subprocess.CompletedProcess(["hh", *args], code, out.getvalue(), err.getvalue())
 
 
 @contextlib.contextmanager
