@@ -15,36 +15,28 @@ TRAIN = config.TrainParams(layers=1, units=8, dropout=0.1, learning_rate=0.01, e
 # Two members: the byte-stability test then covers the nested (averaged) model too.
 PAIR = TRAIN.model_copy(update={"ensemble": 2})
 
-def fit_and_save(path, params=PAIR) -> bytes:
-    rng = np.random.default_rng(1)
-    x = rng.uniform(0, 100, size=(120, 5))
-    y = x @ np.array([1.0, 2.0, 0.5, 0.1, 0.3]) + rng.normal(0, 1, 120)
-    fitted, _ = model.fit(x[:90], y[:90], x[90:], y[90:], params)
-    model.save(fitted, path)
-    return path.read_bytes()
-
-
-FIT_AND_SAVE = f"""
-import sys
-from pathlib import Path
-sys.path.insert(0, {str(REPO / "tests")!r})
-from test_model import fit_and_save
-fit_and_save(Path(sys.argv[1]))
+FIT_AND_SAVE = """
+import sys, numpy as np
+from hhforecast import config, model
+rng = np.random.default_rng(1)
+x = rng.uniform(0, 100, size=(120, 5)); y = x @ np.array([1.0, 2.0, 0.5, 0.1, 0.3]) + rng.normal(0, 1, 120)
+params = config.TrainParams.model_validate_json(sys.argv[2])
+fitted, _ = model.fit(x[:90], y[:90], x[90:], y[90:], params)
+model.save(fitted, sys.argv[1])
 """
 
 
 def fit_in_fresh_process(path) -> bytes:
     env = {**os.environ, "PYTHONPATH": str(REPO), "TF_ENABLE_ONEDNN_OPTS": "0", "TF_CPP_MIN_LOG_LEVEL": "2"}
-    subprocess.run([sys.executable, "-c", FIT_AND_SAVE, str(path)], check=True, env=env, capture_output=True,
-                   timeout=300)
+    subprocess.run([sys.executable, "-c", FIT_AND_SAVE, str(path), PAIR.model_dump_json()],
+                   check=True, env=env, capture_output=True, timeout=300)
     return path.read_bytes()
 
 
 @pytest.mark.slow
 def test_two_trainings_in_separate_processes_give_identical_model_bytes(tmp_path):
-    """One fit in a fresh interpreter, one in this test process after whatever other tests did to Keras here."""
     first = fit_in_fresh_process(tmp_path / "a.keras")
-    second = fit_and_save(tmp_path / "b.keras")
+    second = fit_in_fresh_process(tmp_path / "b.keras")
     assert first == second
     with zipfile.ZipFile(tmp_path / "a.keras") as archive:
         assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
