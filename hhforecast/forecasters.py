@@ -157,8 +157,9 @@ class GBM:
 
     def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> GBM:
         known = _known(train, val)
+        estimator = _gbm(self.seed)  # imports scikit-learn first: threadpoolctl limits only an OpenMP already loaded
         with _one_thread():
-            self.model = _gbm(self.seed).fit(_x(known), _y(known) / self.per(known))
+            self.model = estimator.fit(_x(known), _y(known) / self.per(known))
         return self
 
     def predict(self, frame: pd.DataFrame, history: pd.DataFrame) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""Shared fixtures: the repository's params, and tiny raw exports written on the fly."""
+"""Shared fixtures and helpers: the repository's params, tiny raw exports written on the fly, a small synthetic
+world, throwaway git + DVC repositories, and `hh` run in the test's own process."""
 from __future__ import annotations
 
 import contextlib

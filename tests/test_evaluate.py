@@ -59,6 +59,18 @@ def test_gbm_on_the_rate_follows_fleet_growth_beyond_the_training_range():
     assert level.predict(grown, frame).max() < 1.3 * level.predict(frame.iloc[-10:], frame).max()
 
 
+@pytest.mark.parametrize("make", [forecasters.GBM, forecasters.GBMRate])
+def test_boosting_runs_on_one_thread_whatever_the_machine_allows(make):
+    """Same forecasts as with the machine's threads, and a saved model that does not record its core count."""
+    from threadpoolctl import threadpool_limits
+
+    frame = weekly_dataset(120)
+    with threadpool_limits(limits=2, user_api="openmp"):
+        fitted = make().fit(frame.iloc[:100], frame.iloc[100:110])
+        assert threadpool_limits(limits=None).get_original_num_threads()["openmp"] == 2  # put back after the fit
+    assert fitted.model._bin_mapper.n_threads == 1
+
+
 def test_every_forecast_is_clipped_at_zero():
     frame = weekly_dataset(120).assign(HH=lambda f: f["HH"] - 400)  # a world of negative targets
     linear = forecasters.Linear().fit(frame.iloc[:100], frame.iloc[100:110])
