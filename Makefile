@@ -70,6 +70,7 @@ bench: setup ## run the benchmarks (minutes; figures on stdout)
 	$(BIN)/python benchmarks/repro_force.py
 	$(BIN)/python benchmarks/predict.py
 	$(BIN)/python benchmarks/api_load.py
+	$(BIN)/python benchmarks/test_suite.py
 
 bench-scale: setup ## the scale benchmark: every stage at synthetic.scale 1, 3, 10 (about 10 minutes)
 	$(BIN)/python benchmarks/scale.py
