@@ -62,7 +62,7 @@ test: setup ## lint (ruff), then run every test (slow ones included), a file per
 
 test-fast: setup ## lint (ruff), then run the tests not marked slow
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not slow"
 
 bench: setup ## run the benchmarks (minutes; figures on stdout)
 	$(BIN)/python benchmarks/ingest.py
