@@ -126,8 +126,7 @@ def weekly_rows(world: synth.World) -> pd.DataFrame:
 def _exact(truth: pd.DataFrame, dates: pd.Series, synthetic: SyntheticParams) -> tuple[pd.DataFrame, np.ndarray, float]:
     """The truth's rows for `dates`, their exact weekly HH pmf, and the median oracle's expected MAE there."""
     weeks = truth.set_index("date").loc[dates]
-    defects = weeks["HH_expected"].to_numpy(float) / synth.expected_hh_per_defect(synthetic)
-    pmf = truthdist.weekly_pmf(defects, synth.defect_units_pmf(synthetic))
+    pmf = synth.weekly_hh_pmf(weeks["HH_expected"], synthetic)
     return weeks, pmf, float(np.mean(truthdist.expected_abs_error(pmf, weeks["HH_median"].to_numpy(float))))
 
 

@@ -25,6 +25,7 @@ from hhforecast.synth.defects import (
     draw_defect_hh_units,
     expected_hh_per_defect,
     kept_share,
+    weekly_hh_pmf,
     with_quantiles,
 )
 from hhforecast.synth.export import (
@@ -78,5 +79,5 @@ __all__ = [
     "UNPARSEABLE_HH", "UTILIZATION_STYLES", "UTILIZATION_TAB_FILE_INDEX", "WEEKDAY_FACTOR", "XLSX_TIMESTAMP",
     "World", "action_weights", "aging_multiplier", "build_world", "collapse_factor", "defect_law",
     "defect_units_pmf", "draw_defect_hh_units", "event_layout", "expected_hh_per_defect", "kept_share",
-    "seasonality", "utilization_style", "with_quantiles", "write_world",
+    "seasonality", "utilization_style", "weekly_hh_pmf", "with_quantiles", "write_world",
 ]

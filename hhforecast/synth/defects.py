@@ -89,11 +89,15 @@ def draw_defect_hh_units(
     return k, units
 
 
+def weekly_hh_pmf(hh_expected: np.ndarray, params: SyntheticParams) -> np.ndarray:
+    """Each week's exact kept-HH distribution (truthdist.weekly_pmf) given its expected HH: a Poisson
+    number of defects, HH_expected / E[HH per defect], each drawn from the per-defect law."""
+    return truthdist.weekly_pmf(np.asarray(hh_expected, float) / expected_hh_per_defect(params), defect_units_pmf(params))
+
+
 def with_quantiles(truth: pd.DataFrame, params: SyntheticParams) -> pd.DataFrame:
     """The truth with each week's exact HH quantiles (truthdist), given its expected HH."""
-    law = defect_units_pmf(params)
-    pmf = truthdist.weekly_pmf(truth["HH_expected"].to_numpy() / expected_hh_per_defect(params), law)
-    return truth.assign(**truthdist.quantile_table(pmf))
+    return truth.assign(**truthdist.quantile_table(weekly_hh_pmf(truth["HH_expected"], params)))
 
 
 def defect_law(params: SyntheticParams) -> pd.DataFrame:
