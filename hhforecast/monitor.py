@@ -62,6 +62,10 @@ def outside_share(current: np.ndarray, known: np.ndarray) -> float:
     return float(np.mean((current < np.min(known)) | (current > np.max(known)))) if len(current) else 0.0
 
 
+DRIFT_COLUMNS = ["feature", "psi", "ks_statistic", "ks_pvalue", "reference_mean", "current_mean", "mean_shift_sd",
+                 "std_ratio", "outside_known", "status"]
+
+
 def feature_drift(reference: pd.DataFrame, current: pd.DataFrame, names: list[str],
                   params: MonitorParams, known: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per feature: PSI, two-sample KS, mean shift (in reference SDs), std ratio, the share of current
@@ -107,7 +111,7 @@ def feature_drift(reference: pd.DataFrame, current: pd.DataFrame, names: list[st
             "outside_known": float("nan") if outside is None else outside,
             "status": status,
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=DRIFT_COLUMNS)
 
 
 def weekly_performance(forecasts: pd.DataFrame, actuals: pd.Series) -> pd.DataFrame:
@@ -323,9 +327,8 @@ def assess(dataset: pd.DataFrame, forecasts: pd.DataFrame, counts: pd.DataFrame,
             if recent_mae is not None and len(validation_errors) else None)
 
     # On a handful of weeks any trend puts every point past the reference: KS and PSI would alert on noise.
-    drift = feature_drift(reference, production, names, params, known) if len(production) >= params.min_drift_weeks else pd.DataFrame(
-        columns=["feature", "psi", "ks_statistic", "ks_pvalue", "reference_mean", "current_mean", "mean_shift_sd",
-                 "std_ratio", "outside_known", "status"])
+    drift = (feature_drift(reference, production, names, params, known) if len(production) >= params.min_drift_weeks
+             else pd.DataFrame(columns=DRIFT_COLUMNS))
     volume_table = volume(counts, reference["date"], production["date"], params.volume_drop_ratio)
     missing = missing_weeks(dataset["date"])
     last_week = dataset["date"].max()
