@@ -207,8 +207,8 @@ def run_role(spec: WorldSpec, role: str, split: SplitParams, monitor_params: Mon
     """One fit task: the world with its drift (every model scored, the network monitored), or its
     drift-free twin (the network only, monitored; and the oracle's errors through the same test).
     Pure apart from a progress line on stderr."""
-    # No threadpoolctl limits here: loky and Dask workers already run one OpenMP thread each, and
-    # limiting inside a Dask worker changed the network's fit (ratio 1.47 -> 9.38 on the same seeds).
+    # No thread limits around the whole task: gradient boosting limits its own OpenMP threads (forecasters),
+    # and the network is fitted in a main thread (_task), which is what kept Dask's results equal to loky's.
     started = time.perf_counter()
     synthetic = spec.synthetic if role == "drifted" else drift_free(spec.synthetic)
     world = synth.build_world(synthetic)
