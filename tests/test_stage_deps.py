@@ -7,6 +7,7 @@ Otherwise an edit to a module can leave a stage's outputs stale while `dvc statu
 from __future__ import annotations
 
 import ast
+import importlib.util
 import re
 from pathlib import Path
 
@@ -29,13 +30,11 @@ def _module_file(name: str) -> Path | None:
     return None
 
 
-def _absolute(path: Path, level: int, module: str | None) -> str | None:
+def _absolute(path: Path, level: int, module: str | None) -> str:
     """The module a `from` import names; a relative one (`from .x import y`) counts from the file's package."""
     if level == 0:
-        return module
-    package = path.parent.relative_to(ROOT).parts
-    base = package[: len(package) - (level - 1)]
-    return ".".join(base + ((module,) if module else ())) or None
+        return module or ""
+    return importlib.util.resolve_name("." * level + (module or ""), ".".join(path.parent.relative_to(ROOT).parts))
 
 
 def _imported(path: Path) -> set[str]:
