@@ -82,7 +82,7 @@ bench-study: setup ## time the simulation study per world and project the total 
 	$(BIN)/python benchmarks/study.py
 
 results-readme: ## copy reports/results.md (written by dvc repro) into the README's Results section
-	$(BIN)/python -m hhforecast.results
+	$(BIN)/python -m hhforecast.evaluation.results
 
 lock: $(UV) ## re-resolve pyproject.toml into uv.lock for every platform (needs the package registry)
 	$(UV) lock

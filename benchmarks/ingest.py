@@ -33,7 +33,8 @@ def measure(kind: str, raw_dir: Path, workers: int) -> dict:
     sys.path.insert(0, str(REPO))
     import pandas as pd
 
-    from hhforecast import config, ingest
+    from hhforecast.core import config
+    from hhforecast.dataprep import ingest
 
     params = config.load(REPO / "params.yaml")
     workbooks = sorted((raw_dir / ingest.EVENTS_DIR).glob("*.xlsx"))
@@ -59,7 +60,8 @@ def run_measurement(kind: str, raw_dir: Path, workers: int = 1) -> dict:
 
 def generate(scale: float, target: Path) -> Path:
     sys.path.insert(0, str(REPO))
-    from hhforecast import config, synth
+    from hhforecast import synth
+    from hhforecast.core import config
 
     params = config.load(REPO / "params.yaml").synthetic.model_copy(update={"scale": scale})
     started = time.perf_counter()

@@ -17,7 +17,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from hhforecast import bundle, predict  # noqa: E402
+from hhforecast.serving import bundle, predict  # noqa: E402
 
 
 def main() -> None:

@@ -20,7 +20,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from hhforecast import config, study  # noqa: E402
+from hhforecast.core import config  # noqa: E402
+from hhforecast.simulation import study  # noqa: E402
 
 
 def main() -> None:

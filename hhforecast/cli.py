@@ -7,17 +7,17 @@ import os
 import sys
 from pathlib import Path
 
-from hhforecast.errors import HHForecastError
+from hhforecast.core.errors import HHForecastError
 
 
 def _params():
-    from hhforecast import config
+    from hhforecast.core import config
 
     return config.load()
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from hhforecast import predict, registry, store
+    from hhforecast.serving import predict, registry, store
 
     params = _params()
     log_path = Path(args.log_db or params.serve.prediction_log)
@@ -37,7 +37,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     text = (result.to_json(orient="records", indent=2) + "\n") if args.format == "json" else result.to_csv(
         index=False, float_format="%.3f", lineterminator="\n")
     if args.output:
-        from hhforecast import io
+        from hhforecast.core import io
 
         io.write_text_atomic(text, args.output)
     else:
@@ -66,7 +66,7 @@ def is_loopback(host: str) -> bool:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from hhforecast import api, registry
+    from hhforecast.serving import api, registry
 
     params = _params()
     host = args.host or params.serve.host
@@ -83,7 +83,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_promote(args: argparse.Namespace) -> int:
-    from hhforecast import decisions, registry
+    from hhforecast.serving import decisions, registry
 
     params = _params()
     repo = Path(".")
@@ -122,7 +122,9 @@ def cmd_promote(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """The network of two revisions (experiments, commits, tags) on the same backtest weeks, paired."""
-    from hhforecast import compare, forecasters, registry
+    from hhforecast.evaluation import compare
+    from hhforecast.forecasting import forecasters
+    from hhforecast.serving import registry
 
     repo = Path(".")
     tables = {}
@@ -144,7 +146,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
-    from hhforecast import decisions, registry
+    from hhforecast.serving import decisions, registry
 
     repo = Path(".")
     current, target = registry.rollback_target(repo)
@@ -181,7 +183,9 @@ def cmd_monitor(args: argparse.Namespace) -> int:
 
     import pandas as pd
 
-    from hhforecast import monitor, paths, store
+    from hhforecast.core import paths
+    from hhforecast.ops import monitor
+    from hhforecast.serving import store
 
     params = _params()
     log_path = Path(args.log_db or params.serve.prediction_log)
@@ -210,7 +214,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
             code = max(code, WARNING)  # a failed pipeline or retrain run leaves data or model stale
     summary["monitor_status"], summary["monitor_exit_code"] = STATUS_NAMES[code], code
     if args.json:
-        from hhforecast.io import rounded
+        from hhforecast.core.io import rounded
 
         print(json.dumps(rounded(summary), indent=2, default=str))
     else:
@@ -230,7 +234,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         for run in failed:
             print(f"failed run: {run}")
     if args.notify and code != OK:
-        from hhforecast import alerts
+        from hhforecast.ops import alerts
 
         title, body = alerts.monitor_message(STATUS_NAMES[code], summary["reasons"], summary["warnings"], failed)
         alerts.send(params.monitor.notify, title, body, "failure" if code == CRITICAL else "warning")
@@ -241,7 +245,7 @@ def cmd_runlog(args: argparse.Namespace) -> int:
     """Run a command and record its start, end, status and the model version; alert when it fails."""
     import subprocess
 
-    from hhforecast import bundle, store
+    from hhforecast.serving import bundle, store
 
     params = _params()
     log_path = Path(args.log_db or params.serve.prediction_log)
@@ -258,14 +262,14 @@ def cmd_runlog(args: argparse.Namespace) -> int:
     store.end_run(log_path, run_id, "succeeded" if code == 0 else "failed",
                   " ".join(command) + ("" if code == 0 else f" (exit status {code})"), version)
     if code != 0 and params.monitor.notify:
-        from hhforecast import alerts
+        from hhforecast.ops import alerts
 
         alerts.send(params.monitor.notify, *alerts.run_message(args.kind, run_id, " ".join(command), code), "failure")
     return code
 
 
 def cmd_check_raw(args: argparse.Namespace) -> int:
-    from hhforecast import checkraw
+    from hhforecast.ops import checkraw
 
     params = _params()
     raw_dir = Path(args.dir) if args.dir else params.data.raw_dir
@@ -275,7 +279,7 @@ def cmd_check_raw(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from hhforecast import decisions, registry
+    from hhforecast.serving import decisions, registry
 
     repo = Path(".")
     decided = decisions.read(repo)
@@ -398,7 +402,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _notify_unknown(problem: str) -> None:
     """`hh monitor --notify` could not assess: say so on the alert channels too, if they can be reached."""
-    from hhforecast import alerts
+    from hhforecast.ops import alerts
 
     try:
         title, body = alerts.monitor_message(STATUS_NAMES[UNKNOWN], [], [f"monitoring could not run: {problem}"], [])

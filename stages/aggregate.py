@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from hhforecast import aggregate, config, io, paths
-from hhforecast.stage import run, say
+from hhforecast.core import config, io, paths
+from hhforecast.core.stage import run, say
+from hhforecast.dataprep import aggregate
 
 
 def main() -> None:

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from hhforecast import clean, config, io, paths, weeks
-from hhforecast.stage import run, say
+from hhforecast.core import config, io, paths
+from hhforecast.core.stage import run, say
+from hhforecast.dataprep import clean, isoweeks
 
 
 def main() -> None:
@@ -14,7 +15,7 @@ def main() -> None:
         io.read_parquet(paths.UTILIZATION_RAW), params.clean, fleets)
     events_raw = io.read_parquet(paths.EVENTS_RAW)
     event_days = clean.event_day_range(events_raw, params.clean)
-    dataset_weeks = weeks.dataset_week_range(utilization, params.aggregate.window_days, event_days)
+    dataset_weeks = isoweeks.dataset_week_range(utilization, params.aggregate.window_days, event_days)
     registrations = set(utilization["registration"]) if fleets is not None else None
     events, event_rejects = clean.clean_events(
         events_raw, params.clean, params.contract.events, dataset_weeks, registrations
@@ -30,8 +31,8 @@ def main() -> None:
         "rejected": len(rejects),
         "rejected_by_reason": by_reason,
         "dataset_weeks": [dataset_weeks[0].isoformat(), dataset_weeks[1].isoformat()],
-        "coverage": {"events": weeks.coverage(pd.Series(event_days)),
-                     "utilization": weeks.coverage(utilization["date"])},
+        "coverage": {"events": isoweeks.coverage(pd.Series(event_days)),
+                     "utilization": isoweeks.coverage(utilization["date"])},
         "fleets": fleets or "all",
     }
     io.write_parquet_atomic(events, paths.EVENTS_CLEAN)

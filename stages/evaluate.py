@@ -4,18 +4,22 @@ from __future__ import annotations
 import joblib
 import pandas as pd
 
-from hhforecast import backtest, bundle, config, evaluate, features, forecasters, intervals, io, paths
-from hhforecast.stage import run, say
+from hhforecast.core import config, io, paths
+from hhforecast.core.stage import run, say
+from hhforecast.dataprep import weekly_dataset
+from hhforecast.evaluation import backtest, evaluate
+from hhforecast.forecasting import forecasters, intervals
+from hhforecast.serving import bundle
 
 
 def main() -> None:
     params = config.load()
-    dataset = features.read_dataset(paths.WEEKLY_DATASET)
-    split = features.temporal_split(dataset, params.split.train_end, params.split.val_weeks, params.split.test_weeks)
+    dataset = weekly_dataset.read_dataset(paths.WEEKLY_DATASET)
+    split = weekly_dataset.temporal_split(dataset, params.split.train_end, params.split.val_weeks, params.split.test_weeks)
     test = split["test"]
     y = evaluate.target(test)
     # The network is scored through the bundle loader: exactly what predict and serve return.
-    served = bundle.load_workspace().predict_array(features.xy(test)[0])
+    served = bundle.load_workspace().predict_array(weekly_dataset.xy(test)[0])
     predictions = {forecasters.NETWORK: served["predicted_hh"]}
     network_bounds = intervals.ranges(served)
     fitted = [forecaster.fit(split["train"], split["val"]) for forecaster in forecasters.baselines(params.evaluate.gbm_seed)]

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hhforecast import config, synth
-from hhforecast.stage import run, say
+from hhforecast import synth
+from hhforecast.core import config
+from hhforecast.core.stage import run, say
 
 # Fixed, not params.data.raw_dir: that may point at real exports, which generate never touches.
 RAW_DIR = Path("data/synthetic/raw")

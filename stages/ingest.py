@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from hhforecast import config, ingest, io, paths
-from hhforecast.stage import run, say
+from hhforecast.core import config, io, paths
+from hhforecast.core.stage import run, say
+from hhforecast.dataprep import ingest
 
 
 def main() -> None:

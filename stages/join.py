@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from hhforecast import bounds, config, features, io, paths
-from hhforecast import weeks as weekdefs
-from hhforecast.errors import DataQualityError
-from hhforecast.stage import run, say
+from hhforecast.core import config, io, paths
+from hhforecast.core.errors import DataQualityError
+from hhforecast.core.stage import run, say
+from hhforecast.dataprep import bounds, isoweeks, weekly_dataset
 
 
 def main() -> None:
@@ -19,16 +19,16 @@ def main() -> None:
     ingest_report = io.read_json(paths.INGEST_REPORT)
     weeks = tuple(pd.Timestamp(d).date() for d in clean_report["dataset_weeks"])
 
-    weekly = features.join(weekly_util, weekly_hh, weekdefs.week_index(weeks))
-    daily = features.join(daily_util, daily_hh, daily_util.index)  # aggregate's days: each has a full window
-    missing = features.missing_dates(weekly)
-    zero_hh = features.zero_hh_weeks(weekly, params.quality.allow_zero_hh_weeks)
+    weekly = weekly_dataset.join(weekly_util, weekly_hh, isoweeks.week_index(weeks))
+    daily = weekly_dataset.join(daily_util, daily_hh, daily_util.index)  # aggregate's days: each has a full window
+    missing = weekly_dataset.missing_dates(weekly)
+    zero_hh = weekly_dataset.zero_hh_weeks(weekly, params.quality.allow_zero_hh_weeks)
     failures = pd.concat(
-        [features.validate(weekly, features.WEEKLY_SCHEMA).assign(dataset="weekly"),
-         features.validate(daily, features.DAILY_SCHEMA).assign(dataset="daily")],
+        [weekly_dataset.validate(weekly, weekly_dataset.WEEKLY_SCHEMA).assign(dataset="weekly"),
+         weekly_dataset.validate(daily, weekly_dataset.DAILY_SCHEMA).assign(dataset="daily")],
         ignore_index=True,
     )
-    out_of_bounds = bounds.violations(weekly[features.FEATURES].dropna())  # missing weeks fail on their own
+    out_of_bounds = bounds.violations(weekly[weekly_dataset.FEATURES].dropna())  # missing weeks fail on their own
     if len(out_of_bounds):
         failures = pd.concat([failures, pd.DataFrame({
             "schema_context": "bounds", "column": out_of_bounds["column"], "check": out_of_bounds["bound"],
@@ -71,8 +71,8 @@ def main() -> None:
         raise DataQualityError(
             f"{len(failures)} schema failure(s), missing weeks {missing[:5]}{'...' if len(missing) > 5 else ''}:\n"
             f"{summary}\n", file=paths.DATA_QUALITY_FAILURES.as_posix())
-    io.write_csv_atomic(features.to_csv_frame(weekly), paths.WEEKLY_DATASET, features.FLOAT_FORMAT)
-    io.write_csv_atomic(features.to_csv_frame(daily), paths.DAILY_DATASET, features.FLOAT_FORMAT)
+    io.write_csv_atomic(weekly_dataset.to_csv_frame(weekly), paths.WEEKLY_DATASET, weekly_dataset.FLOAT_FORMAT)
+    io.write_csv_atomic(weekly_dataset.to_csv_frame(daily), paths.DAILY_DATASET, weekly_dataset.FLOAT_FORMAT)
     say("join", f"{len(weekly):,} weeks, {quality['hh_total']:,.1f} HH in total")
 
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from hhforecast import config, io, monitor, paths
-from hhforecast.stage import run, say
+from hhforecast.core import config, io, paths
+from hhforecast.core.stage import run, say
+from hhforecast.ops import monitor
 
 
 def main() -> None:

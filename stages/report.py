@@ -7,13 +7,15 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from hhforecast import config, features, io, paths, report, thesis
-from hhforecast.stage import run, say
+from hhforecast.core import config, io, paths
+from hhforecast.core.stage import run, say
+from hhforecast.dataprep import weekly_dataset
+from hhforecast.reporting import report, thesis
 
 
 def main() -> None:
     params = config.load()
-    dataset = features.read_dataset(paths.WEEKLY_DATASET)
+    dataset = weekly_dataset.read_dataset(paths.WEEKLY_DATASET)
     test = pd.read_csv(paths.TEST_PREDICTIONS)
     production = pd.read_csv(paths.PRODUCTION_PREDICTIONS).rename(
         columns={"predicted_hh": "predicted", "actual_hh": "actual"})

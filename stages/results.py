@@ -1,8 +1,9 @@
 """Write reports/results.md, the results table and its sentences, from metrics/eval.json."""
 from __future__ import annotations
 
-from hhforecast import io, paths, results
-from hhforecast.stage import run, say
+from hhforecast.core import io, paths
+from hhforecast.core.stage import run, say
+from hhforecast.evaluation import results
 
 
 def main() -> None:

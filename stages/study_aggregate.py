@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import hashlib
 
-from hhforecast import config, io, paths, report, study, thesis
-from hhforecast.errors import ConfigError
-from hhforecast.stage import run, say
+from hhforecast.core import config, io, paths
+from hhforecast.core.errors import ConfigError
+from hhforecast.core.stage import run, say
+from hhforecast.reporting import report, thesis
+from hhforecast.simulation import study
 
 
 def main() -> None:

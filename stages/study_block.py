@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import argparse
 
-from hhforecast import config, io, paths, study
-from hhforecast.errors import ConfigError
-from hhforecast.stage import run, say
+from hhforecast.core import config, io, paths
+from hhforecast.core.errors import ConfigError
+from hhforecast.core.stage import run, say
+from hhforecast.simulation import study
 
 
 def main() -> None:

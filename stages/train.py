@@ -4,14 +4,17 @@ from __future__ import annotations
 from dvclive.keras import DVCLiveCallback
 
 from dvclive import Live
-from hhforecast import bundle, config, features, forecasters, paths, training
-from hhforecast.stage import run, say
+from hhforecast.core import config, paths
+from hhforecast.core.stage import run, say
+from hhforecast.dataprep import weekly_dataset
+from hhforecast.forecasting import forecasters, training
+from hhforecast.serving import bundle
 
 
 def main() -> None:
     params = config.load()
-    dataset = features.read_dataset(paths.WEEKLY_DATASET)
-    split = features.temporal_split(dataset, params.split.train_end, params.split.val_weeks, params.split.test_weeks)
+    dataset = weekly_dataset.read_dataset(paths.WEEKLY_DATASET)
+    split = weekly_dataset.temporal_split(dataset, params.split.train_end, params.split.val_weeks, params.split.test_weeks)
     say("train", f"{len(split['train'])} training weeks {training.window(split['train'])}, "
         f"{len(split['val'])} validation weeks {training.window(split['val'])}")
     network = forecasters.Network(params.train, params.evaluate.intervals)

@@ -5,10 +5,12 @@ import sys
 import pandas as pd
 import pytest
 import yaml
-from conftest import REPO
-from test_alerts import receiver  # noqa: F401 (a fixture)
 
-from hhforecast import cli, monitor, paths, store
+from hhforecast import cli
+from hhforecast.core import paths
+from hhforecast.ops import monitor
+from hhforecast.serving import store
+from tests.helpers import REPO
 
 
 def summary(level: int, reasons=(), warnings=()) -> dict:

@@ -2,7 +2,8 @@
 import json
 
 import pytest
-from conftest import REPO
+
+from tests.helpers import REPO
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 

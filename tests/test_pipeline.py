@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import REPO
 
-from hhforecast import features, paths
+from hhforecast.core import paths
+from hhforecast.dataprep import weekly_dataset
+from tests.helpers import REPO
 
 pytestmark = pytest.mark.slow
 
@@ -62,9 +63,9 @@ def assert_close(actual: object, expected: object, tolerance: float, where: str 
 def test_weekly_hh_and_features_equal_the_truth(project):
     dataset = pd.read_csv(project / paths.WEEKLY_DATASET)
     truth = pd.read_csv(project / "data/synthetic/truth/weekly_truth.csv")
-    assert list(dataset.columns) == features.DATASET_COLUMNS
+    assert list(dataset.columns) == weekly_dataset.DATASET_COLUMNS
     assert dataset["date"].tolist() == truth["date"].tolist()
-    for column in features.FEATURES + [features.TARGET]:
+    for column in weekly_dataset.FEATURES + [weekly_dataset.TARGET]:
         diff = (dataset[column] - truth[column]).abs().max()
         assert diff <= 1e-6, f"{column} differs from the truth by {diff}"
 

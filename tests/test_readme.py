@@ -3,7 +3,7 @@ import re
 import subprocess
 import sys
 
-from conftest import REPO
+from tests.helpers import REPO
 
 
 def headings(text: str) -> list[tuple[int, str]]:

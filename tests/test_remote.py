@@ -11,9 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import git_dvc_repo, make_bundle
 
-from hhforecast import bundle, paths
+from hhforecast.core import paths
+from hhforecast.serving import bundle
+from tests.helpers import git_dvc_repo, make_bundle
 
 pytestmark = pytest.mark.slow
 
@@ -67,7 +68,7 @@ def free_port() -> int:
 
 @pytest.fixture
 def s3_server():
-    moto_server = pytest.importorskip("moto.server")
+    from moto import server as moto_server
     port = free_port()
     server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

@@ -1,70 +1,44 @@
-"""dvc.yaml lists, for every stage, each hhforecast module its script imports, directly or not.
+"""Both pipelines (dvc.yaml, study/dvc.yaml) list, for every stage, exactly the hhforecast code its script loads.
 
-A package's directory (hhforecast/synth) covers every module in it: DVC hashes the whole tree.
-
-Otherwise an edit to a module can leave a stage's outputs stale while `dvc status` says all is well.
+A stage lists a package's directory when it loads more than half of that package's modules (DVC hashes the
+whole tree), and the modules themselves otherwise. A dep the script never loads, a dep listed twice, or a
+module left out is an error: a missing one leaves outputs stale while `dvc status` says all is well, and an
+extra one re-runs a stage for an edit that cannot change it.
 """
 from __future__ import annotations
 
-import ast
-import importlib.util
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-PACKAGE = "hhforecast"
+from tests.helpers import PACKAGE, absolute_module, package_files
+from tests.helpers import REPO as ROOT
+
+PIPELINES = ("dvc.yaml", "study/dvc.yaml")
 
 
-def _module_file(name: str) -> Path | None:
-    parts = name.split(".")
-    if parts[0] != PACKAGE:
-        return None
-    path = ROOT.joinpath(*parts)
-    if path.with_suffix(".py").is_file():
-        return path.with_suffix(".py")
-    if (path / "__init__.py").is_file():
-        return path / "__init__.py"
-    return None
+def expected_deps(files: set[str]) -> set[str]:
+    """The minimal listing of `files`: a subpackage's directory where more than half its modules are loaded."""
+    by_package: dict[str, set[str]] = {}
+    for path in files:
+        parts = path.split("/")
+        by_package.setdefault("/".join(parts[:2]) if len(parts) > 2 else path, set()).add(path)
+    deps: set[str] = set()
+    for home, loaded in by_package.items():
+        if home.endswith(".py"):
+            deps.add(home)
+            continue
+        modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / home).glob("*.py")}
+        deps |= {home} if 2 * len(loaded) > len(modules) else loaded
+    return deps
 
 
-def _absolute(path: Path, level: int, module: str | None) -> str:
-    """The module a `from` import names; a relative one (`from .x import y`) counts from the file's package."""
-    if level == 0:
-        return module or ""
-    return importlib.util.resolve_name("." * level + (module or ""), ".".join(path.parent.relative_to(ROOT).parts))
-
-
-def _imported(path: Path) -> set[str]:
-    """Module names a file imports, anywhere in it (imports inside functions count: they run too)."""
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and (module := _absolute(path, node.level, node.module)):
-            names.add(module)
-            names.update(f"{module}.{alias.name}" for alias in node.names)  # `from pkg import module`
-    return names
-
-
-def package_files(script: Path) -> set[str]:
-    """Every hhforecast file a script loads, transitively, as repository paths (the package's __init__ too)."""
-    seen: set[Path] = set()
-    todo = [script]
-    while todo:
-        for name in _imported(todo.pop()):
-            parts = name.split(".")
-            for depth in range(1, len(parts) + 1):  # importing a.b.c runs a/__init__ and a/b/__init__ first
-                found = _module_file(".".join(parts[:depth]))
-                if found is not None and found not in seen:
-                    seen.add(found)
-                    todo.append(found)
-    return {p.relative_to(ROOT).as_posix() for p in seen}
-
-
-STAGES = yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+def _stages() -> list[tuple[str, str, dict]]:
+    return [(pipeline, name, stage) for pipeline in PIPELINES
+            for name, stage in yaml.safe_load((ROOT / pipeline).read_text(encoding="utf-8"))["stages"].items()]
 
 
 def _script(stage: dict) -> Path:
@@ -73,39 +47,45 @@ def _script(stage: dict) -> Path:
     return ROOT / match.group(1)
 
 
-def _covered(path: str, deps: set[str]) -> bool:
-    """A file is listed itself or under a listed directory."""
-    return any(path == dep or path.startswith(dep.rstrip("/") + "/") for dep in deps)
+def _dep_names(stage: dict) -> list[str]:
+    return [d if isinstance(d, str) else next(iter(d)) for d in stage["deps"]]
 
 
-@pytest.mark.parametrize("name", sorted(STAGES))
-def test_dvc_yaml_lists_every_module_a_stage_imports(name):
-    stage = STAGES[name]
+@pytest.mark.parametrize(("pipeline", "name", "stage"), _stages(), ids=lambda v: v if isinstance(v, str) else "")
+def test_a_stage_lists_exactly_the_code_it_loads(pipeline, name, stage):
     script = _script(stage)
-    deps = {d if isinstance(d, str) else next(iter(d)) for d in stage["deps"]}
-    assert script.relative_to(ROOT).as_posix() in deps, f"{name}: its own script is not a dependency"
-    missing = sorted(path for path in package_files(script) if not _covered(path, deps))
-    assert not missing, f"dvc.yaml stage '{name}' lacks deps: {missing}"
+    listed = _dep_names(stage)
+    twice = sorted(dep for dep, count in Counter(listed).items() if count > 1)
+    assert not twice, f"{pipeline} stage '{name}' lists deps twice: {twice}"
+    assert script.relative_to(ROOT).as_posix() in listed, f"{pipeline} stage '{name}': its own script is not a dep"
+    code = {dep.rstrip("/") for dep in listed if dep.startswith(PACKAGE + "/")}
+    wanted = expected_deps(package_files(script))
+    assert not sorted(wanted - code), f"{pipeline} stage '{name}' lacks deps: {sorted(wanted - code)}"
+    assert not sorted(code - wanted), f"{pipeline} stage '{name}' lists code it never loads: {sorted(code - wanted)}"
 
 
 def test_the_walk_follows_imports_transitively():
-    # stages/aggregate.py imports only `aggregate`, `config`, ...; config imports contract and errors.
+    # stages/aggregate.py imports dataprep.aggregate and core; core.config imports core.contract and core.errors.
     files = package_files(ROOT / "stages" / "aggregate.py")
-    assert {"hhforecast/aggregate.py", "hhforecast/config.py", "hhforecast/contract.py",
-            "hhforecast/errors.py", "hhforecast/__init__.py"} <= files
+    assert {"hhforecast/dataprep/aggregate.py", "hhforecast/core/config.py", "hhforecast/core/contract.py",
+            "hhforecast/core/errors.py", "hhforecast/__init__.py", "hhforecast/core/__init__.py"} <= files
 
 
-def test_the_walk_enters_a_package_and_its_directory_covers_it():
-    # generate imports `synth`, a package whose modules import one another by absolute name.
-    files = package_files(ROOT / "stages" / "generate.py")
-    inside = {f for f in files if f.startswith("hhforecast/synth/")}
-    assert {"hhforecast/synth/__init__.py", "hhforecast/synth/world.py", "hhforecast/synth/export.py"} <= inside
-    assert all(_covered(f, {"hhforecast/synth"}) for f in inside)
-    assert not _covered("hhforecast/synthesis.py", {"hhforecast/synth"})
+CORE = {p.relative_to(ROOT).as_posix() for p in (ROOT / "hhforecast" / "core").glob("*.py")}
 
 
-def test_relative_imports_count_from_the_files_package():
-    world = ROOT / "hhforecast" / "synth" / "world.py"
-    assert _absolute(world, 1, "defects") == "hhforecast.synth.defects"
-    assert _absolute(world, 2, None) == "hhforecast"
-    assert _absolute(world, 0, "numpy") == "numpy"
+@pytest.mark.parametrize(("loaded", "listed"), [
+    ({"hhforecast/__init__.py", "hhforecast/core/__init__.py", "hhforecast/core/errors.py"},
+     {"hhforecast/__init__.py", "hhforecast/core/__init__.py", "hhforecast/core/errors.py"}),
+    (CORE | {"hhforecast/__init__.py"}, {"hhforecast/core", "hhforecast/__init__.py"}),
+    ({"hhforecast/cli.py"}, {"hhforecast/cli.py"}),
+])
+def test_a_package_is_listed_as_its_directory_past_half_its_modules(loaded, listed):
+    assert expected_deps(loaded) == listed
+
+
+@pytest.mark.parametrize(("level", "module", "absolute"), [
+    (1, "defects", "hhforecast.synth.defects"), (2, None, "hhforecast"), (0, "numpy", "numpy"),
+])
+def test_relative_imports_count_from_the_files_package(level, module, absolute):
+    assert absolute_module(ROOT / "hhforecast" / "synth" / "world.py", level, module) == absolute

@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hhforecast import release  # noqa: E402
+from hhforecast.reporting import release  # noqa: E402
 
 START, END = "<!-- expected-numbers:start (make expected) -->", "<!-- expected-numbers:end -->"
 READMES = {"README.md": "en", "README.pt-BR.md": "pt"}

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hhforecast import release  # noqa: E402
+from hhforecast.reporting import release  # noqa: E402
 
 
 def git(*args: str) -> str:

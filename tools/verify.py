@@ -16,7 +16,8 @@ from pathlib import Path, PurePosixPath
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hhforecast import config, verify  # noqa: E402
+from hhforecast.core import config  # noqa: E402
+from hhforecast.reporting import verify
 
 METRIC_FILES = ["metrics/*.json", "metrics/*.csv", "dvclive/metrics.json"]
 

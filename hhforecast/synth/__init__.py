@@ -11,10 +11,13 @@ features, the realized HH a correct pipeline must reproduce exactly, and the exp
 params give byte-identical files.
 
 The parts, each importing only those before it:
+  truthdist  the exact distribution of a compound-Poisson week (also what evaluation scores against)
   defects  the per-defect HH law, drawn and exact (the truth's expected HH and quantiles)
   layout   the exports' shape: yearly windows and overlaps, each year's headers and styles
   world    the simulation: fleet, flying, defect rate, events, invalid rows, truth, planted counts
   export   the raw files with their mess, and the truth files beside them
+
+May import: core, dataprep.
 """
 from hhforecast.synth.defects import (
     HH_UNITS_PER_HOUR,

@@ -11,8 +11,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from hhforecast import truthdist
-from hhforecast.config import SyntheticParams
+from hhforecast.core.config import SyntheticParams
+from hhforecast.synth import truthdist
 
 KEPT_SOURCES = ("PILOT", "CABIN")        # what the truth's HH counts (clean.keep_sources default)
 HH_UNITS_PER_HOUR = 20                   # HH quantum 0.05 h = 3 min: exact as "1,35" and "01:21"

@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 
-from hhforecast import io, truthdist
+from hhforecast.core import io
+from hhforecast.synth import truthdist
 from hhforecast.synth.defects import HH_UNITS_PER_HOUR, defect_law
 from hhforecast.synth.layout import (
     EVENT_SHEETS,

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from hhforecast.config import SyntheticParams
+from hhforecast.core.config import SyntheticParams
 
 # Event workbook headers, (canonical, header) in column order. `description` is an extra
 # column no alias names: real exports carry columns the contract does not need.

@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hhforecast.config import SyntheticParams
-from hhforecast.contract import EVENT_REJECT_REASONS
-from hhforecast.errors import ConfigError
+from hhforecast.core.config import SyntheticParams
+from hhforecast.core.contract import EVENT_REJECT_REASONS
+from hhforecast.core.errors import ConfigError
 from hhforecast.synth.defects import (
     HH_UNITS_PER_HOUR,
     KEPT_SOURCES,

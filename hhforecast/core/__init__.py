@@ -1,0 +1,5 @@
+"""The shared vocabulary every other package builds on: typed configuration (params.yaml), the raw-data
+contract, the project's exceptions, atomic byte-stable file output, repository paths, and the stage runner.
+
+May import: nothing else in hhforecast.
+"""

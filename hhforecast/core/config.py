@@ -1,0 +1,319 @@
+"""params.yaml -> typed, validated configuration.
+
+Each stage reads only its own section; a typo or a wrong type in params.yaml
+fails here with the dotted key that is wrong, not deep inside a stage.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from hhforecast.core.contract import Monday
+from hhforecast.core.errors import ConfigError
+
+DEFAULT_PARAMS = Path("params.yaml")
+# The interval levels every consumer is built for (lower_80/upper_80, lower_95/upper_95 columns and fields).
+SUPPORTED_INTERVALS = (0.8, 0.95)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataParams(_Section):
+    raw_dir: Path
+    truth_dir: str = ""
+    fleets: list[str] | None = None  # aircraft types to model; None: every type
+
+
+class DriftParams(_Section):
+    weeks: int = Field(ge=0)
+    used_aircraft: int = Field(ge=0)
+    used_age_years: tuple[float, float]
+    rate_multiplier: float = Field(gt=0)
+
+
+class SyntheticParams(_Section):
+    seed: int
+    start: Monday
+    weeks: int = Field(ge=20)
+    events_lag_weeks: int = Field(ge=4)
+    scale: float = Field(gt=0)
+    fleet_start: int = Field(ge=1)
+    fleet_end: int = Field(ge=1)
+    used_delivery_share: float = Field(ge=0, le=1)
+    retirements: int = Field(ge=0)
+    plateau_weeks: int = Field(ge=0)
+    aircraft_types: list[str] = Field(min_length=1)
+    fh_per_day: tuple[float, float]
+    sector_hours: float = Field(gt=0)
+    heavy_check_every_days: int = Field(gt=0)
+    heavy_check_days: int = Field(ge=0)
+    collapse_start: dt.date
+    collapse_trough: float = Field(gt=0, le=1)
+    collapse_recovery_weeks: int = Field(ge=1)
+    rate_fh: float = Field(ge=0)
+    rate_fc: float = Field(ge=0)
+    rate_day: float = Field(ge=0)
+    # Share added to the per-flight-hour rate per year of age (utilization x age); 0: none.
+    interaction: float = Field(default=0.0, ge=0)
+    aging_breaks: tuple[float, float]
+    aging_slopes: tuple[float, float, float]
+    source_mix: dict[str, float]
+    hh_log_mean: float
+    hh_log_sigma: float = Field(gt=0)
+    aog_probability: float = Field(ge=0, le=1)
+    aog_hours: tuple[float, float]
+    max_actions_per_defect: int = Field(ge=1)
+    overlap_days: int = Field(ge=0)
+    conflicting_utilization_rows: int = Field(ge=0)
+    invalid_event_rows: dict[str, int]
+    drift: DriftParams
+
+
+class ColumnContract(_Section):
+    required: list[str]
+    aliases: dict[str, list[str]]
+
+    @model_validator(mode="after")
+    def _required_have_aliases(self) -> ColumnContract:
+        missing = [name for name in self.required if name not in self.aliases]
+        if missing:
+            raise ValueError(f"required columns without aliases: {missing}")
+        return self
+
+
+class EventsContract(ColumnContract):
+    sources: dict[str, list[str]]
+
+
+class ContractParams(_Section):
+    header_search_rows: int = Field(ge=1)
+    events: EventsContract
+    utilization: ColumnContract
+
+
+class IngestParams(_Section):
+    max_workbook_mb: float = Field(gt=0)
+    max_compression_ratio: float = Field(gt=1)
+    max_inflated_mb: float = Field(gt=0)
+    workers: int = Field(ge=1)
+
+
+class CleanParams(_Section):
+    keep_sources: list[str] = Field(min_length=1)
+    max_hh_per_row: float = Field(gt=0)
+    max_flight_hours_per_day: float = Field(gt=0)
+    date_column: Literal["raised_at", "closed_at"]
+
+
+class AggregateParams(_Section):
+    window_days: int = Field(ge=7)
+
+
+class QualityParams(_Section):
+    # Mondays of weeks where a flying fleet truly raised no kept defect; any other such week fails join.
+    allow_zero_hh_weeks: list[Monday] = Field(default_factory=list)
+
+
+class SplitParams(_Section):
+    train_end: Monday
+    val_weeks: int = Field(ge=4)
+    test_weeks: int = Field(ge=4)
+
+
+class TrainParams(_Section):
+    layers: int = Field(ge=1, le=8)
+    units: int = Field(ge=1)
+    dropout: float = Field(ge=0, lt=1)
+    learning_rate: float = Field(gt=0)
+    epochs: int = Field(ge=1)
+    batch_size: int = Field(ge=1)
+    patience: int = Field(ge=1)
+    loss: Literal["mae", "mse", "huber"]
+    linear_skip: bool = False
+    ensemble: int = Field(default=1, ge=1)
+    seed: int
+
+
+class EvaluateParams(_Section):
+    intervals: list[float] = Field(min_length=1)
+    backtest_min_train_weeks: int = Field(ge=52)
+    backtest_step_weeks: int = Field(ge=1)
+    backtest_workers: int = Field(ge=1)
+    gbm_seed: int
+
+    @field_validator("intervals")
+    @classmethod
+    def _levels_are_supported(cls, value: list[float]) -> list[float]:
+        if sorted(value) != list(SUPPORTED_INTERVALS):
+            raise ValueError(f"interval levels must be {list(SUPPORTED_INTERVALS)}, got {value}: the API response, "
+                             f"the prediction log's columns, monitoring and the report are built for these levels")
+        return sorted(value)
+
+
+class MonitorParams(_Section):
+    reference_weeks: int = Field(ge=8)
+    window_weeks: int = Field(ge=1)
+    min_drift_weeks: int = Field(ge=2)
+    false_alarm_rate: float = Field(gt=0, lt=0.5)
+    horizon_weeks: int = Field(ge=1)
+    error_rise_warn: float = Field(gt=0, lt=1)
+    psi_bins: int = Field(ge=2)
+    aging_features: list[str] = Field(default_factory=list)
+    seasonal_features: list[str] = Field(default_factory=list)
+    outside_share: float = Field(default=0.5, gt=0, le=1)
+    psi_warn: float = Field(gt=0)
+    psi_alert: float = Field(gt=0)
+    ks_pvalue: float = Field(gt=0, lt=1)
+    max_model_age_weeks: int = Field(ge=1)
+    volume_drop_ratio: float = Field(gt=0, lt=1)
+    notify: list[str] = Field(default_factory=list)  # Apprise URLs; secrets as ${VAR} from the environment
+
+    @model_validator(mode="after")
+    def _warn_below_alert(self) -> MonitorParams:
+        if self.psi_warn >= self.psi_alert:
+            raise ValueError("psi_warn must be below psi_alert")
+        return self
+
+
+class StudyParams(_Section):
+    """The simulation study (DESIGN.md section 9): scenario families x worlds, and how to run them."""
+
+    # Scenario family -> overrides of `synthetic` (nested keys as nested mappings); {} is today's world.
+    families: dict[str, dict[str, Any]] = Field(min_length=1)
+    # Worlds run in blocks (one DVC stage per family x block): block k holds worlds first_k ... first_k + block_size - 1.
+    blocks: list[int] = Field(min_length=1)
+    block_size: int = Field(default=5, ge=1)
+    ensemble: int | None = Field(default=None, ge=1)  # networks per fit; None: train.ensemble
+    epochs: int | None = Field(default=None, ge=1)    # None: train.epochs
+    backend: Literal["loky", "dask"] = "loky"
+    scheduler: str | None = None                      # dask: tcp://HOST:8786
+    n_jobs: int = Field(default=2, ge=1)
+
+    @property
+    def worlds(self) -> list[int]:
+        """Every world number, block by block; each world's seeds follow from its number."""
+        return [world for first in self.blocks for world in self.block(first)]
+
+    def block(self, first: int) -> list[int]:
+        return list(range(first, first + self.block_size))
+
+    @model_validator(mode="after")
+    def _blocks_hold_distinct_worlds(self) -> StudyParams:
+        worlds = self.worlds
+        if min(self.blocks) < 1 or len(set(worlds)) != len(worlds):
+            raise ValueError(f"blocks must start at numbers >= 1 at least block_size ({self.block_size}) apart, so that "
+                             f"no world is in two blocks; got {self.blocks}")
+        if len(worlds) < 2:
+            raise ValueError("the study needs at least 2 worlds (blocks x block_size) for an interval")
+        return self
+
+    @field_validator("families")
+    @classmethod
+    def _family_names_are_plain(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        bad = [name for name in value if not re.fullmatch(r"[a-z][a-z0-9_]*", name)]
+        if bad:
+            raise ValueError(f"family names must be lowercase words (they name files and stages), got {bad}")
+        return value
+
+    @model_validator(mode="after")
+    def _dask_needs_a_scheduler(self) -> StudyParams:
+        if self.backend == "dask" and not self.scheduler:
+            raise ValueError("backend dask needs scheduler (tcp://HOST:8786)")
+        return self
+
+
+def _merged(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in overrides.items():
+        out[key] = _merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def family_synthetic(synthetic: SyntheticParams, overrides: dict[str, Any], family: str = "") -> SyntheticParams:
+    """`synthetic` with a family's overrides applied (nested mappings merge); errors name the family's key."""
+    try:
+        return SyntheticParams.model_validate(_merged(synthetic.model_dump(), overrides))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"study.families.{family}.{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(problems) from None
+
+
+class ServeParams(_Section):
+    host: str
+    port: int = Field(ge=1, le=65535)
+    prediction_log: Path
+
+
+class RegistryParams(_Section):
+    coverage_tolerance: float = Field(gt=0, lt=1)
+
+
+class ReportParams(_Section):
+    language: Literal["pt", "en"] = "pt"  # labels and captions of the thesis figures and tables
+
+
+class VerifyParams(_Section):
+    # `make verify` on another machine kind: a reproduced metric passes within this relative
+    # difference of the committed one (on the machine kind that produced them: exact).
+    rel_tolerance: float = Field(default=1e-4, ge=0, lt=1)
+    abs_tolerance: float = Field(default=1e-3, ge=0)  # in the metric's own unit (HH for errors)
+
+
+class Params(_Section):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    data: DataParams
+    synthetic: SyntheticParams
+    contract: ContractParams
+    ingest: IngestParams
+    clean: CleanParams
+    aggregate: AggregateParams
+    quality: QualityParams = QualityParams()
+    split: SplitParams
+    train: TrainParams
+    evaluate: EvaluateParams
+    serve: ServeParams
+    registry: RegistryParams
+    monitor: MonitorParams
+    report: ReportParams = ReportParams()
+    verify: VerifyParams = VerifyParams()
+    study: StudyParams | None = None
+
+    @model_validator(mode="after")
+    def _families_are_valid_worlds(self) -> Params:
+        if self.study is not None:
+            for name, overrides in self.study.families.items():
+                try:
+                    family_synthetic(self.synthetic, overrides, name)
+                except ConfigError as exc:
+                    raise ValueError(str(exc)) from None
+        return self
+
+
+def load(path: str | Path = DEFAULT_PARAMS) -> Params:
+    """Read and validate params.yaml; every problem is reported with its dotted key."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: parameters file not found") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of sections at the top level")
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {' '.join(str(err['msg']).split())}" for err in exc.errors()
+        )
+        raise ConfigError(f"{path}: {problems}") from None

@@ -1,0 +1,389 @@
+"""The Keras regression network: build, fit, byte-stable save, safe load.
+
+Normalization lives inside the model (a `Normalization` layer adapted on the
+training window only) and so does the target's scale (a final `Rescaling`), so
+the saved `.keras` file is the whole predictor: features in, HH out.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hhforecast.core.config import TrainParams
+from hhforecast.core.io import atomic_path, normalize_zip
+
+# Set before TensorFlow is imported anywhere: the oneDNN switch changes the last bits of results.
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+FIXED_SAVE_DATE = "1980-01-01@00:00:00"
+LOSSES = {"mae": keras.losses.MeanAbsoluteError, "mse": keras.losses.MeanSquaredError, "huber": keras.losses.Huber}
+
+
+def configure_determinism(seed: int) -> None:
+    """Same seed, same machine -> same weights, whatever the thread count."""
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+def build(x_train: np.ndarray, y_train: np.ndarray, params: TrainParams, seed: int | None = None,
+          name: str = "hh_forecast", compile: bool = True) -> keras.Model:
+    """An MLP over the features, standardizing inputs and un-standardizing the output inside the graph."""
+    normalizer = keras.layers.Normalization(axis=-1, name="standardize")
+    normalizer.adapt(x_train.astype("float32"))
+    inputs = keras.Input(shape=(x_train.shape[1],), name="features")
+    standardized = normalizer(inputs)
+    hidden = standardized
+    for index in range(params.layers):
+        hidden = keras.layers.Dense(params.units, activation="relu", name=f"dense_{index}")(hidden)
+        if params.dropout > 0:
+            hidden = keras.layers.Dropout(params.dropout, seed=(params.seed if seed is None else seed) + index,
+                                           name=f"dropout_{index}")(hidden)
+    scaled = keras.layers.Dense(1, name="scaled_hh")(hidden)
+    if params.linear_skip:
+        # Wide & deep: a linear path beside the MLP, so the network extrapolates like a
+        # linear model where the fleet grows beyond the training range.
+        linear = keras.layers.Dense(1, name="linear_path")(standardized)
+        scaled = keras.layers.Add(name="wide_and_deep")([scaled, linear])
+    target_mean, target_std = float(np.mean(y_train)), float(np.std(y_train) or 1.0)
+    outputs = keras.layers.Rescaling(scale=target_std, offset=target_mean, name="hh")(scaled)
+    model = keras.Model(inputs, outputs, name=name)
+    if compile:
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate=params.learning_rate), loss=LOSSES[params.loss]())
+    return model
+
+
+class EpochProgress(keras.callbacks.Callback):
+    """One line every `every` epochs on stderr; Keras' own bars are off in pipelines."""
+
+    def __init__(self, every: int = 50, label: str = "train") -> None:
+        super().__init__()
+        self.every, self.label = every, label
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        if (epoch + 1) % self.every == 0 and logs:
+            print(f"{self.label}: epoch {epoch + 1}: loss {logs.get('loss', float('nan')):.2f}, "
+                  f"val_loss {logs.get('val_loss', float('nan')):.2f}", file=sys.stderr, flush=True)
+
+
+def fit(
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_val: np.ndarray,
+    y_val: np.ndarray,
+    params: TrainParams,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    progress: str | None = None,
+) -> tuple[keras.Model, list[dict[str, list[float]]]]:
+    """Fit `train.ensemble` networks (seeds `seed`, `seed + 1`, ...) and average them into one model.
+
+    Each member stops early on the validation window and keeps its best epoch.
+    Averaging members that differ only in their initial weights and batch order
+    removes most of the seed-to-seed spread of a single small network, so a
+    change of params is judged on the params rather than on a lucky draw.
+    `callbacks` watch the first member; with `progress`, every member prints a
+    line every 50 epochs under that label. One history per member is returned.
+    """
+    if params.dropout == 0:
+        members, histories = _fit_stacked(x_train, y_train, x_val, y_val, params, callbacks, progress)
+    else:
+        members, histories = [], []
+        for index in range(params.ensemble):
+            watchers = list(callbacks) if index == 0 else []
+            if progress is not None:
+                label = progress if params.ensemble == 1 else f"{progress}: member {index + 1}/{params.ensemble}"
+                watchers.append(EpochProgress(label=label))
+            member, history = _fit_member(x_train, y_train, x_val, y_val, params, params.seed + index,
+                                          _member_name(index, params.ensemble), watchers)
+            members.append(member)
+            histories.append(history)
+    if len(members) == 1:
+        return members[0], histories
+    inputs = keras.Input(shape=(x_train.shape[1],), name="features")
+    averaged = keras.layers.Average(name="ensemble_mean")([member(inputs) for member in members])
+    return keras.Model(inputs, averaged, name="hh_forecast"), histories
+
+
+def _member_name(index: int, ensemble: int) -> str:
+    return "hh_forecast" if ensemble == 1 else f"member_{index + 1}"
+
+
+def _glorot(rng: np.random.Generator, fan_in: int, fan_out: int) -> np.ndarray:
+    limit = np.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-limit, limit, size=(fan_in, fan_out)).astype("float32")
+
+
+def _stacked_loss(name: str):
+    """Per-member mean loss over the batch axis (axis 1), as Keras' loss of that name computes it."""
+    def loss(y: tf.Tensor, y_hat: tf.Tensor) -> tf.Tensor:
+        error = y_hat - y
+        if name == "mae":
+            values = tf.abs(error)
+        elif name == "mse":
+            values = tf.square(error)
+        else:  # huber, delta 1
+            absolute = tf.abs(error)
+            values = tf.where(absolute <= 1.0, 0.5 * tf.square(error), absolute - 0.5)
+        return tf.reduce_mean(values, axis=[1, 2])
+    return loss
+
+
+def _fit_stacked(
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_val: np.ndarray,
+    y_val: np.ndarray,
+    params: TrainParams,
+    callbacks: Sequence[keras.callbacks.Callback],
+    progress: str | None,
+) -> tuple[list[keras.Model], list[dict[str, list[float]]]]:
+    """All `ensemble` networks trained side by side as stacked weight tensors, then copied into Keras members.
+
+    Each member keeps its own seed (initial weights and batch order), its own Adam
+    moments (Adam is elementwise, so stacking changes nothing) and its own early
+    stopping on the validation window, restoring its best epoch. One traced step
+    updates every member, so an ensemble of five costs little more than one network.
+    """
+    ensemble, n_features = params.ensemble, x_train.shape[1]
+    configure_determinism(params.seed)
+    # Uncompiled: the members are trained below as stacked tensors, so they carry no optimizer of their own.
+    members = [build(x_train, y_train, params, params.seed + index, _member_name(index, ensemble), compile=False)
+               for index in range(ensemble)]
+    normalizer, rescale = members[0].get_layer("standardize"), members[0].get_layer("hh")
+    mean = np.asarray(normalizer.mean, "float32").reshape(1, -1)
+    spread = np.maximum(np.sqrt(np.asarray(normalizer.variance, "float32").reshape(1, -1)), keras.backend.epsilon())
+    target_scale, target_offset = float(rescale.scale), float(rescale.offset)
+
+    rngs = [np.random.default_rng(params.seed + index) for index in range(ensemble)]
+    widths = [n_features] + [params.units] * params.layers
+    initial: dict[str, np.ndarray] = {}
+    for rng in rngs:
+        per_member = {}
+        for layer in range(params.layers):
+            per_member[f"dense_{layer}/kernel"] = _glorot(rng, widths[layer], widths[layer + 1])
+            per_member[f"dense_{layer}/bias"] = np.zeros(widths[layer + 1], "float32")
+        per_member["scaled_hh/kernel"] = _glorot(rng, widths[-1], 1)
+        per_member["scaled_hh/bias"] = np.zeros(1, "float32")
+        if params.linear_skip:
+            per_member["linear_path/kernel"] = _glorot(rng, n_features, 1)
+            per_member["linear_path/bias"] = np.zeros(1, "float32")
+        for key, value in per_member.items():
+            initial.setdefault(key, []).append(value)
+    weights = {key: tf.Variable(np.stack(values), name=key.replace("/", "_")) for key, values in initial.items()}
+    names = list(weights)
+    variables = [weights[key] for key in names]
+    optimizer = keras.optimizers.Adam(learning_rate=params.learning_rate)
+    optimizer.build(variables)
+    loss_fn = _stacked_loss(params.loss)
+
+    x = tf.constant((x_train.astype("float32") - mean) / spread)
+    y = tf.constant(np.reshape(y_train, (-1, 1)).astype("float32"))
+    xv = tf.constant(np.broadcast_to((x_val.astype("float32") - mean) / spread, (ensemble, *x_val.shape)).copy())
+    yv = tf.constant(np.broadcast_to(np.reshape(y_val, (1, -1, 1)).astype("float32"), (ensemble, len(y_val), 1)).copy())
+    n_rows, batch_size = len(x_train), params.batch_size
+
+    def forward(inputs: tf.Tensor) -> tf.Tensor:
+        hidden = inputs
+        for layer in range(params.layers):
+            hidden = tf.nn.relu(tf.einsum("ebi,eio->ebo", hidden, weights[f"dense_{layer}/kernel"])
+                                + weights[f"dense_{layer}/bias"][:, None, :])
+        scaled = tf.einsum("ebi,eio->ebo", hidden, weights["scaled_hh/kernel"]) + weights["scaled_hh/bias"][:, None, :]
+        if params.linear_skip:
+            scaled += (tf.einsum("ebi,eio->ebo", inputs, weights["linear_path/kernel"])
+                       + weights["linear_path/bias"][:, None, :])
+        return scaled * target_scale + target_offset
+
+    @tf.function
+    def train_epoch(order: tf.Tensor) -> tf.Tensor:
+        total = tf.zeros([ensemble])
+        for start in tf.range(0, n_rows, batch_size):
+            rows = order[:, start:start + batch_size]
+            with tf.GradientTape() as tape:
+                per_member = loss_fn(tf.gather(y, rows), forward(tf.gather(x, rows)))
+                loss = tf.reduce_sum(per_member)
+            optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+            total += per_member * tf.cast(tf.shape(rows)[1], tf.float32)
+        return total / n_rows
+
+    @tf.function
+    def validate() -> tf.Tensor:
+        return loss_fn(yv, forward(xv))
+
+    watchers = keras.callbacks.CallbackList(list(callbacks), model=members[0])
+    histories: list[dict[str, list[float]]] = [{"loss": [], "val_loss": []} for _ in range(ensemble)]
+    best = np.full(ensemble, np.inf)
+    wait = np.zeros(ensemble, dtype=int)
+    active = np.ones(ensemble, dtype=bool)
+    best_weights = {key: value.numpy().copy() for key, value in weights.items()}
+    watchers.on_train_begin()
+    for epoch in range(params.epochs):
+        orders = np.stack([rng.permutation(n_rows) for rng in rngs])
+        train_loss = train_epoch(tf.constant(orders, tf.int32)).numpy()
+        val_loss = validate().numpy()
+        improved = active & (val_loss < best)
+        if improved.any():
+            for key, value in weights.items():
+                best_weights[key][improved] = value.numpy()[improved]
+        for index in np.flatnonzero(active):
+            histories[index]["loss"].append(float(train_loss[index]))
+            histories[index]["val_loss"].append(float(val_loss[index]))
+        if active[0]:
+            watchers.on_epoch_end(epoch, {"loss": float(train_loss[0]), "val_loss": float(val_loss[0])})
+        if progress is not None and (epoch + 1) % 50 == 0:
+            for index in np.flatnonzero(active):
+                label = progress if ensemble == 1 else f"{progress}: member {index + 1}/{ensemble}"
+                print(f"{label}: epoch {epoch + 1}: loss {train_loss[index]:.2f}, val_loss {val_loss[index]:.2f}",
+                      file=sys.stderr, flush=True)
+        best = np.where(improved, val_loss, best)
+        wait = np.where(improved, 0, wait + active)
+        active &= ~((wait >= params.patience) & (epoch > 0))
+        if not active.any():
+            break
+    watchers.on_train_end()
+    for index, member in enumerate(members):
+        for key in names:
+            layer_name, kind = key.split("/")
+            layer = member.get_layer(layer_name)
+            kernel, bias = layer.get_weights()
+            if kind == "kernel":
+                layer.set_weights([best_weights[key][index], bias])
+            else:
+                layer.set_weights([kernel, best_weights[key][index]])
+    return members, histories
+
+
+def _fit_member(
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_val: np.ndarray,
+    y_val: np.ndarray,
+    params: TrainParams,
+    seed: int,
+    name: str,
+    callbacks: Sequence[keras.callbacks.Callback],
+) -> tuple[keras.Model, dict[str, list[float]]]:
+    """One network, early-stopped on the validation window, best epoch's weights kept.
+
+    A training loop of our own instead of `Model.fit`: with a few hundred weekly
+    rows, `fit` spends ~100 ms per epoch building data iterators for a dozen tiny
+    steps. Here one traced function runs a whole epoch (shuffled mini-batches,
+    one optimizer step each) and another scores the validation window, over ten
+    times faster per epoch. Keras callbacks (early stopping, dvclive, progress)
+    get the same `logs` as under `fit`.
+    """
+    configure_determinism(seed)
+    model = build(x_train, y_train, params, seed, name)
+    loss_fn = model.loss
+    x, y = tf.constant(x_train, tf.float32), tf.constant(np.reshape(y_train, (-1, 1)), tf.float32)
+    xv, yv = tf.constant(x_val, tf.float32), tf.constant(np.reshape(y_val, (-1, 1)), tf.float32)
+    n_rows, batch_size = len(x_train), params.batch_size
+
+    @tf.function
+    def train_epoch(order: tf.Tensor) -> tf.Tensor:
+        total = tf.constant(0.0)
+        for start in tf.range(0, n_rows, batch_size):
+            rows = order[start:start + batch_size]
+            x_batch, y_batch = tf.gather(x, rows), tf.gather(y, rows)
+            with tf.GradientTape() as tape:
+                loss = loss_fn(y_batch, model(x_batch, training=True))
+            gradients = tape.gradient(loss, model.trainable_variables)
+            model.optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+            total += loss * tf.cast(tf.shape(rows)[0], tf.float32)
+        return total / n_rows
+
+    @tf.function
+    def validate() -> tf.Tensor:
+        return loss_fn(yv, model(xv, training=False))
+
+    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=params.patience, restore_best_weights=True)
+    listeners = keras.callbacks.CallbackList([stop, *callbacks], model=model)
+    shuffle = np.random.default_rng(seed)
+    history: dict[str, list[float]] = {"loss": [], "val_loss": []}
+    model.stop_training = False
+    listeners.on_train_begin()
+    for epoch in range(params.epochs):
+        listeners.on_epoch_begin(epoch)
+        logs = {"loss": float(train_epoch(tf.constant(shuffle.permutation(n_rows), tf.int32))),
+                "val_loss": float(validate())}
+        for key, value in logs.items():
+            history[key].append(value)
+        listeners.on_epoch_end(epoch, logs)
+        if model.stop_training:
+            break
+    listeners.on_train_end()
+    return model, history
+
+
+def predict(model: keras.Model, x: np.ndarray) -> np.ndarray:
+    """Call the model directly (no `predict` loop overhead); one float per row."""
+    return np.asarray(model(x.astype("float32"), training=False)).reshape(-1).astype("float64")
+
+
+def compiled(model: keras.Model, n_features: int):
+    """The model as one traced graph: a call costs a fraction of a millisecond instead of eager dispatch per layer."""
+
+    @tf.function(input_signature=[tf.TensorSpec([None, n_features], tf.float32)], reduce_retracing=True)
+    @tf.autograph.experimental.do_not_convert
+    def infer(features):
+        return model(features, training=False)
+
+    return infer
+
+
+def save(model: keras.Model, path: str | Path) -> None:
+    """Save a `.keras` archive whose bytes depend only on the model (no date, stable ids and zip times)."""
+    with atomic_path(path) as tmp:
+        staging = tmp.with_suffix(".keras")
+        model.save(staging)
+        normalize_zip(staging, _pin_volatile_fields)
+        os.replace(staging, tmp)
+
+
+def load(path: str | Path) -> keras.Model:
+    """Load with safe_mode: no arbitrary code (lambdas, pickles) is executed."""
+    return keras.models.load_model(path, safe_mode=True, compile=False)
+
+
+def scaler(model: keras.Model) -> dict[str, Any]:
+    """The standardization the model applies, readable without Keras."""
+    # Members are adapted on the same rows, so the first one's scaling is every member's.
+    member = model.get_layer("member_1") if any(layer.name == "member_1" for layer in model.layers) else model
+    layer = member.get_layer("standardize")
+    out = member.get_layer("hh")
+    return {
+        "mean": [float(v) for v in np.asarray(layer.mean).reshape(-1)],
+        "variance": [float(v) for v in np.asarray(layer.variance).reshape(-1)],
+        "target_mean": float(out.offset),
+        "target_std": float(out.scale),
+    }
+
+
+def _pin_volatile_fields(name: str, data: bytes) -> bytes:
+    if name == "metadata.json":
+        meta = json.loads(data)
+        meta["date_saved"] = FIXED_SAVE_DATE
+        return json.dumps(meta, sort_keys=True).encode()
+    if name == "config.json":
+        return _renumber_shared_ids(data.decode()).encode()
+    return data
+
+
+def _renumber_shared_ids(text: str) -> str:
+    """`shared_object_id` is a Python id(); replace each by its order of first appearance."""
+    mapping: dict[str, str] = {}
+
+    def renumber(match: re.Match[str]) -> str:
+        mapping.setdefault(match.group(2), str(len(mapping)))
+        return f"{match.group(1)}{mapping[match.group(2)]}"
+
+    return re.sub(r'("shared_object_id":\s*)(\d+)', renumber, text)

@@ -1,0 +1,234 @@
+"""The REST API: forecasts from the served bundle, one or many weeks per request.
+
+The bundle is loaded once at start-up; each request calls the model directly.
+What a request may hold is stated in the OpenAPI schema and enforced as stated:
+features within the physical bounds of `bounds.py` (422 naming the field),
+at most `MAX_WEEKS` weeks and `MAX_BODY_BYTES` bytes (413, before parsing). Any
+date is accepted and answered for its ISO week, labelled by the week's Monday.
+Anything unexpected becomes a JSON 500 carrying a request id, logged with its
+traceback on the server, never in the response. With a token, /predict and
+/model require `Authorization: Bearer <token>`; /health stays open.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import json
+import logging
+import uuid
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from hhforecast.dataprep import bounds
+from hhforecast.serving.bundle import Bundle
+from hhforecast.serving.store import PredictionLog
+
+MAX_WEEKS = 260              # five years of weeks per request: one request cannot flood the prediction log
+MAX_BODY_BYTES = 256 * 1024  # room for MAX_WEEKS pretty-printed weeks
+REQUEST_ID_HEADER = "X-Request-ID"
+logger = logging.getLogger("hhforecast.serving.api")
+
+
+def _monday(value: dt.date) -> dt.date:
+    return value - dt.timedelta(days=value.weekday())
+
+
+# Any date: the forecast is for its ISO week, answered under the week's Monday.
+WeekDate = Annotated[dt.date, AfterValidator(_monday)]
+
+
+def _feature(name: str, description: str):
+    low, high = bounds.FIELD_RANGES[name]
+    # strict: a JSON number only (true, false or "12" are refused, not coerced to 1.0, 0.0, 12.0)
+    return Field(ge=low, le=high, strict=True, description=description)
+
+
+class Week(BaseModel):
+    """One planned week: the dataset's feature columns, within physical bounds."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    date: WeekDate = Field(description="any date of the week; the answer is labelled by the week's Monday")
+    acft: float = _feature("acft", "aircraft that will fly in the week")
+    sum_daily_hours: float = _feature(
+        "sum_daily_hours", f"fleet flight hours in the week; at most {bounds.MAX_HOURS_PER_AIRCRAFT_WEEK:g} x acft")
+    age_fleet: float = _feature("age_fleet", "mean age (years) of the flying aircraft at the Monday")
+    Cycles: float = _feature(
+        "Cycles", f"fleet cycles in the week; at most {bounds.MAX_CYCLES_PER_FLIGHT_HOUR:g} x sum_daily_hours")
+    sum_uti_mensal: float = _feature(
+        "sum_uti_mensal", f"fleet flight hours in the {bounds.WINDOW_DAYS} days ending on the week's Sunday; "
+                          f"at most {bounds.MAX_HOURS_PER_AIRCRAFT_WINDOW:g} x acft")
+
+    @field_validator("sum_daily_hours", "Cycles", "sum_uti_mensal")
+    @classmethod
+    def _physically_possible(cls, value: float, info: ValidationInfo) -> float:
+        problem = bounds.relation_problem(info.field_name, {**info.data, info.field_name: value})
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
+class PredictRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    weeks: list[Week] = Field(min_length=1, max_length=MAX_WEEKS)
+
+
+class WeekForecast(BaseModel):
+    date: str
+    predicted_hh: float
+    lower_80: float
+    upper_80: float
+    lower_95: float
+    upper_95: float
+    model_version: str
+    extrapolation: bool
+    extrapolated_features: list[str]
+
+
+class PredictResponse(BaseModel):
+    forecasts: list[WeekForecast]
+
+
+class Guard:
+    """Outermost ASGI layer: a request id, the body-size limit, and a JSON 500 for anything unexpected."""
+
+    def __init__(self, app, max_body_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app, self.max_body_bytes = app, max_body_bytes
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = uuid.uuid4().hex
+        started = answered = False
+
+        async def send_with_id(message) -> None:
+            nonlocal started
+            if answered:
+                return  # the guard has answered already (413): the app's own reply goes nowhere
+            if message["type"] == "http.response.start":
+                started = True
+                message = {**message, "headers": [*message.get("headers", []),
+                                                  (REQUEST_ID_HEADER.lower().encode(), request_id.encode())]}
+            await send(message)
+
+        too_large = {"detail": f"request body above {self.max_body_bytes} bytes", "request_id": request_id}
+        length = dict(scope.get("headers", [])).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
+            await _json(send_with_id, 413, too_large)
+            return
+        seen = 0
+
+        async def bounded_receive():
+            nonlocal seen, answered
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_body_bytes:  # no Content-Length (chunked): answer 413, stop the app reading
+                if not started:
+                    await _json(send_with_id, 413, too_large)
+                answered = True
+                return {"type": "http.disconnect"}
+            return message
+
+        try:
+            await self.app(scope, bounded_receive, send_with_id)
+        except Exception:
+            logger.exception("request %s %s failed (request id %s)", scope.get("method"), scope.get("path"), request_id)
+            if not started and not answered:
+                await _json(send_with_id, 500, {"detail": "internal server error", "request_id": request_id})
+
+
+async def _json(send, status: int, body: dict) -> None:
+    data = json.dumps(body).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]})
+    await send({"type": "http.response.body", "body": data})
+
+
+def _json_safe(value):
+    """Error details as strict JSON: a NaN or Infinity the client sent is echoed back as text."""
+    if isinstance(value, float) and not np.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    return JSONResponse(status_code=422, content={"detail": _json_safe(jsonable_encoder(exc.errors()))})
+
+
+def bearer_dependency(token: str):
+    """A FastAPI dependency requiring `Authorization: Bearer <token>` (constant-time comparison)."""
+    scheme = HTTPBearer(auto_error=False, description="HH_API_TOKEN, required when the server is not on loopback")
+    expected = token.encode()
+
+    def require(credentials: HTTPAuthorizationCredentials | None = Depends(scheme)) -> None:
+        if credentials is None or not hmac.compare_digest(credentials.credentials.encode(), expected):
+            raise HTTPException(401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"})
+
+    return require
+
+
+def create_app(bundle: Bundle, log_path: Path | None, served: str, token: str | None = None) -> FastAPI:
+    app = FastAPI(title="hh-forecast", version=bundle.version,
+                  description="Weekly unscheduled-maintenance man-hours from planned fleet utilization.")
+    log = PredictionLog(log_path) if log_path is not None else None
+    guarded = [Depends(bearer_dependency(token))] if token else []
+    unauthorized = {401: {"description": "missing or wrong bearer token"}} if token else {}
+    body_errors = {400: {"description": "the body is not valid JSON"},
+                   413: {"description": f"request body above {MAX_BODY_BYTES} bytes"}}
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok", "model_version": bundle.version}
+
+    @app.get("/model", dependencies=guarded, responses=unauthorized)
+    def model_card() -> dict:
+        meta = bundle.metadata
+        return {
+            "version": bundle.version,
+            "source": bundle.source,
+            "served": served,
+            "features": bundle.features,
+            "feature_ranges": meta.get("feature_ranges"),
+            "training_window": meta.get("windows"),
+            "metrics": meta.get("metrics"),
+            "intervals": bundle.calibration.to_json(),
+        }
+
+    features = bundle.features
+
+    @app.post("/predict", response_model=PredictResponse, dependencies=guarded, responses={**unauthorized, **body_errors})
+    def forecast(request: PredictRequest) -> dict:
+        # Plain arrays on the request path: pandas costs more than the model for a single week.
+        rows = [[getattr(week, name) for name in features] for week in request.weeks]
+        x = np.asarray(rows, dtype="float64")
+        result = bundle.predict_array(x)
+        if not all(np.isfinite(values).all() for values in result.values()):
+            raise ValueError("the model gave a non-finite forecast for bounded inputs")  # -> JSON 500, logged
+        flags = bundle.extrapolated(x)
+        records = [
+            {"date": week.date.isoformat(), **{k: float(v[i]) for k, v in result.items()},
+             "model_version": bundle.version, "extrapolation": bool(flags[i]),
+             "extrapolated_features": flags[i].split(",") if flags[i] else []}
+            for i, week in enumerate(request.weeks)
+        ]
+        if log is not None:
+            log.append_records(records, [dict(zip(features, row)) for row in rows], channel="api")
+        return {"forecasts": records}
+
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_middleware(Guard)
+    return app

@@ -1,0 +1,111 @@
+"""Batch forecasts: planned weeks in, HH with ranges out.
+
+Planned weeks come either as the dataset's feature columns, or as planned
+utilization in the raw export format, which goes through the same cleaning and
+aggregation code as the pipeline.
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hhforecast.core.config import Params
+from hhforecast.core.contract import alias_lookup, normalize_name
+from hhforecast.core.errors import ContractError, HHForecastError
+from hhforecast.dataprep import aggregate, bounds, clean, ingest, isoweeks
+from hhforecast.dataprep.weekly_dataset import FEATURES
+from hhforecast.serving.bundle import Bundle
+
+DATE = "date"
+FIRST_DATA_ROW = 2  # row numbers as a spreadsheet shows them: the header is row 1
+
+
+def validate_planned_weeks(frame: pd.DataFrame, file: str) -> pd.DataFrame:
+    """Feature rows, checked cell by cell; the first bad cell is named by row and column."""
+    if frame.empty:
+        raise ContractError("no planned weeks: the file has a header but no rows", file=file)
+    missing = [c for c in [DATE, *FEATURES] if c not in frame.columns]
+    if missing:
+        raise ContractError(f"missing column(s) {', '.join(repr(m) for m in missing)}; expected {[DATE, *FEATURES]}",
+                            file=file)
+    rows = pd.Series(np.arange(len(frame)) + FIRST_DATA_ROW, index=frame.index)
+    dates = pd.to_datetime(frame[DATE].astype("string").str.strip(), format="%Y-%m-%d", errors="coerce")
+    _first_bad(dates.isna(), rows, file, DATE, frame[DATE], "not a date (expected YYYY-MM-DD)")
+    _first_bad(dates.dt.day_of_week != 0, rows, file, DATE, frame[DATE], "not a Monday (weeks are labelled by their Monday)")
+    _first_bad(dates.duplicated(), rows, file, DATE, frame[DATE], "the same week appears twice")
+    values = pd.DataFrame(index=frame.index)
+    for column in FEATURES:
+        numbers = pd.to_numeric(frame[column].astype("string").str.strip(), errors="coerce")
+        _first_bad(numbers.isna() | ~np.isfinite(numbers.astype(float)), rows, file, column, frame[column], "not a number")
+        _first_bad(numbers < 0, rows, file, column, frame[column], "negative")
+        values[column] = numbers.astype("float64")
+    _refuse_out_of_bounds(values, file, rows=rows)
+    values.insert(0, DATE, dates.dt.normalize())
+    return values.reset_index(drop=True)
+
+
+def _refuse_out_of_bounds(values: pd.DataFrame, file: str, rows: pd.Series | None = None,
+                          weeks: pd.Series | None = None) -> None:
+    """The first physically impossible cell (bounds.py), named by row (or week), column and bound."""
+    found = bounds.violations(values)
+    if len(found):
+        first = found.iloc[0]
+        week = f"week {weeks.loc[first['index']]:%Y-%m-%d}: " if weeks is not None else ""
+        raise ContractError(f"{week}{first['value']:g} is out of bounds: must be {first['bound']}", file=file,
+                            row=int(rows.loc[first["index"]]) if rows is not None else None, column=str(first["column"]))
+
+
+def weeks_from_utilization(raw: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """Planned aircraft-days -> weekly features, with the pipeline's own clean and aggregate code."""
+    utilization, _ = clean.clean_utilization(raw, params.clean)
+    weeks = isoweeks.dataset_week_range(utilization, params.aggregate.window_days)
+    weekly = aggregate.weekly_utilization(utilization, weeks, params.aggregate.window_days)
+    weekly = weekly.reset_index()[[DATE, *FEATURES]].astype({c: "float64" for c in FEATURES})
+    file = str(raw["file"].iloc[0]) if "file" in raw.columns and len(raw) else "planned utilization"
+    _refuse_out_of_bounds(weekly[FEATURES], file, weeks=weekly[DATE])
+    return weekly
+
+
+def read_planned(path: Path, params: Params) -> tuple[pd.DataFrame, str]:
+    """Planned weeks from a CSV, and which format it was ('features' or 'utilization')."""
+    display = str(path)
+    if not path.exists():
+        raise ContractError("file not found", file=display)
+    text, _ = ingest.decode_csv(path.read_bytes(), display)
+    delimiter = ingest.sniff_delimiter(text, display)
+    header = [normalize_name(c) for c in text.splitlines()[0].split(delimiter)]
+    utilization_columns = set(alias_lookup(params.contract.utilization.aliases).get(h) for h in header)
+    if set(params.contract.utilization.required) <= utilization_columns and "acft" not in header:
+        raw, _ = ingest.read_delimited(path, params.contract, display, "utilization")
+        return weeks_from_utilization(raw, params), "utilization"
+    frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype="string", keep_default_na=False)
+    frame.columns = [c.strip() for c in frame.columns]
+    return validate_planned_weeks(frame, display), "features"
+
+
+def forecast(bundle: Bundle, weeks: pd.DataFrame) -> pd.DataFrame:
+    """date, predicted HH, ranges, model version, and whether the week lies outside the training range."""
+    features = weeks[bundle.features]
+    predicted = bundle.predict(features)
+    outside = bundle.extrapolation(features)
+    out = pd.concat([weeks[[DATE]].reset_index(drop=True), predicted.reset_index(drop=True)], axis=1)
+    out[DATE] = pd.to_datetime(out[DATE]).dt.strftime("%Y-%m-%d")
+    out["model_version"] = bundle.version
+    out["extrapolation"] = outside.ne("").to_numpy()
+    out["extrapolated_features"] = outside.to_numpy()
+    numbers = [c for c in out.columns if c == "predicted_hh" or c.startswith(("lower_", "upper_"))]
+    bad = bounds.non_finite_rows(out, numbers)
+    if bad:  # bounded inputs make this unreachable; a forecast file must still never hold an empty value
+        raise HHForecastError(f"the model gave an empty or non-finite forecast for week(s) "
+                              f"{', '.join(out[DATE].iloc[bad[:5]])}; nothing written")
+    return out
+
+
+def _first_bad(bad: pd.Series, rows: pd.Series, file: str, column: str, raw: pd.Series, message: str) -> None:
+    bad = bad.fillna(True) if bad.dtype == "boolean" else bad
+    if bool(bad.any()):
+        where = bad[bad].index[0]
+        raise ContractError(f"{message}: {raw.loc[where]!r}", file=file, row=int(rows.loc[where]), column=column)

@@ -1,0 +1,257 @@
+"""The model registry: GTO git tags (`hh-model@vX.Y.Z`, stage `prod`), a promotion gate, rollback.
+
+Versions and stages are git tags, the DVC ecosystem's registry, so they travel
+with the repository; a version's bytes come back from git and the DVC cache
+with `dvc.api`, so a rollback changes what is served without retraining.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hhforecast.core import paths
+from hhforecast.core.errors import HHForecastError
+from hhforecast.evaluation import compare
+from hhforecast.forecasting import forecasters, intervals
+from hhforecast.serving.bundle import Bundle, load_bytes, load_workspace
+
+ARTIFACT = "hh-model"
+PROD = "prod"
+
+
+class RegistryError(HHForecastError):
+    """A registry operation cannot proceed (nothing to roll back to, uncommitted model, ...)."""
+
+
+@dataclass(frozen=True)
+class Version:
+    version: str
+    commit: str
+    stages: tuple[str, ...]
+    created_at: str
+
+
+def _git(repo: Path, *args: str) -> str:
+    result = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RegistryError(f"git {' '.join(args)} failed: {result.stderr.strip()}")
+    return result.stdout
+
+
+def commit_of(repo: Path, rev: str) -> str:
+    """The commit a revision, tag or DVC experiment name (refs/exps/…/<name>) points at."""
+    try:
+        return _git(repo, "rev-parse", "--verify", f"{rev}^{{commit}}").strip()
+    except RegistryError:
+        refs = _git(repo, "for-each-ref", "refs/exps", "--format=%(refname) %(objectname)").split("\n")
+        found = [line.split()[1] for line in refs if line and line.split()[0].rsplit("/", 1)[-1] == rev]
+        if len(found) != 1:
+            raise RegistryError(f"{rev!r} is neither a git revision nor one DVC experiment's name") from None
+        return found[0]
+
+
+def versions(repo: Path) -> list[Version]:
+    """Registered versions of the model, oldest first; `stages` holds `prod` for the one in production."""
+    return _versions(repo, prod_history(repo))
+
+
+def _versions(repo: Path, history: list[str]) -> list[Version]:
+    """The versions, with `prod` on the most recent assignment in `history` (so a rollback takes effect at once)."""
+    from gto import api
+    from gto.exceptions import ArtifactNotFound
+
+    current = history[-1] if history else None
+    try:
+        rows = api.show(str(repo), ARTIFACT, table=False)
+    except ArtifactNotFound:
+        return []
+    found = []
+    for row in rows:
+        created = row.get("created_at")
+        found.append(Version(
+            version=row["version"],
+            commit=row["commit_hexsha"],
+            stages=(PROD,) if row["version"] == current else (),
+            created_at=created.isoformat() if isinstance(created, dt.datetime) else str(created),
+        ))
+    return sorted(found, key=lambda v: _semver(v.version))
+
+
+def production(repo: Path) -> Version | None:
+    """The version named by the most recent `prod` assignment, if any."""
+    return _in_prod(versions(repo))
+
+
+def _in_prod(listed: list[Version]) -> Version | None:
+    return next((v for v in listed if PROD in v.stages), None)
+
+
+def prod_history(repo: Path) -> list[str]:
+    """Versions in the order they were assigned `prod` (GTO numbers its stage tags)."""
+    tags = _git(repo, "tag", "--list", f"{ARTIFACT}#{PROD}#*").split()
+    return [_version_of_tag(repo, t) for t in sorted(tags, key=lambda t: int(t.rsplit("#", 1)[1]))]
+
+
+def rollback_target(repo: Path) -> tuple[Version, Version]:
+    """(current, previous): the highest version below the current one that has been in prod before."""
+    history = prod_history(repo)
+    listed = _versions(repo, history)
+    current = _in_prod(listed)
+    if current is None:
+        raise RegistryError("nothing is in prod: there is nothing to roll back")
+    earlier = {v for v in history if _semver(v) < _semver(current.version)}
+    if not earlier:
+        raise RegistryError(f"{ARTIFACT}@{current.version} is the first version that was in prod: nothing to roll back to")
+    target = max(earlier, key=_semver)
+    return current, next(v for v in listed if v.version == target)
+
+
+def _version_of_tag(repo: Path, tag: str) -> str:
+    """A stage tag points at its version's commit; the version tag on that commit names the version."""
+    commit = _git(repo, "rev-list", "-n", "1", tag).strip()
+    version_tags = _git(repo, "tag", "--list", f"{ARTIFACT}@*", "--points-at", commit).split()
+    if not version_tags:
+        raise RegistryError(f"stage tag {tag} points at {commit[:8]}, which has no registered version")
+    return max((t.split("@", 1)[1] for t in version_tags), key=_semver)
+
+
+def next_version(repo: Path) -> str:
+    existing = [v.version for v in versions(repo)]
+    if not existing:
+        return "v1.0.0"
+    major, minor, _ = _semver(max(existing, key=_semver))
+    return f"v{major}.{minor + 1}.0"
+
+
+def _semver(version: str) -> tuple[int, int, int]:
+    major, minor, patch = (int(part) for part in version.lstrip("v").split("."))
+    return major, minor, patch
+
+
+def read_at(repo: Path, rev: str, path: Path) -> bytes:
+    """A file's bytes at a git revision: from git if it is committed, else from the DVC cache."""
+    import dvc.api
+
+    try:
+        return dvc.api.read(str(path), repo=str(repo), rev=rev, mode="rb")
+    except FileNotFoundError:
+        raise
+    except Exception as exc:  # dvc raises PathMissingError and friends; all mean "not at that revision"
+        raise FileNotFoundError(f"{path} at {rev[:12]}: {exc}") from None
+
+
+def load_version(repo: Path, version: Version) -> Bundle:
+    return load_bytes(lambda p: read_at(repo, version.commit, p), version.version, f"{ARTIFACT}@{version.version}")
+
+
+def load_served(repo: Path, rev: str | None = None) -> tuple[Bundle, str]:
+    """The bundle to serve and a sentence saying which: `rev`, else `prod`, else the workspace."""
+    if rev is not None:
+        match = next((v for v in versions(repo) if v.version == rev), None)
+        if match is None:
+            commit = _git(repo, "rev-parse", rev).strip()
+            bundle = load_bytes(lambda p: read_at(repo, commit, p), rev, f"git revision {rev}")
+            return bundle, f"serving the model at git revision {rev}"
+        return load_version(repo, match), f"serving {ARTIFACT}@{match.version} (chosen with --rev)"
+    current = production(repo)
+    if current is None:
+        return load_workspace(repo), "no model has been promoted to prod yet: serving the workspace model"
+    return load_version(repo, current), f"serving {ARTIFACT}@{current.version} (stage {PROD})"
+
+
+# --- the promotion gate -------------------------------------------------------------------------
+
+
+def backtest_at(repo: Path, rev: str | None) -> pd.DataFrame:
+    """The per-week backtest (every model's forecast of every backtest week) of the workspace (rev None) or a revision."""
+    if rev is None:
+        return pd.read_csv(repo / paths.BACKTEST_WEEKS)
+    try:
+        return pd.read_csv(io.BytesIO(read_at(repo, rev, paths.BACKTEST_WEEKS)))
+    except FileNotFoundError:
+        raise RegistryError(
+            f"revision {rev[:12]} has no per-week backtest ({paths.BACKTEST_WEEKS}; it predates the paired backtest), "
+            "so it cannot be compared week by week"
+        ) from None
+
+
+@dataclass(frozen=True)
+class GateResult:
+    passed: bool
+    table: pd.DataFrame
+    reasons: list[str]
+    comparison: str | None = None   # the paired sentence, with its interval and p-value
+
+
+def gate(candidate: pd.DataFrame, production: pd.DataFrame | None, coverage_tolerance: float,
+         nominal_coverage: float = 0.8) -> GateResult:
+    """The candidate must be better than production on the same backtest weeks, beyond the noise, with honest coverage.
+
+    "Better" is the paired per-week absolute-error difference (candidate − production)
+    whose Newey–West 95 % interval lies below zero; an interval containing zero is a tie,
+    and a tie is not an improvement.
+    """
+    y = candidate["actual"].to_numpy(float)
+    cand = candidate[forecasters.NETWORK].to_numpy(float)
+    covered = (y >= candidate["lower_80"]) & (y <= candidate["upper_80"])
+    cand_cov = float(covered.mean())
+    low, high = intervals.coverage_interval(int(covered.sum()), len(covered))
+    reasons = []
+    rows = [{"metric": "backtest MAE", "candidate": float(np.mean(np.abs(y - cand)))},
+            {"metric": "coverage 80%", "candidate": cand_cov}]
+    if abs(cand_cov - nominal_coverage) > coverage_tolerance:
+        reasons.append(f"coverage {cand_cov:.3f} (95 % CI {low:.3f}..{high:.3f}) is more than {coverage_tolerance:g} "
+                       f"from the nominal {nominal_coverage:g}")
+    rows[1]["required"] = f"{nominal_coverage - coverage_tolerance:.3f}..{nominal_coverage + coverage_tolerance:.3f}"
+    comparison = None
+    if production is not None:
+        if candidate["date"].tolist() != production["date"].tolist():
+            raise RegistryError(
+                "the candidate's backtest weeks differ from the production model's; re-evaluate production on the "
+                "candidate's weeks (dvc repro with its params) before comparing"
+            )
+        prod = production[forecasters.NETWORK].to_numpy(float)
+        paired = compare.paired_abs_error(y, cand, prod)
+        comparison = paired.sentence("candidate", "production")
+        rows[0]["production"] = float(np.mean(np.abs(y - prod)))
+        rows[0]["required"] = "paired 95 % CI below 0"
+        prod_covered = (y >= production["lower_80"]) & (y <= production["upper_80"])
+        rows[1]["production"] = float(prod_covered.mean())
+        if paired.verdict != compare.BETTER:
+            reasons.append(f"not better than production beyond the noise: {comparison}")
+    return GateResult(not reasons, pd.DataFrame(rows).set_index("metric"), reasons, comparison)
+
+
+def require_committed_model(repo: Path) -> str:
+    """The candidate must be the committed state: clean dvc.lock/metrics/params and an up-to-date pipeline."""
+    dirty = _git(repo, "status", "--porcelain", "--", "dvc.lock", "dvc.yaml", "params.yaml", "metrics").strip()
+    if dirty:
+        raise RegistryError(f"uncommitted changes to the pipeline state; commit them first:\n{dirty}")
+    return _git(repo, "rev-parse", "HEAD").strip()
+
+
+def register_and_promote(repo: Path, commit: str, version: str, reason: str) -> None:
+    from gto import api
+
+    api.register(str(repo), ARTIFACT, ref=commit, version=version, message=reason)
+    api.assign(str(repo), ARTIFACT, PROD, version=version, message=reason)
+
+
+def assign_prod(repo: Path, version: str, reason: str) -> None:
+    from gto import api
+
+    api.assign(str(repo), ARTIFACT, PROD, version=version, message=reason, force=True)
+
+
+def metrics_at(repo: Path, commit: str) -> dict:
+    try:
+        return json.loads(read_at(repo, commit, paths.EVAL))
+    except FileNotFoundError:
+        return {}

@@ -1,0 +1,222 @@
+"""The REST API: a real uvicorn process on a free loopback port, and the app in-process (schemathesis)."""
+import json
+import subprocess
+import urllib.error
+import urllib.request
+
+import pytest
+
+from hhforecast.serving import store
+from tests.helpers import REPO, WEEK, request, serving
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, bundle_root):
+    (bundle_root / "params.yaml").write_text((REPO / "params.yaml").read_text())
+    subprocess.run(["git", "init", "-q"], cwd=bundle_root, check=True)
+    db = tmp_path_factory.mktemp("log") / "mlops.db"
+    with serving(bundle_root, "--log-db", str(db)) as base:
+        yield base, db
+
+
+def test_health_and_model_card(server):
+    base, _ = server
+    status, health = request(base, "/health")
+    assert status == 200 and health["status"] == "ok"
+    status, card = request(base, "/model")
+    assert status == 200
+    assert card["features"] == ["acft", "sum_daily_hours", "age_fleet", "Cycles", "sum_uti_mensal"]
+    assert card["version"] == health["model_version"] and "workspace model" in card["served"]
+    assert set(card["intervals"]["quantile"]) == {"80", "95"} and card["intervals"]["scale"] == "scaled"
+
+
+def test_predict_one_and_many_weeks_and_log_them(server):
+    base, db = server
+    status, one = request(base, "/predict", {"weeks": [WEEK]})
+    assert status == 200 and len(one["forecasts"]) == 1
+    forecast = one["forecasts"][0]
+    assert forecast["lower_95"] <= forecast["lower_80"] <= forecast["predicted_hh"] <= forecast["upper_80"] <= forecast["upper_95"]
+    many = [{**WEEK, "date": f"2018-03-{d:02d}"} for d in (5, 12, 19, 26)]
+    status, body = request(base, "/predict", {"weeks": many})
+    assert status == 200 and [f["date"] for f in body["forecasts"]] == ["2018-03-05", "2018-03-12", "2018-03-19", "2018-03-26"]
+    assert len(store.read_predictions(db)) == 5
+
+
+def test_far_outside_the_training_range_is_predicted_but_flagged(server):
+    base, _ = server
+    status, body = request(base, "/predict", {"weeks": [{**WEEK, "acft": 400}]})
+    assert status == 200
+    assert body["forecasts"][0]["extrapolation"] is True
+    assert body["forecasts"][0]["extrapolated_features"] == ["acft"]
+
+
+@pytest.mark.parametrize("week, field", [
+    ({**WEEK, "date": "2018-02-30"}, "date"),
+    ({**WEEK, "acft": -1}, "acft"),
+    ({**WEEK, "acft": 2001}, "acft"),
+    ({**WEEK, "sum_daily_hours": 1e308}, "sum_daily_hours"),
+    ({**WEEK, "sum_daily_hours": 12 * 168 + 1}, "sum_daily_hours"),
+    ({**WEEK, "sum_uti_mensal": 12 * 672 + 1}, "sum_uti_mensal"),
+    ({**WEEK, "Cycles": 6 * 750 + 1}, "Cycles"),
+    ({**WEEK, "age_fleet": 61}, "age_fleet"),
+    ({**WEEK, "Cycles": "many"}, "Cycles"),
+    ({**WEEK, "age_fleet": False}, "age_fleet"),  # a JSON boolean is not the number 0
+    ({**WEEK, "acft": "12"}, "acft"),             # nor is a string of digits
+    ({k: v for k, v in WEEK.items() if k != "sum_uti_mensal"}, "sum_uti_mensal"),
+    ({**WEEK, "colour": "red"}, "colour"),
+])
+def test_bad_weeks_get_422_naming_the_field(server, week, field):
+    base, _ = server
+    status, body = request(base, "/predict", {"weeks": [week]})
+    assert status == 422
+    assert [err["loc"][-1] for err in body["detail"]] == [field]
+
+
+@pytest.mark.parametrize("literal, field", [("NaN", "acft"), ("Infinity", "age_fleet"), ("-Infinity", "Cycles"),
+                                            ("1e999", "sum_uti_mensal")])
+def test_non_finite_numbers_get_422_never_500(server, literal, field):
+    base, db = server
+    before = len(store.read_predictions(db))
+    text = json.dumps({"weeks": [{**WEEK, field: 0.0}]}).replace(f'"{field}": 0.0', f'"{field}": {literal}')
+    req = urllib.request.Request(base + "/predict", data=text.encode(), headers={"Content-Type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as error:
+        urllib.request.urlopen(req, timeout=10)
+    assert error.value.code == 422
+    assert [err["loc"][-1] for err in json.loads(error.value.read())["detail"]] == [field]
+    assert len(store.read_predictions(db)) == before
+
+
+def test_any_date_is_answered_for_its_weeks_monday(server):
+    base, _ = server
+    status, body = request(base, "/predict", {"weeks": [{**WEEK, "date": "2018-03-08"}]})
+    assert status == 200 and body["forecasts"][0]["date"] == "2018-03-05"
+
+
+def test_too_many_weeks_or_too_many_bytes_are_refused(server):
+    base, db = server
+    before = len(store.read_predictions(db))
+    status, body = request(base, "/predict", {"weeks": [WEEK] * 261})
+    assert status == 422 and body["detail"][0]["loc"] == ["body", "weeks"]
+    status, body = request(base, "/predict", {"weeks": [WEEK], "padding": "x" * 300_000})
+    assert status == 413 and body["detail"] == "request body above 262144 bytes" and body["request_id"]
+    assert len(store.read_predictions(db)) == before
+
+
+def test_openapi_documents_the_endpoints(server):
+    base, _ = server
+    status, spec = request(base, "/openapi.json")
+    assert status == 200 and {"/predict", "/health", "/model"} <= set(spec["paths"])
+
+
+# In-process: the same app, driven through schemathesis' ASGI client.
+
+def asgi_client(app):
+    from schemathesis.python import asgi
+
+    return asgi.get_client(app)
+
+
+@pytest.fixture(scope="module")
+def served_bundle(bundle_root):
+    from hhforecast.serving import bundle
+
+    return bundle.load_workspace(bundle_root)
+
+
+def test_an_unexpected_error_is_a_json_500_with_a_request_id_and_no_traceback(served_bundle, monkeypatch, caplog):
+    from hhforecast.serving import api
+
+    app = api.create_app(served_bundle, None, "test")
+    def broken(self, x):
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr(type(served_bundle), "predict_array", broken)
+    with asgi_client(app) as client:
+        response = client.post("/predict", json={"weeks": [WEEK]})
+    body = response.json()
+    assert response.status_code == 500 and body["detail"] == "internal server error"
+    assert body["request_id"] == response.headers["x-request-id"]
+    assert "secret detail" not in response.text and "Traceback" not in response.text
+    assert body["request_id"] in caplog.text and "secret detail" in caplog.text
+
+
+def test_a_token_guards_predict_and_model_but_not_health(served_bundle):
+    from hhforecast.serving import api
+
+    app = api.create_app(served_bundle, None, "test", token="s3cret")
+    with asgi_client(app) as client:
+        assert client.get("/health").status_code == 200
+        for headers, status in [({}, 401), ({"Authorization": "Bearer wrong"}, 401),
+                                ({"Authorization": "Basic czNjcmV0"}, 401), ({"Authorization": "Bearer s3cret"}, 200)]:
+            assert client.get("/model", headers=headers).status_code == status
+            assert client.post("/predict", json={"weeks": [WEEK]}, headers=headers).status_code == status
+        spec = client.get("/openapi.json").json()
+        assert "HTTPBearer" in spec["components"]["securitySchemes"]
+
+
+@pytest.fixture(scope="module")
+def api_schema(served_bundle):
+    import schemathesis
+
+    from hhforecast.serving import api
+
+    return schemathesis.openapi.from_asgi("/openapi.json", api.create_app(served_bundle, None, "schemathesis"))
+
+
+def within_relations(body):
+    """A schema-valid body moved inside the bounds between fields, which JSON Schema cannot state
+    (the fields' descriptions do): generated data must be valid for the API, not only for the schema."""
+    from hhforecast.dataprep import bounds
+
+    for week in body.get("weeks", []) if isinstance(body, dict) else []:
+        for field, other, factor, _ in bounds.RELATIONS:
+            week[field] = min(week[field], factor * week[other])
+    return body
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path, method, mode", [  # the GETs take no input: no invalid request to make
+    ("/predict", "POST", "positive"), ("/predict", "POST", "negative"),
+    ("/model", "GET", "positive"), ("/health", "GET", "positive")])
+def test_the_api_keeps_every_promise_of_its_schema(api_schema, path, method, mode):
+    """Every schemathesis check: no 5xx, responses match the schema, valid data accepted, invalid refused."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    from schemathesis import GenerationMode
+
+    operation = api_schema[path][method]
+    strategy = operation.as_strategy(GenerationMode(mode))
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @given(data=st.data())
+    def check(data):
+        case = data.draw(strategy)
+        if mode == "positive" and path == "/predict":
+            case.body = within_relations(case.body)
+        case.call_and_validate()
+
+    check()
+
+
+def test_a_body_without_content_length_is_cut_off_at_the_limit(served_bundle):
+    """Chunked uploads carry no Content-Length: the guard counts the bytes and answers 413 at the limit."""
+    import asyncio
+
+    from hhforecast.serving import api
+
+    app = api.create_app(served_bundle, None, "test")
+    chunks = [{"type": "http.request", "body": b" " * 100_000, "more_body": True} for _ in range(5)]
+    sent = []
+
+    async def receive():
+        return chunks.pop(0) if chunks else {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": "/predict", "raw_path": b"/predict", "root_path": "", "query_string": b"",
+             "headers": [(b"content-type", b"application/json")], "client": ("127.0.0.1", 1), "server": ("t", 80)}
+    asyncio.run(app(scope, receive, send))
+    assert sent[0]["status"] == 413
+    assert json.loads(sent[1]["body"])["detail"] == "request body above 262144 bytes"
