@@ -7,6 +7,7 @@ first), sends single-week POST /predict requests — bounded by count and by tim
 and stops the server. Targets on a 2-core machine: p99 under 20 ms for one client,
 at least 300 requests/s.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,8 +24,20 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-BODY = json.dumps({"weeks": [{"date": "2024-06-03", "acft": 40, "sum_daily_hours": 2500.0, "age_fleet": 9.0,
-                              "Cycles": 1900, "sum_uti_mensal": 9800.0}]})
+BODY = json.dumps(
+    {
+        "weeks": [
+            {
+                "date": "2024-06-03",
+                "acft": 40,
+                "sum_daily_hours": 2500.0,
+                "age_fleet": 9.0,
+                "Cycles": 1900,
+                "sum_uti_mensal": 9800.0,
+            }
+        ]
+    }
+)
 
 
 def free_port() -> int:
@@ -52,8 +65,9 @@ def client(port: int, count: int, deadline: float, latencies: list[float]) -> No
 def run(port: int, requests: int, clients: int, seconds: float) -> tuple[list[float], float]:
     latencies: list[float] = []
     deadline = time.monotonic() + seconds
-    threads = [threading.Thread(target=client, args=(port, requests // clients, deadline, latencies))
-               for _ in range(clients)]
+    threads = [
+        threading.Thread(target=client, args=(port, requests // clients, deadline, latencies)) for _ in range(clients)
+    ]
     started = time.perf_counter()
     for t in threads:
         t.start()
@@ -77,7 +91,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         server = subprocess.Popen(
             [sys.executable, "-m", "hhforecast.cli", "serve", "--port", str(port), "--log-db", f"{scratch}/mlops.db"],
-            cwd=REPO, env=env, stderr=subprocess.DEVNULL)
+            cwd=REPO,
+            env=env,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             for _ in range(300):
                 try:
@@ -95,8 +112,10 @@ def main() -> None:
     p99 = ms(percentile(single, 99))
     throughput = len(loaded) / elapsed
     print(f"one client:  {len(single)} requests, p50 {ms(percentile(single, 50)):.1f} ms, p99 {p99:.1f} ms")
-    print(f"{args.clients} clients: {len(loaded)} requests in {elapsed:.1f} s = {throughput:.0f} req/s, "
-          f"p50 {ms(percentile(loaded, 50)):.1f} ms, p99 {ms(percentile(loaded, 99)):.1f} ms")
+    print(
+        f"{args.clients} clients: {len(loaded)} requests in {elapsed:.1f} s = {throughput:.0f} req/s, "
+        f"p50 {ms(percentile(loaded, 50)):.1f} ms, p99 {ms(percentile(loaded, 99)):.1f} ms"
+    )
     verdicts = [("p99 under 20 ms (one client)", p99 < 20), ("at least 300 req/s", throughput >= 300)]
     for name, ok in verdicts:
         print(f"{'PASS' if ok else 'FAIL'}  {name}")

@@ -7,6 +7,7 @@
 Each measurement runs in a fresh process so its peak RSS is its own. Targets on a
 2-core machine: >= 100,000 event rows/s, >= 5x faster than openpyxl, peak RSS < 2 GiB.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,7 +54,9 @@ def measure(kind: str, raw_dir: Path, workers: int) -> dict:
 def run_measurement(kind: str, raw_dir: Path, workers: int = 1) -> dict:
     out = subprocess.run(
         [sys.executable, __file__, "--measure", kind, "--raw-dir", str(raw_dir), "--workers", str(workers)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -92,7 +95,9 @@ def main() -> None:
     print(f"{'reader':<24}{'seconds':>10}{'rows/s':>12}{'peak RSS':>12}")
     for run in runs:
         label = f"{run['kind']} x{run['workers']}"
-        print(f"{label:<24}{run['seconds']:>10.1f}{run['rows'] / run['seconds']:>12,.0f}{run['peak_rss'] / GIB:>10.2f} GiB")
+        print(
+            f"{label:<24}{run['seconds']:>10.1f}{run['rows'] / run['seconds']:>12,.0f}{run['peak_rss'] / GIB:>10.2f} GiB"
+        )
     best = runs[0]
     verdicts = [
         ("rows/s >= 100,000", best["rows"] / best["seconds"] >= 100_000),

@@ -5,6 +5,7 @@
 Uses the workspace model (run `make repro` first). Times `predict.forecast`:
 model call, conformal ranges and extrapolation flags, not file I/O.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,8 +38,10 @@ def main() -> None:
         result = predict.forecast(served, weeks)
         seconds.append(time.perf_counter() - started)
     best = min(seconds)
-    print(f"{args.weeks:,} weeks: best {best:.2f} s of {args.repeat} ({args.weeks / best:,.0f} weeks/s); "
-          f"{int(result['extrapolation'].sum()):,} flagged as extrapolation")
+    print(
+        f"{args.weeks:,} weeks: best {best:.2f} s of {args.repeat} ({args.weeks / best:,.0f} weeks/s); "
+        f"{int(result['extrapolation'].sum()):,} flagged as extrapolation"
+    )
     print(f"{'PASS' if best < 2 else 'FAIL'}  under 2 s")
     raise SystemExit(0 if best < 2 else 1)
 

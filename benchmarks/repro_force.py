@@ -4,6 +4,7 @@ Runs in a fresh clone of HEAD in a temporary folder, so the working tree is unto
 
     python benchmarks/repro_force.py
 """
+
 from __future__ import annotations
 
 import os
@@ -26,8 +27,9 @@ def main() -> None:
         subprocess.run(["git", "clone", "-q", str(REPO), str(work)], check=True)
         subprocess.run([dvc, "repro"], cwd=work, env=env, capture_output=True, check=True)  # warm: data, caches
         started = time.perf_counter()
-        process = subprocess.Popen([dvc, "repro", "-f"], cwd=work, env=env, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, text=True)
+        process = subprocess.Popen(
+            [dvc, "repro", "-f"], cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
         stage, stage_started, stages = None, started, {}
         for line in process.stdout:
             found = re.match(r"Running stage '([\w-]+)'", line)

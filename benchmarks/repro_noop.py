@@ -1,7 +1,8 @@
 """Time `dvc repro` when nothing changed (target: under 3 s). Run after a full `make repro`.
 
-    python benchmarks/repro_noop.py [--runs 5]
+python benchmarks/repro_noop.py [--runs 5]
 """
+
 from __future__ import annotations
 
 import argparse

@@ -10,6 +10,7 @@ but left out of the pipeline total. Targets on a 2-core machine: each stage
 grows linearly or better, the 10x pipeline (generate excluded) under 3 minutes,
 peak RSS under 4 GiB.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,8 +43,13 @@ finally:
 
 def run_stage(work: Path, stage: str) -> dict:
     env = {**os.environ, "TF_ENABLE_ONEDNN_OPTS": "0", "TF_CPP_MIN_LOG_LEVEL": "2"}
-    result = subprocess.run([sys.executable, "-c", RUNNER, str(REPO / "stages" / f"{stage}.py")],
-                            cwd=work, env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", RUNNER, str(REPO / "stages" / f"{stage}.py")],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if result.returncode != 0:
         raise SystemExit(f"{stage} failed:\n{result.stderr[-2000:]}")
     return json.loads(result.stderr.strip().splitlines()[-1])
@@ -58,8 +64,12 @@ def run_scale(scale: float) -> dict[str, dict]:
         figures = {}
         for stage in STAGES:
             figures[stage] = run_stage(work, stage)
-            print(f"scale {scale:g}: {stage:<10} {figures[stage]['seconds']:7.1f} s "
-                  f"{figures[stage]['peak_rss'] / GIB:6.2f} GiB", file=sys.stderr, flush=True)
+            print(
+                f"scale {scale:g}: {stage:<10} {figures[stage]['seconds']:7.1f} s "
+                f"{figures[stage]['peak_rss'] / GIB:6.2f} GiB",
+                file=sys.stderr,
+                flush=True,
+            )
         quality = json.loads((work / "metrics" / "data_quality.json").read_text())
         figures["rows"] = {"events_read": quality["rows"]["events_read"]}
     return figures
@@ -77,13 +87,19 @@ def main() -> None:
     print("|" + "---|" * (2 + 2 * len(args.scales)))
     exponents = {}
     for stage in STAGES:
-        cells = " | ".join(f"{results[s][stage]['seconds']:.1f} | {results[s][stage]['peak_rss'] / GIB:.2f}" for s in args.scales)
+        cells = " | ".join(
+            f"{results[s][stage]['seconds']:.1f} | {results[s][stage]['peak_rss'] / GIB:.2f}" for s in args.scales
+        )
         t_lo, t_hi = results[lo][stage]["seconds"], results[hi][stage]["seconds"]
         exponents[stage] = math.log(t_hi / t_lo) / math.log(rows_hi / rows_lo) if hi != lo else float("nan")
         print(f"| {stage} | {cells} | {exponents[stage]:.2f} |")
     totals = {s: sum(results[s][st]["seconds"] for st in STAGES if st != "generate") for s in args.scales}
     peaks = {s: max(results[s][st]["peak_rss"] for st in STAGES if st != "generate") for s in args.scales}
-    print("| pipeline (generate excluded) | " + " | ".join(f"{totals[s]:.1f} | {peaks[s] / GIB:.2f}" for s in args.scales) + " | |")
+    print(
+        "| pipeline (generate excluded) | "
+        + " | ".join(f"{totals[s]:.1f} | {peaks[s] / GIB:.2f}" for s in args.scales)
+        + " | |"
+    )
     print("\nevent rows: " + ", ".join(f"{s:g}×: {results[s]['rows']['events_read']:,}" for s in args.scales))
     verdicts = [
         ("every stage grows linearly or better (exponent <= 1.1)", all(e <= 1.1 for e in exponents.values())),

@@ -9,6 +9,7 @@ finishes, then the wall time per world and the projection to every family x worl
 start-up (Python, TensorFlow in the workers, DVC's bookkeeping); `--stage` times one real block
 stage instead, and projects `make study` from it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,8 +44,10 @@ def main() -> None:
     total = time.perf_counter() - started
     per_world = total / len(specs)
     planned = len(settings.families) * len(settings.worlds)
-    print(f"{len(specs)} worlds ({settings.backend}, n_jobs {settings.n_jobs}, ensemble {specs[0].train.ensemble}, "
-          f"epochs {specs[0].train.epochs}): {total:.1f} s, {per_world:.1f} s per world (with its twin)")
+    print(
+        f"{len(specs)} worlds ({settings.backend}, n_jobs {settings.n_jobs}, ensemble {specs[0].train.ensemble}, "
+        f"epochs {specs[0].train.epochs}): {total:.1f} s, {per_world:.1f} s per world (with its twin)"
+    )
     print(f"projected for {planned} worlds in one pool: {planned * per_world / 60:.1f} min")
     if args.stage:
         dvc = str(Path(sys.executable).parent / "dvc")
@@ -53,9 +56,11 @@ def main() -> None:
         subprocess.run([dvc, "repro", "-f", "-s", stage], cwd=REPO, check=True, capture_output=True)
         seconds = time.perf_counter() - started
         blocks = len(settings.families) * len(settings.blocks)
-        print(f"one DVC block stage ({stage}, {settings.block_size} worlds): {seconds:.1f} s, "
-              f"{seconds / settings.block_size:.1f} s per world; projected `make study` from scratch "
-              f"({blocks} blocks): {blocks * seconds / 60:.1f} min")
+        print(
+            f"one DVC block stage ({stage}, {settings.block_size} worlds): {seconds:.1f} s, "
+            f"{seconds / settings.block_size:.1f} s per world; projected `make study` from scratch "
+            f"({blocks} blocks): {blocks * seconds / 60:.1f} min"
+        )
 
 
 if __name__ == "__main__":

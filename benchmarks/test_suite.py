@@ -5,6 +5,7 @@ Runs in a temporary folder, so the working tree and its .venv are untouched.
 
     python benchmarks/test_suite.py
 """
+
 from __future__ import annotations
 
 import os
@@ -29,8 +30,11 @@ def timed_make(work: Path, target: str, env: dict[str, str]) -> tuple[float, str
 
 def main() -> None:
     # The clone builds and uses its own .venv: nothing of this one's may leak in.
-    env = {name: value for name, value in os.environ.items()
-           if name not in ("VIRTUAL_ENV", "PYTHONPATH", "MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in ("VIRTUAL_ENV", "PYTHONPATH", "MAKEFLAGS", "MAKELEVEL", "MFLAGS")
+    }
     with tempfile.TemporaryDirectory(prefix="hh-bench-") as scratch:
         work = Path(scratch) / "repo"
         subprocess.run(["git", "clone", "-q", str(REPO), str(work)], check=True)

@@ -1,4 +1,5 @@
 """The `hh` command: forecasts, the API, and the model registry."""
+
 from __future__ import annotations
 
 import argparse
@@ -34,8 +35,11 @@ def cmd_predict(args: argparse.Namespace) -> int:
     flagged = int(result["extrapolation"].sum())
     if flagged:
         print(f"hh predict: {flagged} week(s) lie outside the training range (extrapolation=true)", file=sys.stderr)
-    text = (result.to_json(orient="records", indent=2) + "\n") if args.format == "json" else result.to_csv(
-        index=False, float_format="%.3f", lineterminator="\n")
+    text = (
+        (result.to_json(orient="records", indent=2) + "\n")
+        if args.format == "json"
+        else result.to_csv(index=False, float_format="%.3f", lineterminator="\n")
+    )
     if args.output:
         from hhforecast.core import io
 
@@ -72,8 +76,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     host = args.host or params.serve.host
     token = os.environ.get(TOKEN_VARIABLE) or None
     if token is None and not is_loopback(host):
-        raise HHForecastError(f"--host {host} is reachable from other machines: set {TOKEN_VARIABLE} "
-                              f"(clients then send 'Authorization: Bearer <token>'), or serve on 127.0.0.1")
+        raise HHForecastError(
+            f"--host {host} is reachable from other machines: set {TOKEN_VARIABLE} "
+            f"(clients then send 'Authorization: Bearer <token>'), or serve on 127.0.0.1"
+        )
     bundle, served = registry.load_served(Path("."), args.rev)
     print(f"hh serve: {served}" + ("; bearer token required on /predict and /model" if token else ""), file=sys.stderr)
     log_path = None if args.no_log else Path(args.log_db or params.serve.prediction_log)
@@ -101,8 +107,10 @@ def cmd_promote(args: argparse.Namespace) -> int:
         print(f"warning: {exc}", file=sys.stderr)
         production, args.reason = None, f"promoted without a paired comparison: {args.reason}"
     result = registry.gate(candidate, production, params.registry.coverage_tolerance)
-    print(f"candidate: {commit[:12]} (workspace)   production: "
-          f"{registry.ARTIFACT + '@' + current.version if current else 'none yet'}")
+    print(
+        f"candidate: {commit[:12]} (workspace)   production: "
+        f"{registry.ARTIFACT + '@' + current.version if current else 'none yet'}"
+    )
     print(result.table.to_string(float_format=lambda v: f"{v:.3f}"))
     if result.comparison:
         print(f"paired over {len(candidate)} backtest weeks: {result.comparison}")
@@ -135,12 +143,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
             tables[rev] = registry.backtest_at(repo, registry.commit_of(repo, rev))
     a, b = tables[args.a], tables[args.b]
     if a["date"].tolist() != b["date"].tolist():
-        raise HHForecastError(f"{args.a} and {args.b} were backtested on different weeks; compare runs of the same "
-                              "split and evaluate params")
-    paired = compare.paired_abs_error(a["actual"].to_numpy(float), a[forecasters.NETWORK].to_numpy(float),
-                                      b[forecasters.NETWORK].to_numpy(float))
-    print(f"backtest MAE {args.a}: {(a['actual'] - a[forecasters.NETWORK]).abs().mean():.3f}, "
-          f"{args.b}: {(b['actual'] - b[forecasters.NETWORK]).abs().mean():.3f} over {paired.n_weeks} weeks")
+        raise HHForecastError(
+            f"{args.a} and {args.b} were backtested on different weeks; compare runs of the same "
+            "split and evaluate params"
+        )
+    paired = compare.paired_abs_error(
+        a["actual"].to_numpy(float), a[forecasters.NETWORK].to_numpy(float), b[forecasters.NETWORK].to_numpy(float)
+    )
+    print(
+        f"backtest MAE {args.a}: {(a['actual'] - a[forecasters.NETWORK]).abs().mean():.3f}, "
+        f"{args.b}: {(b['actual'] - b[forecasters.NETWORK]).abs().mean():.3f} over {paired.n_weeks} weeks"
+    )
     print(paired.sentence(args.a, args.b))
     return 0
 
@@ -207,9 +220,12 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         runs = store.read_runs(log_path)
         since = dt.datetime.now(dt.UTC) - dt.timedelta(weeks=params.monitor.window_weeks)
         failed = failed_runs(runs, since)
-        summary["runs"] = {"total": int(len(runs)), "failed": int((runs["status"] == "failed").sum()),
-                           "failed_in_window": failed,
-                           "last": runs.iloc[-1][["kind", "started_at", "status", "model_version"]].to_dict() if len(runs) else None}
+        summary["runs"] = {
+            "total": int(len(runs)),
+            "failed": int((runs["status"] == "failed").sum()),
+            "failed_in_window": failed,
+            "last": runs.iloc[-1][["kind", "started_at", "status", "model_version"]].to_dict() if len(runs) else None,
+        }
         if failed:
             code = max(code, WARNING)  # a failed pipeline or retrain run leaves data or model stale
     summary["monitor_status"], summary["monitor_exit_code"] = STATUS_NAMES[code], code
@@ -219,14 +235,24 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         print(json.dumps(rounded(summary), indent=2, default=str))
     else:
         perf = summary["performance"]
-        print(f"{STATUS_NAMES[code]}: " + ("; ".join(summary["reasons"] + summary["warnings"] +
-                                                    [f"failed run {f}" for f in failed]) or "no alerts"))
-        print(f"status: {summary['status']}   production weeks: {summary['production_weeks']}   "
-              f"model age: {summary['model_age_weeks']} weeks")
+        print(
+            f"{STATUS_NAMES[code]}: "
+            + ("; ".join(summary["reasons"] + summary["warnings"] + [f"failed run {f}" for f in failed]) or "no alerts")
+        )
+        print(
+            f"status: {summary['status']}   production weeks: {summary['production_weeks']}   "
+            f"model age: {summary['model_age_weeks']} weeks"
+        )
         if perf["mae"] is not None:
-            print(f"MAE {perf['mae']:.1f} (last {params.monitor.window_weeks} weeks: {perf['recent_mae'] or float('nan'):.1f}; "
-                  f"validation {perf['validation_mae']:.1f}); coverage 80% {perf['coverage_80']:.2f}, 95% {perf['coverage_95']:.2f}")
-        print(drift[["feature", "psi", "ks_pvalue", "mean_shift_sd", "status"]].to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+            print(
+                f"MAE {perf['mae']:.1f} (last {params.monitor.window_weeks} weeks: {perf['recent_mae'] or float('nan'):.1f}; "
+                f"validation {perf['validation_mae']:.1f}); coverage 80% {perf['coverage_80']:.2f}, 95% {perf['coverage_95']:.2f}"
+            )
+        print(
+            drift[["feature", "psi", "ks_pvalue", "mean_shift_sd", "status"]].to_string(
+                index=False, float_format=lambda v: f"{v:.3g}"
+            )
+        )
         for reason in summary["reasons"]:
             print(f"RETRAIN: {reason}")
         for warning in summary["warnings"]:
@@ -259,8 +285,13 @@ def cmd_runlog(args: argparse.Namespace) -> int:
         print(f"hh runlog: cannot run {command[0]}: {exc.strerror}", file=sys.stderr)
         code = 127
     version = bundle.workspace_version()
-    store.end_run(log_path, run_id, "succeeded" if code == 0 else "failed",
-                  " ".join(command) + ("" if code == 0 else f" (exit status {code})"), version)
+    store.end_run(
+        log_path,
+        run_id,
+        "succeeded" if code == 0 else "failed",
+        " ".join(command) + ("" if code == 0 else f" (exit status {code})"),
+        version,
+    )
     if code != 0 and params.monitor.notify:
         from hhforecast.ops import alerts
 
@@ -286,16 +317,18 @@ def cmd_models(args: argparse.Namespace) -> int:
     rows = []
     for version in registry.versions(repo):
         metrics = registry.metrics_at(repo, version.commit)
-        rows.append({
-            "version": version.version,
-            "stage": ",".join(version.stages) or "-",
-            "commit": version.commit[:12],
-            "test_mae": metrics.get("test", {}).get("mae"),
-            "backtest_mae": metrics.get("backtest", {}).get("mae_mean"),
-            "coverage_80": metrics.get("backtest", {}).get("coverage_80_mean"),
-            "registered": version.created_at[:19],
-            "last_decision": next((line[2:] for line in reversed(decided) if f"@{version.version}" in line), ""),
-        })
+        rows.append(
+            {
+                "version": version.version,
+                "stage": ",".join(version.stages) or "-",
+                "commit": version.commit[:12],
+                "test_mae": metrics.get("test", {}).get("mae"),
+                "backtest_mae": metrics.get("backtest", {}).get("mae_mean"),
+                "coverage_80": metrics.get("backtest", {}).get("coverage_80_mean"),
+                "registered": version.created_at[:19],
+                "last_decision": next((line[2:] for line in reversed(decided) if f"@{version.version}" in line), ""),
+            }
+        )
     if args.json:
         print(json.dumps(rows, indent=2))
     elif not rows:
@@ -312,7 +345,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     p = commands.add_parser("predict", help="forecast HH for planned weeks (CSV of features or of planned utilization)")
-    p.add_argument("input", help="CSV: date + the five feature columns, or planned aircraft-days in the raw utilization format")
+    p.add_argument(
+        "input", help="CSV: date + the five feature columns, or planned aircraft-days in the raw utilization format"
+    )
     p.add_argument("-o", "--output", help="write here instead of stdout")
     p.add_argument("--format", choices=["csv", "json"], default="csv")
     p.add_argument("--rev", help="model version (e.g. v1.2.0) or git revision; default: the prod stage")
@@ -330,12 +365,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("promote", help="register the committed model and put it in prod, if it passes the gate")
     p.add_argument("--reason", help="why (recorded in the tag and reports/decisions.md)")
-    p.add_argument("--force", action="store_true",
-                   help="promote although the gate refuses (a tie, or no comparable production backtest); needs --reason")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="promote although the gate refuses (a tie, or no comparable production backtest); needs --reason",
+    )
     p.set_defaults(func=cmd_promote)
 
-    p = commands.add_parser("compare", help="two revisions' networks on the same backtest weeks: paired difference, "
-                            "95 % interval, DM p-value, 'tie' inside the noise")
+    p = commands.add_parser(
+        "compare",
+        help="two revisions' networks on the same backtest weeks: paired difference, "
+        "95 % interval, DM p-value, 'tie' inside the noise",
+    )
     p.add_argument("a", help="revision, experiment name or 'workspace'")
     p.add_argument("b", nargs="?", default="HEAD", help="revision to compare against (default HEAD)")
     p.set_defaults(func=cmd_compare)
@@ -344,21 +385,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reason", help="why (recorded in the tag and reports/decisions.md)")
     p.set_defaults(func=cmd_rollback)
 
-    p = commands.add_parser("monitor", help="error, drift, volume, failed runs and the retraining verdict "
-                                            "(exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)")
+    p = commands.add_parser(
+        "monitor",
+        help="error, drift, volume, failed runs and the retraining verdict "
+        "(exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)",
+    )
     p.add_argument("--from-log", action="store_true", help="forecasts from the prediction log, not the predict stage")
     p.add_argument("--log-db", help="prediction log (default: serve.prediction_log)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--notify", action="store_true", help="alert monitor.notify's URLs on WARNING, CRITICAL or UNKNOWN")
     p.set_defaults(func=cmd_monitor)
 
-    p = commands.add_parser("runlog", help="run a command and record it in the run log: hh runlog pipeline -- dvc repro")
+    p = commands.add_parser(
+        "runlog", help="run a command and record it in the run log: hh runlog pipeline -- dvc repro"
+    )
     p.add_argument("kind", help="what kind of run: pipeline, retrain, ...")
     p.add_argument("cmd", nargs=argparse.REMAINDER)
     p.add_argument("--log-db", help="run log (default: serve.prediction_log)")
     p.set_defaults(func=cmd_runlog)
 
-    p = commands.add_parser("check-raw", help="check a raw folder against the data contract, without running the pipeline")
+    p = commands.add_parser(
+        "check-raw", help="check a raw folder against the data contract, without running the pipeline"
+    )
     p.add_argument("dir", nargs="?", help="default: data.raw_dir")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_check_raw)

@@ -2,4 +2,5 @@
 
 New code imports `hhforecast.forecasting.forecasters`.
 """
+
 from hhforecast.forecasting.forecasters import *  # noqa: F403

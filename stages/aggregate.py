@@ -1,4 +1,5 @@
 """Weekly and daily HH and fleet-utilization tables."""
+
 from __future__ import annotations
 
 import pandas as pd

@@ -1,4 +1,5 @@
 """Normalize, filter and dedupe; every dropped row goes to rejects.csv with its reason."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -12,7 +13,8 @@ def main() -> None:
     params = config.load()
     fleets = params.data.fleets
     utilization, utilization_rejects = clean.clean_utilization(
-        io.read_parquet(paths.UTILIZATION_RAW), params.clean, fleets)
+        io.read_parquet(paths.UTILIZATION_RAW), params.clean, fleets
+    )
     events_raw = io.read_parquet(paths.EVENTS_RAW)
     event_days = clean.event_day_range(events_raw, params.clean)
     dataset_weeks = isoweeks.dataset_week_range(utilization, params.aggregate.window_days, event_days)
@@ -31,15 +33,20 @@ def main() -> None:
         "rejected": len(rejects),
         "rejected_by_reason": by_reason,
         "dataset_weeks": [dataset_weeks[0].isoformat(), dataset_weeks[1].isoformat()],
-        "coverage": {"events": isoweeks.coverage(pd.Series(event_days)),
-                     "utilization": isoweeks.coverage(utilization["date"])},
+        "coverage": {
+            "events": isoweeks.coverage(pd.Series(event_days)),
+            "utilization": isoweeks.coverage(utilization["date"]),
+        },
         "fleets": fleets or "all",
     }
     io.write_parquet_atomic(events, paths.EVENTS_CLEAN)
     io.write_parquet_atomic(utilization, paths.UTILIZATION_CLEAN)
     io.write_csv_atomic(rejects, paths.REJECTS)
     io.write_json_atomic(report, paths.CLEAN_REPORT)
-    say("clean", f"kept {len(events):,} events and {len(utilization):,} aircraft-days; rejected {len(rejects):,} rows {by_reason}")
+    say(
+        "clean",
+        f"kept {len(events):,} events and {len(utilization):,} aircraft-days; rejected {len(rejects):,} rows {by_reason}",
+    )
 
 
 if __name__ == "__main__":

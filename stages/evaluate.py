@@ -1,4 +1,5 @@
 """Score the network on the test window against every baseline and the oracle; run the long backtest."""
+
 from __future__ import annotations
 
 import joblib
@@ -15,26 +16,40 @@ from hhforecast.serving import bundle
 def main() -> None:
     params = config.load()
     dataset = weekly_dataset.read_dataset(paths.WEEKLY_DATASET)
-    split = weekly_dataset.temporal_split(dataset, params.split.train_end, params.split.val_weeks, params.split.test_weeks)
+    split = weekly_dataset.temporal_split(
+        dataset, params.split.train_end, params.split.val_weeks, params.split.test_weeks
+    )
     test = split["test"]
     y = evaluate.target(test)
     # The network is scored through the bundle loader: exactly what predict and serve return.
     served = bundle.load_workspace().predict_array(weekly_dataset.xy(test)[0])
     predictions = {forecasters.NETWORK: served["predicted_hh"]}
     network_bounds = intervals.ranges(served)
-    fitted = [forecaster.fit(split["train"], split["val"]) for forecaster in forecasters.baselines(params.evaluate.gbm_seed)]
+    fitted = [
+        forecaster.fit(split["train"], split["val"]) for forecaster in forecasters.baselines(params.evaluate.gbm_seed)
+    ]
     for forecaster in fitted:
         predictions[forecaster.name] = forecaster.predict(test, dataset)
     truth = evaluate.read_truth(params.data.truth_dir, test["date"])
     results = evaluate.score_test_window(y, predictions, network_bounds, truth)
 
     known = pd.concat([split["train"], split["val"]], ignore_index=True)
-    folds = backtest.make_folds(known, params.evaluate.backtest_step_weeks, params.split.val_weeks,
-                                params.evaluate.backtest_min_train_weeks)
-    say("evaluate", f"backtest: {len(folds)} folds of {params.evaluate.backtest_step_weeks} weeks, "
-        f"{params.evaluate.backtest_workers} worker(s)")
-    weeks = backtest.run(folds, dataset, params.train, params.evaluate.intervals, params.evaluate.gbm_seed,
-                         workers=params.evaluate.backtest_workers)
+    folds = backtest.make_folds(
+        known, params.evaluate.backtest_step_weeks, params.split.val_weeks, params.evaluate.backtest_min_train_weeks
+    )
+    say(
+        "evaluate",
+        f"backtest: {len(folds)} folds of {params.evaluate.backtest_step_weeks} weeks, "
+        f"{params.evaluate.backtest_workers} worker(s)",
+    )
+    weeks = backtest.run(
+        folds,
+        dataset,
+        params.train,
+        params.evaluate.intervals,
+        params.evaluate.gbm_seed,
+        workers=params.evaluate.backtest_workers,
+    )
     per_fold = backtest.per_fold(weeks)
     results["backtest"] = evaluate.score_backtest(weeks, per_fold)
 
@@ -42,14 +57,19 @@ def main() -> None:
     for forecaster in fitted:
         with io.atomic_path(paths.BASELINES / f"{forecaster.name}.joblib") as tmp:
             joblib.dump(forecaster, tmp)
-    io.write_csv_atomic(evaluate.test_frame(test["date"], y, predictions, network_bounds, truth), paths.TEST_PREDICTIONS)
+    io.write_csv_atomic(
+        evaluate.test_frame(test["date"], y, predictions, network_bounds, truth), paths.TEST_PREDICTIONS
+    )
     io.write_csv_atomic(per_fold, paths.BACKTEST)
     io.write_csv_atomic(weeks, paths.BACKTEST_WEEKS)
     io.write_json_atomic(io.rounded(results), paths.EVAL)
     ratio = results.get("expected_mae_ratio", {}).get(forecasters.NETWORK)
-    say("evaluate", f"test MAE {results['test']['mae']:.2f}"
+    say(
+        "evaluate",
+        f"test MAE {results['test']['mae']:.2f}"
         + (f"; expected MAE ratio to the median oracle {ratio:.3f}" if ratio is not None else "")
-        + f"; backtest MAE {results['backtest']['mae'][forecasters.NETWORK]:.2f} over {results['backtest']['weeks']} weeks")
+        + f"; backtest MAE {results['backtest']['mae'][forecasters.NETWORK]:.2f} over {results['backtest']['weeks']} weeks",
+    )
 
 
 if __name__ == "__main__":

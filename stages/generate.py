@@ -1,4 +1,5 @@
 """Build the synthetic world and write its raw exports and truth (DVC stage `generate`)."""
+
 from __future__ import annotations
 
 from pathlib import Path

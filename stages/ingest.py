@@ -1,4 +1,5 @@
 """Read every raw workbook and CSV once into typed parquet with provenance."""
+
 from __future__ import annotations
 
 import dataclasses

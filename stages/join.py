@@ -1,4 +1,5 @@
 """Build and validate the weekly (and daily) dataset; write data-quality metrics."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -24,21 +25,47 @@ def main() -> None:
     missing = weekly_dataset.missing_dates(weekly)
     zero_hh = weekly_dataset.zero_hh_weeks(weekly, params.quality.allow_zero_hh_weeks)
     failures = pd.concat(
-        [weekly_dataset.validate(weekly, weekly_dataset.WEEKLY_SCHEMA).assign(dataset="weekly"),
-         weekly_dataset.validate(daily, weekly_dataset.DAILY_SCHEMA).assign(dataset="daily")],
+        [
+            weekly_dataset.validate(weekly, weekly_dataset.WEEKLY_SCHEMA).assign(dataset="weekly"),
+            weekly_dataset.validate(daily, weekly_dataset.DAILY_SCHEMA).assign(dataset="daily"),
+        ],
         ignore_index=True,
     )
     out_of_bounds = bounds.violations(weekly[weekly_dataset.FEATURES].dropna())  # missing weeks fail on their own
     if len(out_of_bounds):
-        failures = pd.concat([failures, pd.DataFrame({
-            "schema_context": "bounds", "column": out_of_bounds["column"], "check": out_of_bounds["bound"],
-            "failure_case": out_of_bounds["value"].astype(str),
-            "index": weekly.loc[out_of_bounds["index"], "date"].dt.strftime("%Y-%m-%d").to_numpy(),
-            "dataset": "weekly"})], ignore_index=True)
+        failures = pd.concat(
+            [
+                failures,
+                pd.DataFrame(
+                    {
+                        "schema_context": "bounds",
+                        "column": out_of_bounds["column"],
+                        "check": out_of_bounds["bound"],
+                        "failure_case": out_of_bounds["value"].astype(str),
+                        "index": weekly.loc[out_of_bounds["index"], "date"].dt.strftime("%Y-%m-%d").to_numpy(),
+                        "dataset": "weekly",
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
     if zero_hh:
-        failures = pd.concat([failures, pd.DataFrame({
-            "schema_context": "DataFrameSchema", "column": "HH", "check": "hh_positive_when_flying",
-            "failure_case": "0.0", "index": zero_hh, "dataset": "weekly"})], ignore_index=True)
+        failures = pd.concat(
+            [
+                failures,
+                pd.DataFrame(
+                    {
+                        "schema_context": "DataFrameSchema",
+                        "column": "HH",
+                        "check": "hh_positive_when_flying",
+                        "failure_case": "0.0",
+                        "index": zero_hh,
+                        "dataset": "weekly",
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
     quality = {
         "rows": {
             "events_read": ingest_report["events_read"],
@@ -65,12 +92,16 @@ def main() -> None:
         raise DataQualityError(
             f"{len(zero_hh)} week(s) where the fleet flew but kept HH is 0: {', '.join(zero_hh[:10])}"
             f"{'...' if len(zero_hh) > 10 else ''} (a missing events export?); if genuine, list them in "
-            f"quality.allow_zero_hh_weeks in params.yaml", file=paths.DATA_QUALITY_FAILURES.as_posix())
+            f"quality.allow_zero_hh_weeks in params.yaml",
+            file=paths.DATA_QUALITY_FAILURES.as_posix(),
+        )
     if len(failures):
         summary = failures.groupby(["dataset", "column", "check"], dropna=False).size().to_string()
         raise DataQualityError(
             f"{len(failures)} schema failure(s), missing weeks {missing[:5]}{'...' if len(missing) > 5 else ''}:\n"
-            f"{summary}\n", file=paths.DATA_QUALITY_FAILURES.as_posix())
+            f"{summary}\n",
+            file=paths.DATA_QUALITY_FAILURES.as_posix(),
+        )
     io.write_csv_atomic(weekly_dataset.to_csv_frame(weekly), paths.WEEKLY_DATASET, weekly_dataset.FLOAT_FORMAT)
     io.write_csv_atomic(weekly_dataset.to_csv_frame(daily), paths.DAILY_DATASET, weekly_dataset.FLOAT_FORMAT)
     say("join", f"{len(weekly):,} weeks, {quality['hh_total']:,.1f} HH in total")

@@ -1,4 +1,5 @@
 """Monitor the production period: forecast error, feature drift, data volume, and the retraining verdict."""
+
 from __future__ import annotations
 
 import pandas as pd

@@ -1,4 +1,5 @@
 """Forecast the weeks after the training data (the production period) with the workspace model."""
+
 from __future__ import annotations
 
 from hhforecast.core import config, io, paths
@@ -17,8 +18,11 @@ def main() -> None:
     result = predict.forecast(served, production[["date", *weekly_dataset.FEATURES]])
     result["actual_hh"] = production[weekly_dataset.TARGET].to_numpy()
     io.write_csv_atomic(result, paths.PRODUCTION_PREDICTIONS)
-    say("predict", f"{len(result)} production weeks forecast with {served.version}; "
-        f"{int(result['extrapolation'].sum())} outside the training range")
+    say(
+        "predict",
+        f"{len(result)} production weeks forecast with {served.version}; "
+        f"{int(result['extrapolation'].sum())} outside the training range",
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Build reports/report.html (self-contained) and reports/figures/*.png from the pipeline's outputs."""
+
 from __future__ import annotations
 
 import hashlib
@@ -18,22 +19,35 @@ def main() -> None:
     dataset = weekly_dataset.read_dataset(paths.WEEKLY_DATASET)
     test = pd.read_csv(paths.TEST_PREDICTIONS)
     production = pd.read_csv(paths.PRODUCTION_PREDICTIONS).rename(
-        columns={"predicted_hh": "predicted", "actual_hh": "actual"})
+        columns={"predicted_hh": "predicted", "actual_hh": "actual"}
+    )
     metadata = io.read_json(paths.MODEL_METADATA)
     metadata["fleet"] = {"min": float(dataset["acft"].min()), "max": float(dataset["acft"].max())}
     monitor = io.read_json(paths.MONITOR)
     figures = {
-        "predicted_vs_actual": (report.predicted_vs_actual(test, production), "Forecast vs actual, test and production"),
+        "predicted_vs_actual": (
+            report.predicted_vs_actual(test, production),
+            "Forecast vs actual, test and production",
+        ),
         "residuals": (report.residuals(test, production), "Residuals"),
         "backtest": (report.backtest_folds(pd.read_csv(paths.BACKTEST)), "Backtest MAE per fold"),
-        "training_curve": (report.training_curve(pd.read_csv(paths.DVCLIVE / "plots/metrics/train/loss.tsv", sep="\t"),
-                                                 pd.read_csv(paths.DVCLIVE / "plots/metrics/eval/loss.tsv", sep="\t"),
-                                                 metadata["best_epoch"], len(metadata.get("members", [None]))),
-                           "Training curve"),
-        "drift": (report.drift_psi(pd.read_csv(paths.DRIFT), params.monitor.psi_warn, params.monitor.psi_alert),
-                  "Feature drift (PSI)"),
-        "monitoring": (report.monitoring_windows(pd.read_csv(paths.MONITOR_WEEKLY),
-                                                 monitor["performance"]["validation_mae"]), "Production error over time"),
+        "training_curve": (
+            report.training_curve(
+                pd.read_csv(paths.DVCLIVE / "plots/metrics/train/loss.tsv", sep="\t"),
+                pd.read_csv(paths.DVCLIVE / "plots/metrics/eval/loss.tsv", sep="\t"),
+                metadata["best_epoch"],
+                len(metadata.get("members", [None])),
+            ),
+            "Training curve",
+        ),
+        "drift": (
+            report.drift_psi(pd.read_csv(paths.DRIFT), params.monitor.psi_warn, params.monitor.psi_alert),
+            "Feature drift (PSI)",
+        ),
+        "monitoring": (
+            report.monitoring_windows(pd.read_csv(paths.MONITOR_WEEKLY), monitor["performance"]["validation_mae"]),
+            "Production error over time",
+        ),
     }
     rendered = {name: (report.png(fig), caption) for name, (fig, caption) in figures.items()}
     for name, (data, _) in rendered.items():
@@ -67,9 +81,14 @@ def write_thesis(language: str, dataset: pd.DataFrame, test: pd.DataFrame, produ
         "weekly_series": (thesis.weekly_series(dataset, language), [paths.WEEKLY_DATASET]),
         "hh_vs_features": (thesis.hh_vs_features(dataset, language), [paths.WEEKLY_DATASET]),
         "rejects": (thesis.rejects_by_reason(quality, language), [paths.DATA_QUALITY]),
-        "predicted_vs_actual": (thesis.predicted_vs_actual(test, production, language),
-                                [paths.TEST_PREDICTIONS, paths.PRODUCTION_PREDICTIONS]),
-        "residuals": (thesis.residuals(test, production, language), [paths.TEST_PREDICTIONS, paths.PRODUCTION_PREDICTIONS]),
+        "predicted_vs_actual": (
+            thesis.predicted_vs_actual(test, production, language),
+            [paths.TEST_PREDICTIONS, paths.PRODUCTION_PREDICTIONS],
+        ),
+        "residuals": (
+            thesis.residuals(test, production, language),
+            [paths.TEST_PREDICTIONS, paths.PRODUCTION_PREDICTIONS],
+        ),
         "backtest": (thesis.backtest_folds(folds, language), [paths.BACKTEST]),
         "training_curve": (thesis.training_curve(*curves, language), [paths.DVCLIVE / "plots"]),
     }
@@ -81,8 +100,14 @@ def write_thesis(language: str, dataset: pd.DataFrame, test: pd.DataFrame, produ
         files[f"{name}.png"] = thesis.png(figure, caption, lines(*inputs))
         report.plt.close(figure)
         environments.append(thesis.figure_environment(name, caption))
-    everything = [paths.WEEKLY_DATASET, paths.TEST_PREDICTIONS, paths.PRODUCTION_PREDICTIONS, paths.BACKTEST,
-                  paths.DATA_QUALITY, paths.DVCLIVE / "plots"]
+    everything = [
+        paths.WEEKLY_DATASET,
+        paths.TEST_PREDICTIONS,
+        paths.PRODUCTION_PREDICTIONS,
+        paths.BACKTEST,
+        paths.DATA_QUALITY,
+        paths.DVCLIVE / "plots",
+    ]
     files["figures.tex"] = "".join(f"% {line}\n" for line in lines(*everything)) + "\n".join(environments)
     files["dataset_summary.tex"] = thesis.dataset_summary(dataset, language, lines(paths.WEEKLY_DATASET))
     files["rejects_by_reason.tex"] = thesis.rejects_table(quality, language, lines(paths.DATA_QUALITY))

@@ -1,4 +1,5 @@
 """Write reports/results.md, the results table and its sentences, from metrics/eval.json."""
+
 from __future__ import annotations
 
 from hhforecast.core import io, paths

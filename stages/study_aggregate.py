@@ -1,4 +1,5 @@
 """Aggregate the simulation study's worlds per family: metrics/study.json, reports/study.md, the figure."""
+
 from __future__ import annotations
 
 import hashlib
@@ -16,8 +17,10 @@ def main() -> None:
     files = [paths.study_block(family, first) for family in settings.families for first in settings.blocks]
     missing = [f.as_posix() for f in files if not f.exists()]
     if missing:
-        raise ConfigError(f"no result for {len(missing)} block(s) of worlds: {', '.join(missing[:5])}"
-                          f"{' ...' if len(missing) > 5 else ''}; run `make study` (dvc repro study/dvc.yaml)")
+        raise ConfigError(
+            f"no result for {len(missing)} block(s) of worlds: {', '.join(missing[:5])}"
+            f"{' ...' if len(missing) > 5 else ''}; run `make study` (dvc repro study/dvc.yaml)"
+        )
     results = [world for f in files for world in io.read_json(f)["worlds"]]
     summary = io.rounded(study.aggregate(results, list(settings.families)))
     io.write_json_atomic(summary, paths.STUDY)
@@ -27,8 +30,11 @@ def main() -> None:
         tmp.write_bytes(report.png(study.figure(summary)))
     # The thesis's study table: written here, beside the study, so the main pipeline never reads the study's output.
     digest = hashlib.md5(paths.STUDY.read_bytes()).hexdigest()
-    table = thesis.study_table(summary, params.report.language,
-                               thesis.provenance({paths.STUDY.as_posix(): digest}, {"report.language": params.report.language}))
+    table = thesis.study_table(
+        summary,
+        params.report.language,
+        thesis.provenance({paths.STUDY.as_posix(): digest}, {"report.language": params.report.language}),
+    )
     io.write_text_atomic(table, paths.STUDY_THESIS_TABLE)
     say("study", f"{len(results)} worlds in {len(settings.families)} families -> {paths.STUDY}, {paths.STUDY_REPORT}")
 

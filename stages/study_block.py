@@ -3,6 +3,7 @@
 A block is study.block_size worlds numbered from FIRST; its fits share one pool, so the workers'
 start-up (Python, TensorFlow) is paid once per block, not once per world.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,9 +24,12 @@ def main() -> None:
     if args.first not in settings.blocks:
         raise ConfigError(f"study.blocks: no block starts at world {args.first} (blocks: {settings.blocks})")
     specs = [study.world_spec(params, args.family, world) for world in settings.block(args.first)]
-    results = study.run_worlds(specs, params.split, params.monitor, settings.backend, settings.scheduler,
-                               settings.n_jobs)
-    io.write_json_atomic(io.rounded({"family": args.family, "worlds": results}), paths.study_block(args.family, args.first))
+    results = study.run_worlds(
+        specs, params.split, params.monitor, settings.backend, settings.scheduler, settings.n_jobs
+    )
+    io.write_json_atomic(
+        io.rounded({"family": args.family, "worlds": results}), paths.study_block(args.family, args.first)
+    )
     ratios = ", ".join(f"{r['models'][study.NETWORK]['ratio']:.3f}" for r in results)
     say("study", f"{args.family} worlds {specs[0].world}-{specs[-1].world}: network ratio {ratios}")
 

@@ -1,4 +1,5 @@
 """Fit the Keras network on the training window; save it byte-stably with its scaler, ranges and metadata."""
+
 from __future__ import annotations
 
 from dvclive.keras import DVCLiveCallback
@@ -14,15 +15,21 @@ from hhforecast.serving import bundle
 def main() -> None:
     params = config.load()
     dataset = weekly_dataset.read_dataset(paths.WEEKLY_DATASET)
-    split = weekly_dataset.temporal_split(dataset, params.split.train_end, params.split.val_weeks, params.split.test_weeks)
-    say("train", f"{len(split['train'])} training weeks {training.window(split['train'])}, "
-        f"{len(split['val'])} validation weeks {training.window(split['val'])}")
+    split = weekly_dataset.temporal_split(
+        dataset, params.split.train_end, params.split.val_weeks, params.split.test_weeks
+    )
+    say(
+        "train",
+        f"{len(split['train'])} training weeks {training.window(split['train'])}, "
+        f"{len(split['val'])} validation weeks {training.window(split['val'])}",
+    )
     network = forecasters.Network(params.train, params.evaluate.intervals)
     with Live(dir=str(paths.DVCLIVE), dvcyaml=None, save_dvc_exp=False, report=None) as live:
         # dvclive draws the first member's curves; every member's epochs are in the metadata.
         network.fit(split["train"], split["val"], callbacks=[DVCLiveCallback(live=live)], progress="train")
-    metadata = bundle.save(network.model, network.calibration,
-                           training.metadata(paths.WEEKLY_DATASET, dataset, split, params, network))
+    metadata = bundle.save(
+        network.model, network.calibration, training.metadata(paths.WEEKLY_DATASET, dataset, split, params, network)
+    )
     epochs = ", ".join(f"{member['best_epoch']} of {member['epochs_run']}" for member in metadata["members"])
     say("train", f"best epoch {epochs}; validation MAE {metadata['metrics']['val']['mae']:.2f}")
 

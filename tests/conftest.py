@@ -1,4 +1,5 @@
 """Fixtures shared across test packages; plain helpers live in tests/helpers.py."""
+
 from __future__ import annotations
 
 import json

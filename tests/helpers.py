@@ -1,5 +1,6 @@
 """Shared helpers: the repository's params, tiny raw exports written on the fly, a small synthetic
 world, throwaway git + DVC repositories, and `hh` run in the test's own process."""
+
 from __future__ import annotations
 
 import ast
@@ -40,8 +41,6 @@ EVENTS_HEADER = ["WO Defect No", "Action", "Registration", "Defect Type", "Date 
 UTILIZATION_HEADER = ["Date", "Registration", "Flight Hours", "Cycles", "Manufacture Date"]
 
 
-
-
 def write_workbook(path: Path, rows: Sequence[Sequence[object]], sheet: str = "Defects") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook = openpyxl.Workbook(write_only=True)
@@ -76,15 +75,27 @@ def write_raw(
 
 
 # A world of 70 weeks and 4-6 aircraft (a second to generate), for tests that run stages on a whole world.
-SMALL_WORLD = {"start": dt.date(2016, 10, 3), "weeks": 70, "fleet_start": 4, "fleet_end": 6, "retirements": 1,
-               "plateau_weeks": 20, "overlap_days": 7}
+SMALL_WORLD = {
+    "start": dt.date(2016, 10, 3),
+    "weeks": 70,
+    "fleet_start": 4,
+    "fleet_end": 6,
+    "retirements": 1,
+    "plateau_weeks": 20,
+    "overlap_days": 7,
+}
 SMALL_DRIFT = {"weeks": 8, "used_aircraft": 1}
 
 
 def small_world(params: config.Params, **update: object) -> dict:
     """params.yaml's synthetic section, as project_copy writes it, for the small world."""
-    return {**params.synthetic.model_dump(mode="json"), **SMALL_WORLD, "start": SMALL_WORLD["start"].isoformat(),
-            "drift": {**params.synthetic.drift.model_dump(), **SMALL_DRIFT}, **update}
+    return {
+        **params.synthetic.model_dump(mode="json"),
+        **SMALL_WORLD,
+        "start": SMALL_WORLD["start"].isoformat(),
+        "drift": {**params.synthetic.drift.model_dump(), **SMALL_DRIFT},
+        **update,
+    }
 
 
 def project_copy(tmp_path: Path, raw_dir: Path, **overrides: dict) -> Path:
@@ -128,7 +139,11 @@ def run_stage(work: Path, stage: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2"}
     return subprocess.run(
         [sys.executable, str(REPO / "stages" / f"{stage}.py")],
-        cwd=work, env=env, capture_output=True, text=True, timeout=600,
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 
@@ -138,12 +153,16 @@ def small_weekly_dataset(n: int = 120, seed: int = 0):
     import pandas as pd
 
     rng = np.random.default_rng(seed)
-    frame = pd.DataFrame({
-        "date": pd.date_range("2018-01-01", periods=n, freq="7D"),
-        "acft": np.linspace(10, 20, n).round(), "sum_daily_hours": rng.uniform(600, 900, n),
-        "age_fleet": np.linspace(5, 8, n), "Cycles": rng.integers(400, 700, n).astype(float),
-        "sum_uti_mensal": rng.uniform(2500, 3500, n),
-    })
+    frame = pd.DataFrame(
+        {
+            "date": pd.date_range("2018-01-01", periods=n, freq="7D"),
+            "acft": np.linspace(10, 20, n).round(),
+            "sum_daily_hours": rng.uniform(600, 900, n),
+            "age_fleet": np.linspace(5, 8, n),
+            "Cycles": rng.integers(400, 700, n).astype(float),
+            "sum_uti_mensal": rng.uniform(2500, 3500, n),
+        }
+    )
     frame["HH"] = 0.2 * frame["sum_daily_hours"] + 3 * frame["acft"] + rng.normal(0, 5, n)
     return frame
 
@@ -156,13 +175,25 @@ def make_bundle(root: Path, seed: int = 0, epochs: int = 3) -> Path:
 
     data = small_weekly_dataset(seed=seed)
     x, y = weekly_dataset.xy(data)
-    params = config.TrainParams(layers=1, units=8, dropout=0.0, learning_rate=0.01, epochs=epochs, batch_size=16,
-                                patience=2, loss="mae", linear_skip=True, seed=seed)
+    params = config.TrainParams(
+        layers=1,
+        units=8,
+        dropout=0.0,
+        learning_rate=0.01,
+        epochs=epochs,
+        batch_size=16,
+        patience=2,
+        loss="mae",
+        linear_skip=True,
+        seed=seed,
+    )
     fitted, _ = keras_model.fit(x[:80], y[:80], x[80:], y[80:], params)
     calibration = intervals.calibrate(y[80:], keras_model.predict(fitted, x[80:]), [0.8, 0.95])
     metadata = {
         "features": weekly_dataset.FEATURES,
-        "feature_ranges": {n: [float(data[n].iloc[:80].min()), float(data[n].iloc[:80].max())] for n in weekly_dataset.FEATURES},
+        "feature_ranges": {
+            n: [float(data[n].iloc[:80].min()), float(data[n].iloc[:80].max())] for n in weekly_dataset.FEATURES
+        },
         "windows": {"train": ["2018-01-01", "2019-07-08"]},
         "metrics": {"val": {"mae": 1.0}},
     }
@@ -173,16 +204,26 @@ def make_bundle(root: Path, seed: int = 0, epochs: int = 3) -> Path:
 def git_dvc_repo(root: Path) -> Path:
     """An empty git repository with DVC initialized and a committer set."""
     dvc = str(Path(sys.executable).parent / "dvc")
-    for command in (["git", "init", "-q"], ["git", "config", "user.email", "ops@example.com"],
-                    ["git", "config", "user.name", "ops"], [dvc, "init", "-q"]):
+    for command in (
+        ["git", "init", "-q"],
+        ["git", "config", "user.email", "ops@example.com"],
+        ["git", "config", "user.name", "ops"],
+        [dvc, "init", "-q"],
+    ):
         subprocess.run(command, cwd=root, check=True, capture_output=True)
     # As the project's own .dvc/config: no usage report, which DVC otherwise sends from a daemon after every command.
     (root / ".dvc" / "config").write_text("[core]\n    analytics = false\n", encoding="utf-8")
     return root
 
 
-WEEK = {"date": "2018-03-05", "acft": 12, "sum_daily_hours": 750.0, "age_fleet": 5.5, "Cycles": 550,
-        "sum_uti_mensal": 3000.0}
+WEEK = {
+    "date": "2018-03-05",
+    "acft": 12,
+    "sum_daily_hours": 750.0,
+    "age_fleet": 5.5,
+    "Cycles": 550,
+    "sum_uti_mensal": 3000.0,
+}
 
 
 def free_port() -> int:
@@ -209,8 +250,12 @@ def serving(cwd: Path, *args: str, startup_seconds: float = 180):
     env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2"}
     log = Path(tempfile.mkstemp(prefix="hh-serve-", suffix=".log")[1])
     with log.open("w") as stderr:
-        process = subprocess.Popen([sys.executable, "-m", "hhforecast.cli", "serve", "--port", str(port), *args],
-                                   cwd=cwd, env=env, stderr=stderr)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "hhforecast.cli", "serve", "--port", str(port), *args],
+            cwd=cwd,
+            env=env,
+            stderr=stderr,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + startup_seconds
@@ -236,8 +281,13 @@ def predictions(start: str, n: int) -> pd.DataFrame:
     """A test window's predictions in the pipeline's format: actual, predicted and both ranges."""
     rng = np.random.default_rng(0)
     predicted = 300 + rng.normal(0, 10, n)
-    frame = pd.DataFrame({"date": pd.date_range(start, periods=n, freq="7D").strftime("%Y-%m-%d"),
-                          "actual": predicted + rng.normal(0, 20, n), "predicted": predicted})
+    frame = pd.DataFrame(
+        {
+            "date": pd.date_range(start, periods=n, freq="7D").strftime("%Y-%m-%d"),
+            "actual": predicted + rng.normal(0, 20, n),
+            "predicted": predicted,
+        }
+    )
     for key, width in (("80", 25), ("95", 40)):
         frame[f"lower_{key}"], frame[f"upper_{key}"] = predicted - width, predicted + width
     return frame

@@ -1,4 +1,5 @@
 """Exit codes a scheduler can trust: `hh monitor` follows the monitoring-plugin convention."""
+
 import datetime as dt
 import sys
 
@@ -14,9 +15,15 @@ from tests.helpers import REPO
 
 
 def summary(level: int, reasons=(), warnings=()) -> dict:
-    return {"status": monitor.LEVEL_NAMES[level], "exit_code": level, "reasons": list(reasons),
-            "warnings": list(warnings), "production_weeks": 10, "model_age_weeks": 10,
-            "performance": {"mae": None}}
+    return {
+        "status": monitor.LEVEL_NAMES[level],
+        "exit_code": level,
+        "reasons": list(reasons),
+        "warnings": list(warnings),
+        "production_weeks": 10,
+        "model_age_weeks": 10,
+        "performance": {"mae": None},
+    }
 
 
 @pytest.fixture()
@@ -42,14 +49,21 @@ def stub(monkeypatch, result):
     monkeypatch.setattr(monitor, "assess_workspace", assess)
 
 
-@pytest.mark.parametrize("result, code, first_line", [
-    (summary(monitor.HEALTHY), 0, "OK: no alerts"),
-    (summary(monitor.WARNING, warnings=["feature acft may be drifting"]), 1, "WARNING: feature acft may be drifting"),
-    (summary(monitor.RETRAIN, reasons=["model is 60 weeks old"]), 2, "CRITICAL: model is 60 weeks old"),
-    (RuntimeError("boom"), 3, None),
-    (KeyError("metrics"), 3, None),
-    (MemoryError(), 3, None),
-])
+@pytest.mark.parametrize(
+    "result, code, first_line",
+    [
+        (summary(monitor.HEALTHY), 0, "OK: no alerts"),
+        (
+            summary(monitor.WARNING, warnings=["feature acft may be drifting"]),
+            1,
+            "WARNING: feature acft may be drifting",
+        ),
+        (summary(monitor.RETRAIN, reasons=["model is 60 weeks old"]), 2, "CRITICAL: model is 60 weeks old"),
+        (RuntimeError("boom"), 3, None),
+        (KeyError("metrics"), 3, None),
+        (MemoryError(), 3, None),
+    ],
+)
 def test_monitor_exit_codes_and_a_crash_is_never_a_warning(workspace, monkeypatch, capsys, result, code, first_line):
     stub(monkeypatch, result)
     assert cli.main(["monitor", "--log-db", str(workspace / "ops.db")]) == code
@@ -60,12 +74,15 @@ def test_monitor_exit_codes_and_a_crash_is_never_a_warning(workspace, monkeypatc
         assert f"hh monitor: internal error: {type(result).__name__}" in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("argv, remove, message", [
-    (["monitor"], paths.PRODUCTION_PREDICTIONS, "production_predictions.csv: not found"),
-    (["monitor"], "params.yaml", "parameters file not found"),
-    (["monitor", "--from-log", "--log-db", "nowhere.db"], None, "nowhere.db: no prediction log"),
-    (["monitor", "--no-such-option"], None, "unrecognized arguments"),
-])
+@pytest.mark.parametrize(
+    "argv, remove, message",
+    [
+        (["monitor"], paths.PRODUCTION_PREDICTIONS, "production_predictions.csv: not found"),
+        (["monitor"], "params.yaml", "parameters file not found"),
+        (["monitor", "--from-log", "--log-db", "nowhere.db"], None, "nowhere.db: no prediction log"),
+        (["monitor", "--no-such-option"], None, "unrecognized arguments"),
+    ],
+)
 def test_monitor_is_unknown_when_it_cannot_assess(workspace, capsys, argv, remove, message):
     if remove:
         (workspace / remove).unlink()
@@ -79,8 +96,10 @@ def test_failed_runs_in_the_window_raise_the_status_and_are_listed(workspace, mo
     old = store.start_run(db, "pipeline")
     store.end_run(db, old, "failed", "dvc repro (exit status 1)")
     with store.connect(db) as connection:  # a failure long before the monitoring window does not count
-        connection.execute("UPDATE runs SET started_at = ? WHERE id = ?",
-                           ((dt.datetime.now(dt.UTC) - dt.timedelta(weeks=30)).isoformat(), old))
+        connection.execute(
+            "UPDATE runs SET started_at = ? WHERE id = ?",
+            ((dt.datetime.now(dt.UTC) - dt.timedelta(weeks=30)).isoformat(), old),
+        )
     assert cli.main(["monitor", "--log-db", str(db)]) == 0
     recent = store.start_run(db, "retrain")
     store.end_run(db, recent, "failed", "dvc repro (exit status 2)")
@@ -105,7 +124,9 @@ def test_monitor_notify_sends_the_status_and_reasons(workspace, monkeypatch, rec
     stub(monkeypatch, RuntimeError("disk on fire"))
     assert cli.main(["monitor", "--notify", "--log-db", "ops.db"]) == 3
     critical, unknown = (m["body"] for m in received)
-    assert critical["title"] == "hh-forecast monitor: CRITICAL" and "RETRAIN: model is 60 weeks old" in critical["message"]
+    assert (
+        critical["title"] == "hh-forecast monitor: CRITICAL" and "RETRAIN: model is 60 weeks old" in critical["message"]
+    )
     assert unknown["title"] == "hh-forecast monitor: UNKNOWN" and "disk on fire" in unknown["message"]
     assert {m["path"] for m in received} == {"/monitor"}
 
@@ -127,11 +148,14 @@ def test_runlog_records_a_failed_run_and_alerts(workspace, receiver):  # noqa: F
     assert len(received) == 1  # a run that succeeds alerts nobody
 
 
-@pytest.mark.parametrize("argv, code, message", [
-    (["check-raw", "no/such/folder"], 1, "FAIL"),
-    (["predict", "missing.csv"], 1, "hh predict: error: missing.csv: file not found"),
-    (["no-such-command"], 2, "invalid choice"),
-])
+@pytest.mark.parametrize(
+    "argv, code, message",
+    [
+        (["check-raw", "no/such/folder"], 1, "FAIL"),
+        (["predict", "missing.csv"], 1, "hh predict: error: missing.csv: file not found"),
+        (["no-such-command"], 2, "invalid choice"),
+    ],
+)
 def test_other_commands_exit_with_documented_codes(workspace, capsys, argv, code, message):
     """0 success, 1 refused or failed with the reason, 2 usage error, 3 internal error."""
     assert cli.main(argv) == code
@@ -145,10 +169,20 @@ def test_serve_refuses_a_non_loopback_host_without_a_token(workspace, monkeypatc
     assert "--host 0.0.0.0 is reachable from other machines: set HH_API_TOKEN" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("host, loopback", [
-    ("127.0.0.1", True), ("127.8.0.1", True), ("::1", True), ("[::1]", True), ("localhost", True),
-    ("0.0.0.0", False), ("192.168.1.5", False), ("::", False), ("example.org", False),
-])
+@pytest.mark.parametrize(
+    "host, loopback",
+    [
+        ("127.0.0.1", True),
+        ("127.8.0.1", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("localhost", True),
+        ("0.0.0.0", False),
+        ("192.168.1.5", False),
+        ("::", False),
+        ("example.org", False),
+    ],
+)
 def test_loopback_hosts(host, loopback):
     assert cli.is_loopback(host) is loopback
 

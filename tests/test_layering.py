@@ -1,4 +1,5 @@
 """The packages import only downwards, in the order docs/design.md states; each __init__ says the same."""
+
 from __future__ import annotations
 
 import ast
@@ -32,9 +33,13 @@ def rank_of(module: str) -> int:
 def upward_imports(path) -> list[str]:
     """`hhforecast` modules a file imports from a package above its own."""
     here = rank_of(".".join(path.relative_to(REPO).with_suffix("").parts))
-    return sorted(name for name in imported_modules(path)
-                  if name.startswith("hhforecast.") and (name.split(".")[1] in RANK or name.split(".")[1] in TOP_LEVEL)
-                  and rank_of(name) > here)
+    return sorted(
+        name
+        for name in imported_modules(path)
+        if name.startswith("hhforecast.")
+        and (name.split(".")[1] in RANK or name.split(".")[1] in TOP_LEVEL)
+        and rank_of(name) > here
+    )
 
 
 def test_the_design_lists_every_package_once():
@@ -57,10 +62,13 @@ def test_each_package_docstring_names_what_it_may_import(package):
     assert line.group(1) == (", ".join(below) if below else "nothing else in hhforecast")
 
 
-@pytest.mark.parametrize(("text", "order"), [
-    ("x\n<!-- layering -->\n1. `core`: a\n2. `dataprep`: b\n<!-- /layering -->\n", ["core", "dataprep"]),
-    ("<!-- layering -->\n1. `core`\n- `not_a_step`\n<!-- /layering -->", ["core"]),
-])
+@pytest.mark.parametrize(
+    ("text", "order"),
+    [
+        ("x\n<!-- layering -->\n1. `core`: a\n2. `dataprep`: b\n<!-- /layering -->\n", ["core", "dataprep"]),
+        ("<!-- layering -->\n1. `core`\n- `not_a_step`\n<!-- /layering -->", ["core"]),
+    ],
+)
 def test_the_order_is_read_from_the_numbered_list(text, order):
     assert design_order(text) == order
 

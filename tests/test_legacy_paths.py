@@ -1,4 +1,5 @@
 """Baselines pickled before the subpackages record `hhforecast.forecasters`; they still load (`hh rollback`)."""
+
 import pickle
 
 import pytest

@@ -1,4 +1,5 @@
 """The notebooks are committed without outputs; test_pipeline runs them on the pipeline's outputs."""
+
 import json
 
 import pytest

@@ -2,6 +2,7 @@
 
 The clone is of HEAD, so these tests check what is committed: commit before running them.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,15 +20,27 @@ from tests.helpers import REPO
 
 pytestmark = pytest.mark.slow
 
+
 def _env() -> dict[str, str]:
     bin_dir = str(Path(sys.executable).parent)
-    return {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "PYTHONPATH": "",
-            "TF_CPP_MIN_LOG_LEVEL": "2", "DVC_NO_ANALYTICS": "1"}
+    return {
+        **os.environ,
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "PYTHONPATH": "",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "DVC_NO_ANALYTICS": "1",
+    }
 
 
 def dvc(work: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([str(Path(sys.executable).parent / "dvc"), *args], cwd=work, env=_env(),
-                            capture_output=True, text=True, timeout=1800)
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "dvc"), *args],
+        cwd=work,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     assert result.returncode == 0, f"dvc {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
     return result
 
@@ -42,10 +55,13 @@ def project(tmp_path_factory) -> Path:
 
 
 def test_a_clean_clone_reproduces_the_committed_metrics_and_lock(project):
-    committed = subprocess.run(["git", "show", "HEAD:metrics/eval.json"], cwd=project, capture_output=True,
-                               text=True, check=True).stdout
+    committed = subprocess.run(
+        ["git", "show", "HEAD:metrics/eval.json"], cwd=project, capture_output=True, text=True, check=True
+    ).stdout
     assert_close(json.loads((project / paths.EVAL).read_text()), json.loads(committed), tolerance=1e-9)
-    lock_diff = subprocess.run(["git", "diff", "--stat", "dvc.lock", "metrics"], cwd=project, capture_output=True, text=True)
+    lock_diff = subprocess.run(
+        ["git", "diff", "--stat", "dvc.lock", "metrics"], cwd=project, capture_output=True, text=True
+    )
     assert lock_diff.stdout == "", f"repro changed committed files:\n{lock_diff.stdout}"
 
 
@@ -102,12 +118,23 @@ def test_repro_is_byte_stable(project):
 def test_monitoring_finds_the_planted_drift_and_the_cli_asks_for_retraining(project):
     summary = json.loads((project / paths.MONITOR).read_text())
     assert {f: d["status"] for f, d in summary["drift"].items()} == {
-        "acft": "ok", "sum_daily_hours": "ok", "age_fleet": "alert", "Cycles": "ok", "sum_uti_mensal": "ok"}
+        "acft": "ok",
+        "sum_daily_hours": "ok",
+        "age_fleet": "alert",
+        "Cycles": "ok",
+        "sum_uti_mensal": "ok",
+    }
     assert summary["retrain_recommended"] is True
     assert any(r.startswith("feature age_fleet drifted") for r in summary["reasons"])
     env = {**_env(), "PYTHONPATH": str(project)}
-    result = subprocess.run([str(Path(sys.executable).parent / "hh"), "monitor"], cwd=project, env=env,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "hh"), "monitor"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 2, result.stderr
     assert "RETRAIN: feature age_fleet drifted" in result.stdout
 
@@ -121,8 +148,14 @@ def test_model_metadata_says_through_which_week_it_trained_and_saw_data(project)
 
 
 def test_verify_passes_exactly_on_a_clean_clone(project):
-    result = subprocess.run([sys.executable, "tools/verify.py", "--no-repro", "--exact", "--failures-only"],
-                            cwd=project, env=_env(), capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "tools/verify.py", "--no-repro", "--exact", "--failures-only"],
+        cwd=project,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "PASS  all metrics:" in result.stdout and "exact (no tolerance)" in result.stdout
 
@@ -131,8 +164,14 @@ def test_verify_fails_when_a_committed_metric_differs(project, tmp_path):
     saved = (project / paths.EVAL).read_text()
     try:
         (project / paths.EVAL).write_text(saved.replace('"n_weeks": 52', '"n_weeks": 53'))
-        result = subprocess.run([sys.executable, "tools/verify.py", "--no-repro", "--failures-only"],
-                                cwd=project, env=_env(), capture_output=True, text=True, timeout=300)
+        result = subprocess.run(
+            [sys.executable, "tools/verify.py", "--no-repro", "--failures-only"],
+            cwd=project,
+            env=_env(),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     finally:
         (project / paths.EVAL).write_text(saved)
     assert result.returncode == 1
@@ -142,14 +181,27 @@ def test_verify_fails_when_a_committed_metric_differs(project, tmp_path):
 def test_the_thesis_outputs_are_written_in_the_configured_language(project):
     thesis = project / "reports/thesis"
     names = {p.name for p in thesis.iterdir()}
-    assert {"predicted_vs_actual.pdf", "predicted_vs_actual.png", "model_comparison.tex", "dataset_summary.tex",
-            "rejects_by_reason.tex", "backtest.tex", "figures.tex"} <= names
+    assert {
+        "predicted_vs_actual.pdf",
+        "predicted_vs_actual.png",
+        "model_comparison.tex",
+        "dataset_summary.tex",
+        "rejects_by_reason.tex",
+        "backtest.tex",
+        "figures.tex",
+    } <= names
     table = (thesis / "model_comparison.tex").read_text()
     assert "% input metrics/eval.json md5 " in table and "\\toprule" in table
     assert "Comparação dos modelos" in table  # report.language: pt
 
 
 def test_the_notebooks_run_on_the_pipeline_outputs(project):
-    result = subprocess.run([sys.executable, "-m", "pytest", "--nbmake", "-p", "no:cacheprovider", "-q",
-                             "notebooks/"], cwd=project, env=_env(), capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbmake", "-p", "no:cacheprovider", "-q", "notebooks/"],
+        cwd=project,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]

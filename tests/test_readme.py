@@ -1,4 +1,5 @@
 """README.md and README.pt-BR.md: the same sections, and numbers generated from the metrics."""
+
 import re
 import subprocess
 import sys
@@ -26,12 +27,14 @@ def test_the_portuguese_readme_has_the_same_section_structure():
     portuguese = headings((REPO / "README.pt-BR.md").read_text(encoding="utf-8"))
     assert [level for level, _ in portuguese] == [level for level, _ in english], (
         "README.pt-BR.md must have the sections of README.md, in order:\n"
-        + "\n".join(f"{'#' * level} {title}" for level, title in english))
+        + "\n".join(f"{'#' * level} {title}" for level, title in english)
+    )
 
 
 def test_the_numbers_to_expect_are_generated_from_the_committed_metrics():
-    result = subprocess.run([sys.executable, str(REPO / "tools/expected.py"), "--check"], capture_output=True,
-                            text=True)
+    result = subprocess.run(
+        [sys.executable, str(REPO / "tools/expected.py"), "--check"], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
     assert "| test MAE (HH per week) |" in (REPO / "README.md").read_text(encoding="utf-8")
     assert "| MAE no teste (HH por semana) |" in (REPO / "README.pt-BR.md").read_text(encoding="utf-8")

@@ -3,6 +3,7 @@
 Run against a local-directory remote and against an S3 remote (dvc-s3) served by a
 local S3-compatible server on loopback that the test starts and stops.
 """
+
 import os
 import shutil
 import socket
@@ -69,6 +70,7 @@ def free_port() -> int:
 @pytest.fixture
 def s3_server():
     from moto import server as moto_server
+
     port = free_port()
     server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
@@ -81,10 +83,19 @@ def s3_server():
 def test_s3_remote_round_trip_with_credentials_outside_git(origin, tmp_path, s3_server):
     import boto3
 
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-           "AWS_DEFAULT_REGION": "us-east-1"}
-    boto3.client("s3", endpoint_url=s3_server, aws_access_key_id="testing", aws_secret_access_key="testing",
-                 region_name="us-east-1").create_bucket(Bucket="hh-forecast")
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    boto3.client(
+        "s3",
+        endpoint_url=s3_server,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name="us-east-1",
+    ).create_bucket(Bucket="hh-forecast")
     sh(origin, DVC, "remote", "add", "-f", "-d", "s3", "s3://hh-forecast/dvcstore")
     sh(origin, DVC, "remote", "modify", "s3", "endpointurl", s3_server)
     sh(origin, "git", "commit", "-qam", "s3 remote")
@@ -92,7 +103,12 @@ def test_s3_remote_round_trip_with_credentials_outside_git(origin, tmp_path, s3_
     assert "testing" not in config and "secret" not in config
     clone = tmp_path / "clone-s3"
     round_trip(origin, clone, env=env)
-    objects = boto3.client("s3", endpoint_url=s3_server, aws_access_key_id="testing", aws_secret_access_key="testing",
-                           region_name="us-east-1").list_objects_v2(Bucket="hh-forecast")
+    objects = boto3.client(
+        "s3",
+        endpoint_url=s3_server,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name="us-east-1",
+    ).list_objects_v2(Bucket="hh-forecast")
     assert objects["KeyCount"] >= len(TRACKED)
     shutil.rmtree(clone)

@@ -5,6 +5,7 @@ whole tree), and the modules themselves otherwise. A dep the script never loads,
 module left out is an error: a missing one leaves outputs stale while `dvc status` says all is well, and an
 extra one re-runs a stage for an edit that cannot change it.
 """
+
 from __future__ import annotations
 
 import re
@@ -37,8 +38,11 @@ def expected_deps(files: set[str]) -> set[str]:
 
 
 def _stages() -> list[tuple[str, str, dict]]:
-    return [(pipeline, name, stage) for pipeline in PIPELINES
-            for name, stage in yaml.safe_load((ROOT / pipeline).read_text(encoding="utf-8"))["stages"].items()]
+    return [
+        (pipeline, name, stage)
+        for pipeline in PIPELINES
+        for name, stage in yaml.safe_load((ROOT / pipeline).read_text(encoding="utf-8"))["stages"].items()
+    ]
 
 
 def _script(stage: dict) -> Path:
@@ -67,25 +71,41 @@ def test_a_stage_lists_exactly_the_code_it_loads(pipeline, name, stage):
 def test_the_walk_follows_imports_transitively():
     # stages/aggregate.py imports dataprep.aggregate and core; core.config imports core.contract and core.errors.
     files = package_files(ROOT / "stages" / "aggregate.py")
-    assert {"hhforecast/dataprep/aggregate.py", "hhforecast/core/config.py", "hhforecast/core/contract.py",
-            "hhforecast/core/errors.py", "hhforecast/__init__.py", "hhforecast/core/__init__.py"} <= files
+    assert {
+        "hhforecast/dataprep/aggregate.py",
+        "hhforecast/core/config.py",
+        "hhforecast/core/contract.py",
+        "hhforecast/core/errors.py",
+        "hhforecast/__init__.py",
+        "hhforecast/core/__init__.py",
+    } <= files
 
 
 CORE = {p.relative_to(ROOT).as_posix() for p in (ROOT / "hhforecast" / "core").glob("*.py")}
 
 
-@pytest.mark.parametrize(("loaded", "listed"), [
-    ({"hhforecast/__init__.py", "hhforecast/core/__init__.py", "hhforecast/core/errors.py"},
-     {"hhforecast/__init__.py", "hhforecast/core/__init__.py", "hhforecast/core/errors.py"}),
-    (CORE | {"hhforecast/__init__.py"}, {"hhforecast/core", "hhforecast/__init__.py"}),
-    ({"hhforecast/cli.py"}, {"hhforecast/cli.py"}),
-])
+@pytest.mark.parametrize(
+    ("loaded", "listed"),
+    [
+        (
+            {"hhforecast/__init__.py", "hhforecast/core/__init__.py", "hhforecast/core/errors.py"},
+            {"hhforecast/__init__.py", "hhforecast/core/__init__.py", "hhforecast/core/errors.py"},
+        ),
+        (CORE | {"hhforecast/__init__.py"}, {"hhforecast/core", "hhforecast/__init__.py"}),
+        ({"hhforecast/cli.py"}, {"hhforecast/cli.py"}),
+    ],
+)
 def test_a_package_is_listed_as_its_directory_past_half_its_modules(loaded, listed):
     assert expected_deps(loaded) == listed
 
 
-@pytest.mark.parametrize(("level", "module", "absolute"), [
-    (1, "defects", "hhforecast.synth.defects"), (2, None, "hhforecast"), (0, "numpy", "numpy"),
-])
+@pytest.mark.parametrize(
+    ("level", "module", "absolute"),
+    [
+        (1, "defects", "hhforecast.synth.defects"),
+        (2, None, "hhforecast"),
+        (0, "numpy", "numpy"),
+    ],
+)
 def test_relative_imports_count_from_the_files_package(level, module, absolute):
     assert absolute_module(ROOT / "hhforecast" / "synth" / "world.py", level, module) == absolute

@@ -3,6 +3,7 @@
 The block between the `expected-numbers` markers is generated from metrics/eval.json and
 metrics/data_quality.json (never typed); `--check` exits 1 when a README is out of date.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -5,6 +5,7 @@ reports nothing to do and the verify command (default `make verify`) passes; the
 still be clean after verification. The tag's message holds the headline numbers, generated
 from the committed metrics.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,8 +36,9 @@ def require_dvc_clean(dvc: str) -> None:
     if result.returncode != 0:
         raise release.ReleaseError(f"dvc status failed: {result.stderr.strip() or result.stdout.strip()}")
     if json.loads(result.stdout or "{}"):
-        raise release.ReleaseError("dvc status is not clean (outputs differ from dvc.lock): run `make repro` "
-                                   "and commit dvc.lock and metrics/")
+        raise release.ReleaseError(
+            "dvc status is not clean (outputs differ from dvc.lock): run `make repro` and commit dvc.lock and metrics/"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

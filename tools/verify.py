@@ -4,6 +4,7 @@ The committed values come from git HEAD (read before anything runs); the pipelin
 re-run from scratch (`dvc repro --force`) and every key of every metric file is compared:
 exact, or within `verify.rel_tolerance` / `verify.abs_tolerance` (params.yaml), or FAIL. Exit status 1 on any FAIL.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,16 +27,24 @@ def is_metric(name: str) -> bool:
     """The same files as `workspace_metrics` globs: `*` stays within its folder (the study's per-world
     files under metrics/study/ belong to the study's own pipeline, which verify does not re-run)."""
     path = PurePosixPath(name)
-    return any(path.parent == PurePosixPath(pattern).parent and fnmatch.fnmatch(path.name, PurePosixPath(pattern).name)
-               for pattern in METRIC_FILES)
+    return any(
+        path.parent == PurePosixPath(pattern).parent and fnmatch.fnmatch(path.name, PurePosixPath(pattern).name)
+        for pattern in METRIC_FILES
+    )
 
 
 def committed_metrics(revision: str = "HEAD") -> dict[str, str]:
-    listed = subprocess.run(["git", "ls-tree", "-r", "--name-only", revision, "metrics", "dvclive"],
-                            capture_output=True, text=True, check=True).stdout.split()
-    return {name: subprocess.run(["git", "show", f"{revision}:{name}"], capture_output=True, text=True,
-                                 check=True).stdout
-            for name in listed if is_metric(name)}
+    listed = subprocess.run(
+        ["git", "ls-tree", "-r", "--name-only", revision, "metrics", "dvclive"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return {
+        name: subprocess.run(["git", "show", f"{revision}:{name}"], capture_output=True, text=True, check=True).stdout
+        for name in listed
+        if is_metric(name)
+    }
 
 
 def workspace_metrics() -> dict[str, str]:
@@ -45,8 +54,9 @@ def workspace_metrics() -> dict[str, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--exact", action="store_true",
-                        help="no tolerance: on the machine kind that produced the committed metrics")
+    parser.add_argument(
+        "--exact", action="store_true", help="no tolerance: on the machine kind that produced the committed metrics"
+    )
     parser.add_argument("--no-repro", action="store_true", help="compare the workspace as it is, without re-running")
     parser.add_argument("--failures-only", action="store_true", help="list only the keys that fail")
     parser.add_argument("--rev", default="HEAD", help="the commit whose metrics are expected (default HEAD)")
@@ -72,10 +82,15 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     checks = verify.compare_files(committed, workspace_metrics(), rel_tol, abs_tol)
     print(verify.table(checks, only_failures=args.failures_only), end="")
-    stated = ("exact (no tolerance)" if rel_tol == abs_tol == 0
-              else f"tolerance: relative {rel_tol:g} or absolute {abs_tol:g}")
-    print(f"{stated}; largest relative difference {verify.worst(checks):.1e}; "
-          f"{'re-run and compared' if not args.no_repro else 'compared'} in {time.monotonic() - started:.0f} s")
+    stated = (
+        "exact (no tolerance)"
+        if rel_tol == abs_tol == 0
+        else f"tolerance: relative {rel_tol:g} or absolute {abs_tol:g}"
+    )
+    print(
+        f"{stated}; largest relative difference {verify.worst(checks):.1e}; "
+        f"{'re-run and compared' if not args.no_repro else 'compared'} in {time.monotonic() - started:.0f} s"
+    )
     return 0 if all(c.passed for c in checks) else 1
 
 

@@ -3,6 +3,7 @@
 Each stage reads only its own section; a typo or a wrong type in params.yaml
 fails here with the dotted key that is wrong, not deep inside a stage.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -152,8 +153,10 @@ class EvaluateParams(_Section):
     @classmethod
     def _levels_are_supported(cls, value: list[float]) -> list[float]:
         if sorted(value) != list(SUPPORTED_INTERVALS):
-            raise ValueError(f"interval levels must be {list(SUPPORTED_INTERVALS)}, got {value}: the API response, "
-                             f"the prediction log's columns, monitoring and the report are built for these levels")
+            raise ValueError(
+                f"interval levels must be {list(SUPPORTED_INTERVALS)}, got {value}: the API response, "
+                f"the prediction log's columns, monitoring and the report are built for these levels"
+            )
         return sorted(value)
 
 
@@ -191,9 +194,9 @@ class StudyParams(_Section):
     blocks: list[int] = Field(min_length=1)
     block_size: int = Field(default=5, ge=1)
     ensemble: int | None = Field(default=None, ge=1)  # networks per fit; None: train.ensemble
-    epochs: int | None = Field(default=None, ge=1)    # None: train.epochs
+    epochs: int | None = Field(default=None, ge=1)  # None: train.epochs
     backend: Literal["loky", "dask"] = "loky"
-    scheduler: str | None = None                      # dask: tcp://HOST:8786
+    scheduler: str | None = None  # dask: tcp://HOST:8786
     n_jobs: int = Field(default=2, ge=1)
 
     @property
@@ -208,8 +211,10 @@ class StudyParams(_Section):
     def _blocks_hold_distinct_worlds(self) -> StudyParams:
         worlds = self.worlds
         if min(self.blocks) < 1 or len(set(worlds)) != len(worlds):
-            raise ValueError(f"blocks must start at numbers >= 1 at least block_size ({self.block_size}) apart, so that "
-                             f"no world is in two blocks; got {self.blocks}")
+            raise ValueError(
+                f"blocks must start at numbers >= 1 at least block_size ({self.block_size}) apart, so that "
+                f"no world is in two blocks; got {self.blocks}"
+            )
         if len(worlds) < 2:
             raise ValueError("the study needs at least 2 worlds (blocks x block_size) for an interval")
         return self

@@ -1,4 +1,5 @@
 """The raw-data contract: column-name matching, value vocabularies, reject reasons."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,7 +27,6 @@ EVENT_REJECT_REASONS = (
     "outside_dataset_weeks",
 )
 UTILIZATION_REJECT_REASONS = ("duplicate", "superseded", "fleet_not_selected")
-
 
 
 def require_monday(value: dt.date) -> dt.date:
@@ -98,8 +98,9 @@ def source_lookup(sources: Mapping[str, Iterable[str]]) -> dict[str, str]:
 def canonical_source(values: pd.Series, sources: Mapping[str, Iterable[str]]) -> pd.Series:
     """Canonical source per row; <NA> where the spelling is unknown."""
     lookup = source_lookup(sources)
-    return map_distinct(values, lambda v: v.astype("string").map(_vocabulary_key, na_action="ignore")
-                        .map(lookup).astype("string"))
+    return map_distinct(
+        values, lambda v: v.astype("string").map(_vocabulary_key, na_action="ignore").map(lookup).astype("string")
+    )
 
 
 def _vocabulary_key(value: str) -> str:

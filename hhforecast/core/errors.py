@@ -1,4 +1,5 @@
 """The project's exceptions: each carries one message a user can act on."""
+
 from __future__ import annotations
 
 

@@ -3,6 +3,7 @@
 Every writer goes through a temporary file in the target folder and
 `os.replace`, so a failing stage never leaves a half-written output behind.
 """
+
 from __future__ import annotations
 
 import contextlib

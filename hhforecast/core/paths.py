@@ -1,4 +1,5 @@
 """Where every stage reads and writes, relative to the repository root (as in dvc.yaml)."""
+
 from pathlib import Path
 
 INTERIM = Path("data/interim")

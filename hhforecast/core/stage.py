@@ -1,4 +1,5 @@
 """Run a stage's main(): a contract or config problem is one line on stderr and exit status 1."""
+
 from __future__ import annotations
 
 import sys

@@ -5,6 +5,7 @@ A week is the ISO week, labelled by its Monday; which weeks a dataset holds is
 `window_days` window lies inside the utilization data, so `sum_uti_mensal` is
 never a partial sum in the weekly dataset nor in the daily one.
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -4,6 +4,7 @@ A week cannot hold more than 168 flight hours per aircraft, nor a 28-day window
 more than 672; numbers beyond these are typing errors or overflow, and a model
 fed them answers nonsense (or nothing). Every refusal names the field and the bound.
 """
+
 from __future__ import annotations
 
 import math
@@ -13,12 +14,12 @@ import numpy as np
 import pandas as pd
 
 HOURS_PER_DAY = 24.0
-MAX_HOURS_PER_AIRCRAFT_WEEK = 7 * HOURS_PER_DAY            # 168
-WINDOW_DAYS = 28                                           # sum_uti_mensal's window (aggregate.window_days)
+MAX_HOURS_PER_AIRCRAFT_WEEK = 7 * HOURS_PER_DAY  # 168
+WINDOW_DAYS = 28  # sum_uti_mensal's window (aggregate.window_days)
 MAX_HOURS_PER_AIRCRAFT_WINDOW = WINDOW_DAYS * HOURS_PER_DAY  # 672
-MAX_CYCLES_PER_FLIGHT_HOUR = 6.0                           # a 10-minute sector; airline flying is about 1
+MAX_CYCLES_PER_FLIGHT_HOUR = 6.0  # a 10-minute sector; airline flying is about 1
 MAX_AGE_YEARS = 60.0
-MAX_AIRCRAFT = 2_000                                       # above the largest airline fleet
+MAX_AIRCRAFT = 2_000  # above the largest airline fleet
 
 # Each feature alone: [low, high]; the API's OpenAPI schema states the same numbers.
 FIELD_RANGES: dict[str, tuple[float, float]] = {
@@ -31,12 +32,24 @@ FIELD_RANGES: dict[str, tuple[float, float]] = {
 
 # Between features: (field, the field it is bounded by, factor, how the bound reads).
 RELATIONS: list[tuple[str, str, float, str]] = [
-    ("sum_daily_hours", "acft", MAX_HOURS_PER_AIRCRAFT_WEEK,
-     f"at most {MAX_HOURS_PER_AIRCRAFT_WEEK:g} flight hours per aircraft per week"),
-    ("sum_uti_mensal", "acft", MAX_HOURS_PER_AIRCRAFT_WINDOW,
-     f"at most {MAX_HOURS_PER_AIRCRAFT_WINDOW:g} flight hours per aircraft in {WINDOW_DAYS} days"),
-    ("Cycles", "sum_daily_hours", MAX_CYCLES_PER_FLIGHT_HOUR,
-     f"at most {MAX_CYCLES_PER_FLIGHT_HOUR:g} cycles per flight hour"),
+    (
+        "sum_daily_hours",
+        "acft",
+        MAX_HOURS_PER_AIRCRAFT_WEEK,
+        f"at most {MAX_HOURS_PER_AIRCRAFT_WEEK:g} flight hours per aircraft per week",
+    ),
+    (
+        "sum_uti_mensal",
+        "acft",
+        MAX_HOURS_PER_AIRCRAFT_WINDOW,
+        f"at most {MAX_HOURS_PER_AIRCRAFT_WINDOW:g} flight hours per aircraft in {WINDOW_DAYS} days",
+    ),
+    (
+        "Cycles",
+        "sum_daily_hours",
+        MAX_CYCLES_PER_FLIGHT_HOUR,
+        f"at most {MAX_CYCLES_PER_FLIGHT_HOUR:g} cycles per flight hour",
+    ),
 ]
 
 
@@ -54,8 +67,9 @@ def relation_problem(field: str, values: dict[str, float]) -> str | None:
     """Why `field` is impossible given the feature it is bounded by (both already in `values`), or None."""
     for name, other, factor, rule in RELATIONS:
         if name == field and other in values and values[field] > factor * values[other] + 1e-9:
-            return (f"{field} {values[field]:g} is above {factor * values[other]:g} "
-                    f"({rule}; {other} = {values[other]:g})")
+            return (
+                f"{field} {values[field]:g} is above {factor * values[other]:g} ({rule}; {other} = {values[other]:g})"
+            )
     return None
 
 
@@ -66,18 +80,29 @@ def violations(frame: pd.DataFrame) -> pd.DataFrame:
     def add(column: str, bad: pd.Series, bound: Callable[[pd.Series], pd.Series]) -> None:
         if bool(bad.any()):
             rows = frame.loc[bad]
-            found.append(pd.DataFrame({"index": rows.index, "column": column,
-                                       "value": rows[column].astype(float), "bound": bound(rows)}))
+            found.append(
+                pd.DataFrame(
+                    {"index": rows.index, "column": column, "value": rows[column].astype(float), "bound": bound(rows)}
+                )
+            )
 
     for column, (low, high) in FIELD_RANGES.items():
         values = frame[column].astype(float)
         add(column, ~np.isfinite(values), lambda rows: "a finite number")
-        add(column, np.isfinite(values) & ((values < low) | (values > high)),
-            lambda rows, low=low, high=high: f"within [{low:g}, {high:g}]")
+        add(
+            column,
+            np.isfinite(values) & ((values < low) | (values > high)),
+            lambda rows, low=low, high=high: f"within [{low:g}, {high:g}]",
+        )
     for column, other, factor, rule in RELATIONS:
         bad = frame[column].astype(float) > factor * frame[other].astype(float) + 1e-9
-        add(column, bad, lambda rows, other=other, factor=factor, rule=rule:
-            rows[other].astype(float).map(lambda v: f"<= {factor * v:g} ({rule}; {other} = {v:g})"))
+        add(
+            column,
+            bad,
+            lambda rows, other=other, factor=factor, rule=rule: (
+                rows[other].astype(float).map(lambda v: f"<= {factor * v:g} ({rule}; {other} = {v:g})")
+            ),
+        )
     columns = ["index", "column", "value", "bound"]
     return pd.concat(found, ignore_index=True)[columns] if found else pd.DataFrame(columns=columns)
 

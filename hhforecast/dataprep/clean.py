@@ -4,6 +4,7 @@ Events with a bad value are rejected with a reason (they are individual records 
 export can get wrong); utilization with a bad value stops the pipeline, because a
 wrong denominator would silently bias every feature.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -114,15 +115,32 @@ def utilization_checks(table: pd.DataFrame, params: CleanParams) -> list[tuple[s
     """The utilization rules as (kind, column, failed rows, message); any failure stops the pipeline."""
     fh, cycles = table["flight_hours"], table["cycles"]
     return [
-        ("unparseable_date", "date", table["date"].isna(), "unparseable date (expected dd/mm/yyyy, ISO or an Excel date)"),
+        (
+            "unparseable_date",
+            "date",
+            table["date"].isna(),
+            "unparseable date (expected dd/mm/yyyy, ISO or an Excel date)",
+        ),
         ("missing_registration", "registration", table["registration"].isna(), "missing aircraft registration"),
         ("unparseable_hours", "flight_hours", fh.isna(), "unparseable flight hours (expected 9,4 / 9.4 / 09:24)"),
-        ("hours_out_of_range", "flight_hours", (fh < 0) | (fh > params.max_flight_hours_per_day),
-         f"flight hours outside [0, clean.max_flight_hours_per_day={params.max_flight_hours_per_day:g}]"),
-        ("bad_cycles", "cycles", cycles.isna() | (cycles < 0) | (cycles != np.floor(cycles)),
-         "not a whole number of cycles >= 0"),
-        ("unparseable_manufacture_date", "manufacture_date", table["manufacture_date"].isna(),
-         "unparseable manufacture date"),
+        (
+            "hours_out_of_range",
+            "flight_hours",
+            (fh < 0) | (fh > params.max_flight_hours_per_day),
+            f"flight hours outside [0, clean.max_flight_hours_per_day={params.max_flight_hours_per_day:g}]",
+        ),
+        (
+            "bad_cycles",
+            "cycles",
+            cycles.isna() | (cycles < 0) | (cycles != np.floor(cycles)),
+            "not a whole number of cycles >= 0",
+        ),
+        (
+            "unparseable_manufacture_date",
+            "manufacture_date",
+            table["manufacture_date"].isna(),
+            "unparseable manufacture date",
+        ),
     ]
 
 
@@ -139,11 +157,18 @@ def clean_utilization(
     if fleets is not None:
         if kept["aircraft_type"].isna().any():
             first = kept.loc[kept["aircraft_type"].isna()].iloc[0]
-            raise ContractError(f"data.fleets selects {fleets}, but this row has no aircraft type",
-                                file=first["file"], row=int(first["row"]), column="aircraft_type")
+            raise ContractError(
+                f"data.fleets selects {fleets}, but this row has no aircraft type",
+                file=first["file"],
+                row=int(first["row"]),
+                column="aircraft_type",
+            )
         other = ~kept["aircraft_type"].isin([f.upper() for f in fleets])
-        rejects.append(_rejects("utilization", kept.loc[other], "fleet_not_selected", "aircraft_type",
-                                kept.loc[other, "aircraft_type"]))
+        rejects.append(
+            _rejects(
+                "utilization", kept.loc[other], "fleet_not_selected", "aircraft_type", kept.loc[other, "aircraft_type"]
+            )
+        )
         kept = kept.loc[~other]
         if kept.empty:
             raise ContractError(f"data.fleets selects {fleets}, but no utilization row has one of those aircraft types")
@@ -176,7 +201,9 @@ def event_day_range(raw: pd.DataFrame, params: CleanParams) -> tuple[pd.Timestam
     """First and last day of the events (any source, parseable dates): the events' coverage."""
     days = parse_dates(raw[params.date_column]).dropna().dt.normalize()
     if days.empty:
-        raise ContractError(f"no event row has a readable '{params.date_column}': cannot tell which weeks the events cover")
+        raise ContractError(
+            f"no event row has a readable '{params.date_column}': cannot tell which weeks the events cover"
+        )
     return days.min(), days.max()
 
 
@@ -215,11 +242,20 @@ def clean_events(
         column = column.mask(fresh, col)
     invalid = reason.notna()
     rejected = [
-        _rejects("events", table.loc[invalid], reason.loc[invalid], column.loc[invalid],
-                 _raw_value(raw.loc[invalid], column.loc[invalid]))
+        _rejects(
+            "events",
+            table.loc[invalid],
+            reason.loc[invalid],
+            column.loc[invalid],
+            _raw_value(raw.loc[invalid], column.loc[invalid]),
+        )
     ]
     valid = table.loc[~invalid].copy()
-    key = ["event_id", "action_id"] if valid["action_id"].notna().all() else ["event_id", "action_id", "registration", "source", date_column, "hh"]
+    key = (
+        ["event_id", "action_id"]
+        if valid["action_id"].notna().all()
+        else ["event_id", "action_id", "registration", "source", date_column, "hh"]
+    )
     valid["action_id"] = valid["action_id"].fillna("")
     valid, dropped = _dedupe(valid, key, ["registration", "source", date_column, "hh"])
     rejected.append(_rejects("events", dropped, dropped["reason"], "event_id", dropped["event_id"]))
@@ -228,16 +264,24 @@ def clean_events(
     valid = valid.loc[~not_kept]
     if fleet_registrations is not None:
         other = ~valid["registration"].isin(fleet_registrations)
-        rejected.append(_rejects("events", valid.loc[other], "fleet_not_selected", "registration",
-                                 valid.loc[other, "registration"]))
+        rejected.append(
+            _rejects("events", valid.loc[other], "fleet_not_selected", "registration", valid.loc[other, "registration"])
+        )
         valid = valid.loc[~other]
     valid["day"] = valid[date_column].dt.normalize()
     valid["week"] = monday_of(valid["day"])
     if dataset_weeks is not None:
         first, last = (pd.Timestamp(d) for d in dataset_weeks)
         outside = (valid["week"] < first) | (valid["week"] > last)
-        rejected.append(_rejects("events", valid.loc[outside], "outside_dataset_weeks", date_column,
-                                 valid.loc[outside, date_column].dt.strftime("%Y-%m-%d %H:%M")))
+        rejected.append(
+            _rejects(
+                "events",
+                valid.loc[outside],
+                "outside_dataset_weeks",
+                date_column,
+                valid.loc[outside, date_column].dt.strftime("%Y-%m-%d %H:%M"),
+            )
+        )
         valid = valid.loc[~outside]
     kept = valid.sort_values(["week", "event_id", "action_id", "file", "row"], kind="stable").reset_index(drop=True)
     rejects = pd.concat(rejected, ignore_index=True)

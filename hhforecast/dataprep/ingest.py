@@ -3,6 +3,7 @@
 Values are kept as the text the export holds (Excel dates as ISO text); parsing
 them is `clean`'s job, so every rule about values lives in one place.
 """
+
 from __future__ import annotations
 
 import csv
@@ -66,11 +67,14 @@ def guard_workbook(path: Path, params: IngestParams, display: str) -> None:
     if suffix not in ZIP_WORKBOOK_SUFFIXES:
         with path.open("rb") as handle:
             if handle.read(len(OLE2_MAGIC)) != OLE2_MAGIC:
-                raise ContractError(f"not a readable {suffix} workbook (corrupt, truncated, or not an OLE2 file)",
-                                    file=display)
+                raise ContractError(
+                    f"not a readable {suffix} workbook (corrupt, truncated, or not an OLE2 file)", file=display
+                )
         return
     if not zipfile.is_zipfile(path):
-        raise ContractError(f"not a readable {suffix} workbook (corrupt, truncated, or not a zip archive)", file=display)
+        raise ContractError(
+            f"not a readable {suffix} workbook (corrupt, truncated, or not a zip archive)", file=display
+        )
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
@@ -171,12 +175,16 @@ def _as_text(column: pd.Series) -> pd.Series:
     return text.mask(text.eq(""))
 
 
-def read_workbook(path: Path, contract: ContractParams, params: IngestParams, display: str, kind: str) -> tuple[pd.DataFrame, FileReport]:
+def read_workbook(
+    path: Path, contract: ContractParams, params: IngestParams, display: str, kind: str
+) -> tuple[pd.DataFrame, FileReport]:
     guard_workbook(path, params, display)
     columns = _contract_for(contract, kind)
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
-        sheets = [(name, workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in workbook.sheet_names]
+        sheets = [
+            (name, workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in workbook.sheet_names
+        ]
     except HHForecastError:
         raise
     except Exception as exc:  # calamine raises its own types for corrupt xlsx, XML entities, zip errors
@@ -206,7 +214,9 @@ def decode_csv(data: bytes, display: str) -> tuple[str, str]:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
-        raise ContractError("unknown encoding (NUL bytes: UTF-16 or binary); save the export as UTF-8 or cp1252", file=display)
+        raise ContractError(
+            "unknown encoding (NUL bytes: UTF-16 or binary); save the export as UTF-8 or cp1252", file=display
+        )
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -236,7 +246,9 @@ def read_delimited(path: Path, contract: ContractParams, display: str, kind: str
     text, encoding = decode_csv(path.read_bytes(), display)
     delimiter = sniff_delimiter(text, display)
     columns = _contract_for(contract, kind)
-    head = list(csv.reader(io.StringIO("\n".join(text.splitlines()[: contract.header_search_rows])), delimiter=delimiter))
+    head = list(
+        csv.reader(io.StringIO("\n".join(text.splitlines()[: contract.header_search_rows])), delimiter=delimiter)
+    )
     header_index, matched = locate_header(head, columns, contract.header_search_rows, file=display)
     try:
         body = pd.read_csv(
@@ -277,8 +289,10 @@ def refusal(path: Path) -> str | None:
     if path.name.startswith("~$"):
         return "an Office lock file (the workbook is open somewhere): close it, or remove the lock file"
     if path.suffix.lower() not in WORKBOOK_SUFFIXES + CSV_SUFFIXES:
-        return (f"not a format ingest reads (workbooks {', '.join(WORKBOOK_SUFFIXES)}; "
-                f"delimited text {', '.join(CSV_SUFFIXES)}): convert it, or move it out of the raw folder")
+        return (
+            f"not a format ingest reads (workbooks {', '.join(WORKBOOK_SUFFIXES)}; "
+            f"delimited text {', '.join(CSV_SUFFIXES)}): convert it, or move it out of the raw folder"
+        )
     return None
 
 
@@ -304,8 +318,10 @@ def discover(raw_dir: Path) -> list[FileTask]:
     tasks, refused = scan(raw_dir)
     if refused:
         (first, why), more = refused[0], len(refused) - 1
-        raise ContractError(why + (f" ({more} more file(s) refused: {', '.join(r[0] for r in refused[1:6])})"
-                                   if more else ""), file=first)
+        raise ContractError(
+            why + (f" ({more} more file(s) refused: {', '.join(r[0] for r in refused[1:6])})" if more else ""),
+            file=first,
+        )
     return tasks
 
 

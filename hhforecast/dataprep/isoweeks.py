@@ -6,6 +6,7 @@ data (so `sum_uti_mensal` is never a partial sum) and its seven days lie inside
 the events' date range (a week before the first export or after the last is
 unknown, not "HH = 0").
 """
+
 from __future__ import annotations
 
 import datetime as dt

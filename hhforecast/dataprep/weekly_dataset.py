@@ -1,4 +1,5 @@
 """Join weekly HH with weekly utilization into the modelling dataset, and validate it."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,16 +28,20 @@ def join(utilization: pd.DataFrame, hh: pd.Series, dates: pd.DatetimeIndex) -> p
 def _dataset_schema(step_days: int, mondays: bool, allow_idle: bool) -> pa.DataFrameSchema:
     """`allow_idle`: a single day may see no flight at all; a whole week may not."""
     date_checks = [
-        pa.Check(lambda s: s.diff().dropna().dt.days.eq(step_days), element_wise=False,
-                 error=f"dates must be contiguous, {step_days} day(s) apart (a gap means missing utilization)"),
+        pa.Check(
+            lambda s: s.diff().dropna().dt.days.eq(step_days),
+            element_wise=False,
+            error=f"dates must be contiguous, {step_days} day(s) apart (a gap means missing utilization)",
+        ),
     ]
     if mondays:
         date_checks.append(pa.Check(lambda s: s.dt.day_of_week == 0, error="date must be a Monday"))
     return pa.DataFrameSchema(
         {
             "date": pa.Column("datetime64[us]", date_checks, unique=True),
-            "acft": pa.Column(float, [pa.Check.ge(0 if allow_idle else 1),
-                                      pa.Check(lambda s: s == s.round(), error="whole aircraft")]),
+            "acft": pa.Column(
+                float, [pa.Check.ge(0 if allow_idle else 1), pa.Check(lambda s: s == s.round(), error="whole aircraft")]
+            ),
             "sum_daily_hours": pa.Column(float, pa.Check.ge(0) if allow_idle else pa.Check.gt(0)),
             "age_fleet": pa.Column(float, pa.Check.in_range(0, 80), nullable=allow_idle),
             "Cycles": pa.Column(float, [pa.Check.ge(0), pa.Check(lambda s: s == s.round(), error="whole cycles")]),
@@ -44,8 +49,10 @@ def _dataset_schema(step_days: int, mondays: bool, allow_idle: bool) -> pa.DataF
             "HH": pa.Column(float, pa.Check.ge(0)),
         },
         checks=[
-            pa.Check(lambda df: df["sum_uti_mensal"] >= df["sum_daily_hours"] - 1e-6,
-                     error="sum_uti_mensal must cover at least the period's own hours"),
+            pa.Check(
+                lambda df: df["sum_uti_mensal"] >= df["sum_daily_hours"] - 1e-6,
+                error="sum_uti_mensal must cover at least the period's own hours",
+            ),
         ],
         strict=True,
         ordered=True,
@@ -103,7 +110,9 @@ def read_dataset(path) -> pd.DataFrame:
     return frame
 
 
-def temporal_split(dataset: pd.DataFrame, train_end: dt.date, val_weeks: int, test_weeks: int) -> dict[str, pd.DataFrame]:
+def temporal_split(
+    dataset: pd.DataFrame, train_end: dt.date, val_weeks: int, test_weeks: int
+) -> dict[str, pd.DataFrame]:
     """train | val | test in time order, all on or before `train_end`; `production` is everything after.
 
     Never random: the test window is the most recent year the model may see, and

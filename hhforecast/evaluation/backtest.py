@@ -6,6 +6,7 @@ Folds tile the weeks before the test window back from its start, so the 2020
 collapse and recovery are scored. Every model is refitted at every origin; the
 per-week errors are kept, so any two models can be compared week by week.
 """
+
 from __future__ import annotations
 
 import sys
@@ -37,22 +38,32 @@ def make_folds(known: pd.DataFrame, step_weeks: int, val_weeks: int, min_train_w
     """
     n_folds = (len(known) - min_train_weeks - val_weeks) // step_weeks
     if n_folds < 1:
-        raise ConfigError(f"backtest: {len(known)} weeks before the test window leave no {step_weeks}-week fold after "
-                         f"{min_train_weeks} training and {val_weeks} validation weeks; lower evaluate.backtest_min_train_weeks")
+        raise ConfigError(
+            f"backtest: {len(known)} weeks before the test window leave no {step_weeks}-week fold after "
+            f"{min_train_weeks} training and {val_weeks} validation weeks; lower evaluate.backtest_min_train_weeks"
+        )
     folds = []
     for number in range(1, n_folds + 1):
         test_end = len(known) - (n_folds - number) * step_weeks
         test_start = test_end - step_weeks
         val_start = test_start - val_weeks
-        folds.append(Fold(number, known.iloc[:val_start], known.iloc[val_start:test_start], known.iloc[test_start:test_end]))
+        folds.append(
+            Fold(number, known.iloc[:val_start], known.iloc[val_start:test_start], known.iloc[test_start:test_end])
+        )
     return folds
 
 
-def run_fold(fold: Fold, history: pd.DataFrame, train_params: TrainParams, levels: list[float],
-             gbm_seed: int) -> pd.DataFrame:
+def run_fold(
+    fold: Fold, history: pd.DataFrame, train_params: TrainParams, levels: list[float], gbm_seed: int
+) -> pd.DataFrame:
     """Refit every model at one origin: one row per test week with each model's forecast and the network's ranges."""
-    weeks = pd.DataFrame({"fold": fold.number, "date": fold.test["date"].dt.strftime("%Y-%m-%d").to_numpy(),
-                          "actual": fold.test[TARGET].to_numpy(float)})
+    weeks = pd.DataFrame(
+        {
+            "fold": fold.number,
+            "date": fold.test["date"].dt.strftime("%Y-%m-%d").to_numpy(),
+            "actual": fold.test[TARGET].to_numpy(float),
+        }
+    )
     for forecaster in forecasters.build_all(train_params, levels, gbm_seed):
         forecaster.fit(fold.train, fold.val)
         predicted = forecaster.predict(fold.test, history)
@@ -61,13 +72,22 @@ def run_fold(fold: Fold, history: pd.DataFrame, train_params: TrainParams, level
             for key in forecaster.calibration.keys():
                 weeks[f"lower_{key}"], weeks[f"upper_{key}"] = forecaster.calibration.bounds(predicted, key)
     mae = float(np.mean(np.abs(weeks["actual"] - weeks[forecasters.NETWORK])))
-    print(f"backtest: fold {fold.number} ({weeks['date'].iloc[0]}..{weeks['date'].iloc[-1]}): network MAE {mae:.1f}",
-          file=sys.stderr, flush=True)
+    print(
+        f"backtest: fold {fold.number} ({weeks['date'].iloc[0]}..{weeks['date'].iloc[-1]}): network MAE {mae:.1f}",
+        file=sys.stderr,
+        flush=True,
+    )
     return weeks
 
 
-def run(folds: list[Fold], history: pd.DataFrame, train_params: TrainParams, levels: list[float], gbm_seed: int,
-        workers: int = 1) -> pd.DataFrame:
+def run(
+    folds: list[Fold],
+    history: pd.DataFrame,
+    train_params: TrainParams,
+    levels: list[float],
+    gbm_seed: int,
+    workers: int = 1,
+) -> pd.DataFrame:
     """Per-week forecasts of every fold, oldest first. Folds are independent and each fit is seeded, so
     `workers` processes fit them side by side and the result does not depend on `workers`."""
     jobs = (joblib.delayed(run_fold)(fold, history, train_params, levels, gbm_seed) for fold in folds)
@@ -84,8 +104,13 @@ def per_fold(weeks: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for fold, table in weeks.groupby("fold", sort=True):
         y = table["actual"].to_numpy(float)
-        row: dict[str, object] = {"fold": int(fold), "test_start": table["date"].iloc[0], "test_end": table["date"].iloc[-1],
-                                  "n_weeks": len(table), "mae": float(np.mean(np.abs(y - table[forecasters.NETWORK])))}
+        row: dict[str, object] = {
+            "fold": int(fold),
+            "test_start": table["date"].iloc[0],
+            "test_end": table["date"].iloc[-1],
+            "n_weeks": len(table),
+            "mae": float(np.mean(np.abs(y - table[forecasters.NETWORK]))),
+        }
         for key, (lower, upper) in intervals.ranges(table).items():
             row[f"coverage_{key}"] = intervals.coverage(y, lower, upper)
         for name in model_names(table)[1:]:

@@ -6,6 +6,7 @@ variance is the long-run (HAC, Newey–West, Bartlett kernel) variance, and the
 Diebold–Mariano statistic is that mean over its HAC standard error. A
 difference whose 95 % interval contains zero is a tie, and is called one.
 """
+
 from __future__ import annotations
 
 import math
@@ -33,6 +34,7 @@ def newey_west_lags(n: int) -> int:
 @dataclass(frozen=True)
 class Paired:
     """a − b on the same weeks: negative `mae_diff` means a is better."""
+
     mae_diff: float
     ci_low: float
     ci_high: float
@@ -54,8 +56,9 @@ class Paired:
         return f"{a} is {self.verdict} than {b} ({span})"
 
 
-def paired_abs_error(actual: np.ndarray, a: np.ndarray, b: np.ndarray, lags: int | None = None,
-                     confidence: float = 0.95) -> Paired:
+def paired_abs_error(
+    actual: np.ndarray, a: np.ndarray, b: np.ndarray, lags: int | None = None, confidence: float = 0.95
+) -> Paired:
     """Mean of |y − a| − |y − b| with its HAC interval and the two-sided Diebold–Mariano p-value."""
     y = np.asarray(actual, float)
     diff = np.abs(y - np.asarray(a, float)) - np.abs(y - np.asarray(b, float))

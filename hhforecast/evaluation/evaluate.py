@@ -6,6 +6,7 @@ free of the test year's luck. On any data, the long backtest's paired per-week
 differences (network − baseline) with Newey–West intervals say which gaps are
 real and which are ties.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,8 +30,9 @@ def skill(mae: float, reference_mae: float) -> float:
 @dataclass(frozen=True)
 class Truth:
     """The synthetic world's answer for some weeks: expected HH, quantiles, and each week's exact distribution."""
-    weeks: pd.DataFrame          # date, HH_expected, HH_median, HH_q025 ... HH_q975
-    pmf: np.ndarray              # one row per week over truthdist's grid
+
+    weeks: pd.DataFrame  # date, HH_expected, HH_median, HH_q025 ... HH_q975
+    pmf: np.ndarray  # one row per week over truthdist's grid
 
 
 def read_truth(truth_dir: str | Path | None, dates: pd.Series) -> Truth | None:
@@ -68,18 +70,26 @@ def expected_interval_metrics(pmf: np.ndarray, bounds: dict[str, tuple[np.ndarra
     for key, (lower, upper) in bounds.items():
         out[f"coverage_{key}"] = float(np.mean(truthdist.expected_coverage(pmf, lower, upper)))
         out[f"width_{key}"] = float(np.mean(upper - lower))
-        out[f"interval_score_{key}"] = float(np.mean(truthdist.expected_interval_score(pmf, lower, upper, int(key) / 100)))
+        out[f"interval_score_{key}"] = float(
+            np.mean(truthdist.expected_interval_score(pmf, lower, upper, int(key) / 100))
+        )
     return out
 
 
 def oracle_bounds(truth: Truth) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """The oracle's own ranges: each week's exact 10–90 % and 2.5–97.5 % quantiles."""
-    return {key: (truth.weeks[low].to_numpy(float), truth.weeks[high].to_numpy(float))
-            for key, (low, high) in truthdist.INTERVAL_QUANTILES.items()}
+    return {
+        key: (truth.weeks[low].to_numpy(float), truth.weeks[high].to_numpy(float))
+        for key, (low, high) in truthdist.INTERVAL_QUANTILES.items()
+    }
 
 
-def score_test_window(y: np.ndarray, predictions: dict[str, np.ndarray],
-                      network_bounds: dict[str, tuple[np.ndarray, np.ndarray]], truth: Truth | None) -> dict[str, object]:
+def score_test_window(
+    y: np.ndarray,
+    predictions: dict[str, np.ndarray],
+    network_bounds: dict[str, tuple[np.ndarray, np.ndarray]],
+    truth: Truth | None,
+) -> dict[str, object]:
     """eval.json's test-window sections: the network, every baseline, and (synthetic data) the oracle."""
     network = predictions[forecasters.NETWORK]
     test = point_metrics(y, network)
@@ -91,8 +101,11 @@ def score_test_window(y: np.ndarray, predictions: dict[str, np.ndarray],
             metrics = point_metrics(y, values)
             baseline_scores[name] = {k: metrics[k] for k in ("mae", "rmse", "mape")}
     best = min(m["mae"] for m in baseline_scores.values())
-    results: dict[str, object] = {"test": test, "baselines": baseline_scores,
-                                  "skill_vs_best_baseline": skill(test["mae"], best)}
+    results: dict[str, object] = {
+        "test": test,
+        "baselines": baseline_scores,
+        "skill_vs_best_baseline": skill(test["mae"], best),
+    }
     if truth is None:
         return results
     mean_oracle = truth.weeks["HH_expected"].to_numpy(float)
@@ -101,7 +114,9 @@ def score_test_window(y: np.ndarray, predictions: dict[str, np.ndarray],
     median_expected = float(np.mean(truthdist.expected_abs_error(truth.pmf, median_oracle)))
     own = oracle_bounds(truth)
     results["oracle"] = {
-        "mae": oracle_point["mae"], "rmse": oracle_point["rmse"], "r2": oracle_point["r2"],
+        "mae": oracle_point["mae"],
+        "rmse": oracle_point["rmse"],
+        "r2": oracle_point["r2"],
         "median_mae": point_metrics(y, median_oracle)["mae"],
         "expected_mae": median_expected,
         **interval_metrics(y, own),
@@ -135,17 +150,35 @@ def score_backtest(weeks: pd.DataFrame, folds: pd.DataFrame) -> dict[str, object
     }
     if "lower_80" in weeks:
         summary["intervals"] = interval_metrics(
-            y, {key: (lower.to_numpy(float), upper.to_numpy(float)) for key, (lower, upper) in intervals.ranges(weeks).items()})
-    summary["dm"] = {name: compare.paired_abs_error(y, network, weeks[name].to_numpy(float)).as_dict()
-                     for name in names if name != forecasters.NETWORK}
+            y,
+            {
+                key: (lower.to_numpy(float), upper.to_numpy(float))
+                for key, (lower, upper) in intervals.ranges(weeks).items()
+            },
+        )
+    summary["dm"] = {
+        name: compare.paired_abs_error(y, network, weeks[name].to_numpy(float)).as_dict()
+        for name in names
+        if name != forecasters.NETWORK
+    }
     return summary
 
 
-def test_frame(dates: pd.Series, y: np.ndarray, predictions: dict[str, np.ndarray],
-               network_bounds: dict[str, tuple[np.ndarray, np.ndarray]], truth: Truth | None) -> pd.DataFrame:
+def test_frame(
+    dates: pd.Series,
+    y: np.ndarray,
+    predictions: dict[str, np.ndarray],
+    network_bounds: dict[str, tuple[np.ndarray, np.ndarray]],
+    truth: Truth | None,
+) -> pd.DataFrame:
     """The test window's per-week table (plots, report): actual, the network and its ranges, every baseline."""
-    frame = pd.DataFrame({"date": pd.to_datetime(dates).dt.strftime("%Y-%m-%d").to_numpy(), "actual": y,
-                          "predicted": predictions[forecasters.NETWORK]})
+    frame = pd.DataFrame(
+        {
+            "date": pd.to_datetime(dates).dt.strftime("%Y-%m-%d").to_numpy(),
+            "actual": y,
+            "predicted": predictions[forecasters.NETWORK],
+        }
+    )
     for key, (lower, upper) in network_bounds.items():
         frame[f"lower_{key}"], frame[f"upper_{key}"] = lower, upper
     for name, values in predictions.items():

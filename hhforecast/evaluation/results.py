@@ -1,4 +1,5 @@
 """The results table and the sentences that read it, generated from eval.json: no figure is typed by hand."""
+
 from __future__ import annotations
 
 import html
@@ -10,10 +11,17 @@ README_START = "<!-- results:start -->"
 README_END = "<!-- results:end -->"
 
 # The table's labels: each model's name (forecasters.LABELS) with how it works, where that is not plain.
-LABELS = {**forecasters.LABELS, **{
-    name: f"{forecasters.LABELS[name]} ({how})" for name, how in {
-        "network": "Keras ensemble", "rate_naive": "last year's HH/FH × FH", "glm": "log link, structural terms",
-    }.items()}}
+LABELS = {
+    **forecasters.LABELS,
+    **{
+        name: f"{forecasters.LABELS[name]} ({how})"
+        for name, how in {
+            "network": "Keras ensemble",
+            "rate_naive": "last year's HH/FH × FH",
+            "glm": "log link, structural terms",
+        }.items()
+    },
+}
 
 
 def _f(value: object, digits: int = 2) -> str:
@@ -32,15 +40,31 @@ def model_table(evaluation: dict) -> Table:
     test, backtest = evaluation["test"], evaluation["backtest"]
     expected = evaluation.get("expected_mae_ratio", {})
     names = [forecasters.NETWORK, *[n for n in forecasters.BASELINES if n in evaluation["baselines"]]]
-    header = ["model", "expected MAE ratio to the median oracle (test)", "test MAE", "backtest MAE",
-              "network − model, backtest (HH/week, 95 % CI)", "DM p", "network is"]
+    header = [
+        "model",
+        "expected MAE ratio to the median oracle (test)",
+        "test MAE",
+        "backtest MAE",
+        "network − model, backtest (HH/week, 95 % CI)",
+        "DM p",
+        "network is",
+    ]
     rows = []
     for name in names:
         test_mae = test["mae"] if name == forecasters.NETWORK else evaluation["baselines"][name]["mae"]
         dm = backtest["dm"].get(name)
         paired = "–" if dm is None else f"{dm['mae_diff']:+.2f} [{dm['ci_low']:+.2f}, {dm['ci_high']:+.2f}]"
-        rows.append([LABELS.get(name, name), _f(expected.get(name), 3), _f(test_mae), _f(backtest["mae"].get(name)),
-                     paired, _f(dm and dm["p_value"], 3), "–" if dm is None else _verdict(dm)])
+        rows.append(
+            [
+                LABELS.get(name, name),
+                _f(expected.get(name), 3),
+                _f(test_mae),
+                _f(backtest["mae"].get(name)),
+                paired,
+                _f(dm and dm["p_value"], 3),
+                "–" if dm is None else _verdict(dm),
+            ]
+        )
     return header, rows
 
 
@@ -51,22 +75,34 @@ def interval_table(evaluation: dict) -> Table:
     expected = evaluation.get("expected_intervals", {})
     header = ["ranges", "level", "coverage (test, 95 % CI)", "expected coverage", "mean width (HH)", "interval score"]
     rows = []
-    for who, scores, key_expected in (("network (scaled conformal)", test, expected.get(forecasters.NETWORK, {})),
-                                      ("oracle (exact quantiles)", oracle, expected.get("oracle", {}))):
+    for who, scores, key_expected in (
+        ("network (scaled conformal)", test, expected.get(forecasters.NETWORK, {})),
+        ("oracle (exact quantiles)", oracle, expected.get("oracle", {})),
+    ):
         for key in ("80", "95"):
             if f"coverage_{key}_ci" not in scores:
                 continue
             low, high = scores[f"coverage_{key}_ci"]
-            rows.append([who, f"{key} %", f"{scores[f'coverage_{key}']:.3f} [{low:.3f}, {high:.3f}]",
-                         _f(key_expected.get(f"coverage_{key}"), 3), f"{scores[f'width_{key}']:.1f}",
-                         f"{scores[f'interval_score_{key}']:.1f}"])
+            rows.append(
+                [
+                    who,
+                    f"{key} %",
+                    f"{scores[f'coverage_{key}']:.3f} [{low:.3f}, {high:.3f}]",
+                    _f(key_expected.get(f"coverage_{key}"), 3),
+                    f"{scores[f'width_{key}']:.1f}",
+                    f"{scores[f'interval_score_{key}']:.1f}",
+                ]
+            )
     return header, rows
 
 
 def as_markdown(table: Table) -> list[str]:
     header, rows = table
-    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header),
-            *["| " + " | ".join(row) + " |" for row in rows]]
+    return [
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+        *["| " + " | ".join(row) + " |" for row in rows],
+    ]
 
 
 def as_html(table: Table) -> str:
@@ -82,13 +118,17 @@ def sentences(evaluation: dict) -> list[str]:
     ratios = evaluation.get("expected_mae_ratio")
     if ratios:
         best = min((n for n in ratios if n != forecasters.NETWORK), key=ratios.get)
-        out.append(f"On the {test['n_weeks']} test weeks, averaged over the synthetic world's own noise, the network's "
-                   f"expected MAE is {ratios[forecasters.NETWORK]:.3f}× the median oracle's "
-                   f"({evaluation['oracle']['expected_mae']:.1f} HH); the best baseline, {LABELS.get(best, best)}, "
-                   f"is at {ratios[best]:.3f}×.")
-        out.append(f"Noise sets the ceiling: on those weeks even the oracle scores R² {evaluation['oracle']['r2']:.2f} "
-                   f"(the network {test['r2']:.2f}), because one week's HH varies far more than the signal does "
-                   f"inside a year.")
+        out.append(
+            f"On the {test['n_weeks']} test weeks, averaged over the synthetic world's own noise, the network's "
+            f"expected MAE is {ratios[forecasters.NETWORK]:.3f}× the median oracle's "
+            f"({evaluation['oracle']['expected_mae']:.1f} HH); the best baseline, {LABELS.get(best, best)}, "
+            f"is at {ratios[best]:.3f}×."
+        )
+        out.append(
+            f"Noise sets the ceiling: on those weeks even the oracle scores R² {evaluation['oracle']['r2']:.2f} "
+            f"(the network {test['r2']:.2f}), because one week's HH varies far more than the signal does "
+            f"inside a year."
+        )
     groups: dict[str, list[str]] = {compare.BETTER: [], compare.TIE: [], compare.WORSE: []}
     for name, dm in backtest["dm"].items():
         groups[_verdict(dm)].append(LABELS.get(name, name))
@@ -97,23 +137,39 @@ def sentences(evaluation: dict) -> list[str]:
     if groups[compare.BETTER]:
         parts.append("better than " + ", ".join(groups[compare.BETTER]))
     if groups[compare.TIE]:
-        parts.append("tied with " + ", ".join(groups[compare.TIE]) + " (95 % interval of the paired difference contains 0)")
+        parts.append(
+            "tied with " + ", ".join(groups[compare.TIE]) + " (95 % interval of the paired difference contains 0)"
+        )
     if groups[compare.WORSE]:
         parts.append("worse than " + ", ".join(groups[compare.WORSE]))
     out.append(f"Over {span}, week by week, the network is " + "; ".join(parts) + ".")
     low, high = test["coverage_80_ci"]
-    out.append(f"Its 80 % ranges covered {test['coverage_80']:.0%} of the test weeks (95 % CI {low:.0%}–{high:.0%}) "
-               f"at a mean width of {test['width_80']:.0f} HH"
-               + (f"; the oracle's own 80 % ranges are {evaluation['oracle']['width_80']:.0f} HH wide." if "oracle" in evaluation
-                  and "width_80" in evaluation["oracle"] else "."))
+    out.append(
+        f"Its 80 % ranges covered {test['coverage_80']:.0%} of the test weeks (95 % CI {low:.0%}–{high:.0%}) "
+        f"at a mean width of {test['width_80']:.0f} HH"
+        + (
+            f"; the oracle's own 80 % ranges are {evaluation['oracle']['width_80']:.0f} HH wide."
+            if "oracle" in evaluation and "width_80" in evaluation["oracle"]
+            else "."
+        )
+    )
     return out
 
 
 def markdown(evaluation: dict) -> str:
     """reports/results.md: both tables, then what they say."""
-    lines = ["### Models (generated from `metrics/eval.json`)", "", *as_markdown(model_table(evaluation)), "",
-             "### Prediction ranges", "", *as_markdown(interval_table(evaluation)), "",
-             *[f"- {s}" for s in sentences(evaluation)], ""]
+    lines = [
+        "### Models (generated from `metrics/eval.json`)",
+        "",
+        *as_markdown(model_table(evaluation)),
+        "",
+        "### Prediction ranges",
+        "",
+        *as_markdown(interval_table(evaluation)),
+        "",
+        *[f"- {s}" for s in sentences(evaluation)],
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -131,8 +187,9 @@ def update_readme(readme_path: str = "README.md", results_path: str = "reports/r
     from pathlib import Path
 
     readme = Path(readme_path)
-    readme.write_text(in_readme(readme.read_text(encoding="utf-8"), Path(results_path).read_text(encoding="utf-8")),
-                      encoding="utf-8")
+    readme.write_text(
+        in_readme(readme.read_text(encoding="utf-8"), Path(results_path).read_text(encoding="utf-8")), encoding="utf-8"
+    )
 
 
 if __name__ == "__main__":

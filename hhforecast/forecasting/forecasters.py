@@ -7,6 +7,7 @@ train + val (the same weeks, all of them used). `predict(frame, history)`:
 `history` is the full dataset, for models that look back (seasonal naive).
 Every prediction leaves through `intervals.clip_hh`, the one clipping rule.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -24,9 +25,15 @@ FLIGHT_HOURS = "sum_daily_hours"
 NETWORK = "network"
 BASELINES = ("seasonal_naive", "rate_naive", "linear", "glm", "gbm", "gbm_rate")
 # What reports call each model, in a sentence or a legend; tables may add how it works (results.LABELS).
-LABELS = {NETWORK: "network", "seasonal_naive": "seasonal naive", "rate_naive": "rate naive",
-          "linear": "linear regression", "glm": "Poisson GLM", "gbm": "gradient boosting",
-          "gbm_rate": "gradient boosting on HH per FH"}
+LABELS = {
+    NETWORK: "network",
+    "seasonal_naive": "seasonal naive",
+    "rate_naive": "rate naive",
+    "linear": "linear regression",
+    "glm": "Poisson GLM",
+    "gbm": "gradient boosting",
+    "gbm_rate": "gradient boosting on HH per FH",
+}
 
 
 class Forecaster(Protocol):
@@ -52,6 +59,7 @@ def _known(train: pd.DataFrame, val: pd.DataFrame) -> pd.DataFrame:
 @dataclass
 class SeasonalNaive:
     """HH of the same week a year (52 weeks) earlier."""
+
     name: str = "seasonal_naive"
 
     def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> SeasonalNaive:
@@ -69,6 +77,7 @@ class SeasonalNaive:
 @dataclass
 class RateNaive:
     """Last year's HH per flight hour (the 52 weeks before the forecast origin) × this week's flight hours."""
+
     name: str = "rate_naive"
     rate: float = float("nan")
 
@@ -84,6 +93,7 @@ class RateNaive:
 @dataclass
 class Linear:
     """Ordinary least squares on the features."""
+
     name: str = "linear"
     model: object = None
 
@@ -100,17 +110,20 @@ class Linear:
 
 def structural_terms(frame: pd.DataFrame) -> np.ndarray:
     """log flight hours, log cycles, log aircraft-weeks and fleet age: the defect rate's own terms."""
-    return np.column_stack([
-        np.log(np.maximum(frame["sum_daily_hours"].to_numpy(float), 1e-3)),
-        np.log(np.maximum(frame["Cycles"].to_numpy(float), 1e-3)),
-        np.log(np.maximum(frame["acft"].to_numpy(float), 1e-3)),
-        frame["age_fleet"].to_numpy(float),
-    ])
+    return np.column_stack(
+        [
+            np.log(np.maximum(frame["sum_daily_hours"].to_numpy(float), 1e-3)),
+            np.log(np.maximum(frame["Cycles"].to_numpy(float), 1e-3)),
+            np.log(np.maximum(frame["acft"].to_numpy(float), 1e-3)),
+            frame["age_fleet"].to_numpy(float),
+        ]
+    )
 
 
 @dataclass
 class PoissonGLM:
     """Poisson GLM, log link, on structural terms: HH ∝ FH^a · FC^b · acft^c · e^(d·age)."""
+
     name: str = "glm"
     model: object = None
 
@@ -131,8 +144,9 @@ class PoissonGLM:
 def _gbm(seed: int):
     from sklearn.ensemble import HistGradientBoostingRegressor
 
-    return HistGradientBoostingRegressor(loss="absolute_error", max_iter=300, learning_rate=0.05,
-                                         early_stopping=False, random_state=seed)
+    return HistGradientBoostingRegressor(
+        loss="absolute_error", max_iter=300, learning_rate=0.05, early_stopping=False, random_state=seed
+    )
 
 
 def _one_thread():
@@ -147,6 +161,7 @@ def _one_thread():
 @dataclass
 class GBM:
     """Gradient boosting on the features (flat beyond the training range, by construction)."""
+
     seed: int = 0
     name: str = "gbm"
     model: object = None
@@ -170,6 +185,7 @@ class GBM:
 @dataclass
 class GBMRate(GBM):
     """Gradient boosting on HH per flight hour, times the week's flight hours: it follows fleet growth."""
+
     name: str = "gbm_rate"
 
     def per(self, frame: pd.DataFrame) -> np.ndarray:
@@ -179,6 +195,7 @@ class GBMRate(GBM):
 @dataclass
 class Network:
     """The Keras ensemble (`train.*`), early-stopped on `val`, with scaled conformal ranges calibrated there."""
+
     params: TrainParams
     levels: list[float]
     name: str = NETWORK
@@ -189,8 +206,9 @@ class Network:
     def fit(self, train: pd.DataFrame, val: pd.DataFrame, callbacks=(), progress: str | None = None) -> Network:
         from hhforecast.forecasting import keras_model  # TensorFlow only where a network is fitted
 
-        self.model, self.histories = keras_model.fit(_x(train), _y(train), _x(val), _y(val), self.params,
-                                               callbacks=callbacks, progress=progress)
+        self.model, self.histories = keras_model.fit(
+            _x(train), _y(train), _x(val), _y(val), self.params, callbacks=callbacks, progress=progress
+        )
         self.calibration = intervals.calibrate(_y(val), self.predict(val, val), self.levels)
         return self
 

@@ -7,6 +7,7 @@ range is ŷ ± q·√ŷ, with q the finite-sample conformal quantile of
 large one a wide one, and coverage holds on average as before. Bundles saved
 before scaling (a constant `half_width`) still load and keep their ranges.
 """
+
 from __future__ import annotations
 
 import math
@@ -31,7 +32,7 @@ def level_key(level: float) -> str:
 
 def range_keys(columns) -> list[str]:
     """The level keys of a table's `lower_<key>` columns ('80', '95'), in level order."""
-    return sorted((c[len("lower_"):] for c in columns if c.startswith("lower_")), key=float)
+    return sorted((c[len("lower_") :] for c in columns if c.startswith("lower_")), key=float)
 
 
 def ranges(table) -> dict[str, tuple]:
@@ -55,6 +56,7 @@ def scale(predicted: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class Calibration:
     """Per level key ('80', '95'): q, the half-width per unit of scale (√ŷ for `scaled`, 1 for `constant`)."""
+
     quantiles: dict[str, float]
     method: str = SCALED
 
@@ -72,9 +74,13 @@ class Calibration:
         return sorted(self.quantiles, key=float)
 
     def to_json(self) -> dict:
-        return {"method": f"split conformal on the validation window, residual / sqrt(max(prediction, {SCALE_FLOOR_HH:g}))"
-                if self.method == SCALED else "split conformal on the validation window",
-                "scale": self.method, "quantile": dict(self.quantiles)}
+        return {
+            "method": f"split conformal on the validation window, residual / sqrt(max(prediction, {SCALE_FLOOR_HH:g}))"
+            if self.method == SCALED
+            else "split conformal on the validation window",
+            "scale": self.method,
+            "quantile": dict(self.quantiles),
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> Calibration:

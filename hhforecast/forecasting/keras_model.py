@@ -4,6 +4,7 @@ Normalization lives inside the model (a `Normalization` layer adapted on the
 training window only) and so does the target's scale (a final `Rescaling`), so
 the saved `.keras` file is the whole predictor: features in, HH out.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,14 @@ def configure_determinism(seed: int) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
-def build(x_train: np.ndarray, y_train: np.ndarray, params: TrainParams, seed: int | None = None,
-          name: str = "hh_forecast", compile: bool = True) -> keras.Model:
+def build(
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    params: TrainParams,
+    seed: int | None = None,
+    name: str = "hh_forecast",
+    compile: bool = True,
+) -> keras.Model:
     """An MLP over the features, standardizing inputs and un-standardizing the output inside the graph."""
     normalizer = keras.layers.Normalization(axis=-1, name="standardize")
     normalizer.adapt(x_train.astype("float32"))
@@ -47,8 +54,9 @@ def build(x_train: np.ndarray, y_train: np.ndarray, params: TrainParams, seed: i
     for index in range(params.layers):
         hidden = keras.layers.Dense(params.units, activation="relu", name=f"dense_{index}")(hidden)
         if params.dropout > 0:
-            hidden = keras.layers.Dropout(params.dropout, seed=(params.seed if seed is None else seed) + index,
-                                           name=f"dropout_{index}")(hidden)
+            hidden = keras.layers.Dropout(
+                params.dropout, seed=(params.seed if seed is None else seed) + index, name=f"dropout_{index}"
+            )(hidden)
     scaled = keras.layers.Dense(1, name="scaled_hh")(hidden)
     if params.linear_skip:
         # Wide & deep: a linear path beside the MLP, so the network extrapolates like a
@@ -72,8 +80,12 @@ class EpochProgress(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
         if (epoch + 1) % self.every == 0 and logs:
-            print(f"{self.label}: epoch {epoch + 1}: loss {logs.get('loss', float('nan')):.2f}, "
-                  f"val_loss {logs.get('val_loss', float('nan')):.2f}", file=sys.stderr, flush=True)
+            print(
+                f"{self.label}: epoch {epoch + 1}: loss {logs.get('loss', float('nan')):.2f}, "
+                f"val_loss {logs.get('val_loss', float('nan')):.2f}",
+                file=sys.stderr,
+                flush=True,
+            )
 
 
 def fit(
@@ -103,8 +115,16 @@ def fit(
             if progress is not None:
                 label = progress if params.ensemble == 1 else f"{progress}: member {index + 1}/{params.ensemble}"
                 watchers.append(EpochProgress(label=label))
-            member, history = _fit_member(x_train, y_train, x_val, y_val, params, params.seed + index,
-                                          _member_name(index, params.ensemble), watchers)
+            member, history = _fit_member(
+                x_train,
+                y_train,
+                x_val,
+                y_val,
+                params,
+                params.seed + index,
+                _member_name(index, params.ensemble),
+                watchers,
+            )
             members.append(member)
             histories.append(history)
     if len(members) == 1:
@@ -125,6 +145,7 @@ def _glorot(rng: np.random.Generator, fan_in: int, fan_out: int) -> np.ndarray:
 
 def _stacked_loss(name: str):
     """Per-member mean loss over the batch axis (axis 1), as Keras' loss of that name computes it."""
+
     def loss(y: tf.Tensor, y_hat: tf.Tensor) -> tf.Tensor:
         error = y_hat - y
         if name == "mae":
@@ -135,6 +156,7 @@ def _stacked_loss(name: str):
             absolute = tf.abs(error)
             values = tf.where(absolute <= 1.0, 0.5 * tf.square(error), absolute - 0.5)
         return tf.reduce_mean(values, axis=[1, 2])
+
     return loss
 
 
@@ -157,8 +179,10 @@ def _fit_stacked(
     ensemble, n_features = params.ensemble, x_train.shape[1]
     configure_determinism(params.seed)
     # Uncompiled: the members are trained below as stacked tensors, so they carry no optimizer of their own.
-    members = [build(x_train, y_train, params, params.seed + index, _member_name(index, ensemble), compile=False)
-               for index in range(ensemble)]
+    members = [
+        build(x_train, y_train, params, params.seed + index, _member_name(index, ensemble), compile=False)
+        for index in range(ensemble)
+    ]
     normalizer, rescale = members[0].get_layer("standardize"), members[0].get_layer("hh")
     mean = np.asarray(normalizer.mean, "float32").reshape(1, -1)
     spread = np.maximum(np.sqrt(np.asarray(normalizer.variance, "float32").reshape(1, -1)), keras.backend.epsilon())
@@ -195,19 +219,23 @@ def _fit_stacked(
     def forward(inputs: tf.Tensor) -> tf.Tensor:
         hidden = inputs
         for layer in range(params.layers):
-            hidden = tf.nn.relu(tf.einsum("ebi,eio->ebo", hidden, weights[f"dense_{layer}/kernel"])
-                                + weights[f"dense_{layer}/bias"][:, None, :])
+            hidden = tf.nn.relu(
+                tf.einsum("ebi,eio->ebo", hidden, weights[f"dense_{layer}/kernel"])
+                + weights[f"dense_{layer}/bias"][:, None, :]
+            )
         scaled = tf.einsum("ebi,eio->ebo", hidden, weights["scaled_hh/kernel"]) + weights["scaled_hh/bias"][:, None, :]
         if params.linear_skip:
-            scaled += (tf.einsum("ebi,eio->ebo", inputs, weights["linear_path/kernel"])
-                       + weights["linear_path/bias"][:, None, :])
+            scaled += (
+                tf.einsum("ebi,eio->ebo", inputs, weights["linear_path/kernel"])
+                + weights["linear_path/bias"][:, None, :]
+            )
         return scaled * target_scale + target_offset
 
     @tf.function
     def train_epoch(order: tf.Tensor) -> tf.Tensor:
         total = tf.zeros([ensemble])
         for start in tf.range(0, n_rows, batch_size):
-            rows = order[:, start:start + batch_size]
+            rows = order[:, start : start + batch_size]
             with tf.GradientTape() as tape:
                 per_member = loss_fn(tf.gather(y, rows), forward(tf.gather(x, rows)))
                 loss = tf.reduce_sum(per_member)
@@ -242,8 +270,11 @@ def _fit_stacked(
         if progress is not None and (epoch + 1) % 50 == 0:
             for index in np.flatnonzero(active):
                 label = progress if ensemble == 1 else f"{progress}: member {index + 1}/{ensemble}"
-                print(f"{label}: epoch {epoch + 1}: loss {train_loss[index]:.2f}, val_loss {val_loss[index]:.2f}",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"{label}: epoch {epoch + 1}: loss {train_loss[index]:.2f}, val_loss {val_loss[index]:.2f}",
+                    file=sys.stderr,
+                    flush=True,
+                )
         best = np.where(improved, val_loss, best)
         wait = np.where(improved, 0, wait + active)
         active &= ~((wait >= params.patience) & (epoch > 0))
@@ -292,7 +323,7 @@ def _fit_member(
     def train_epoch(order: tf.Tensor) -> tf.Tensor:
         total = tf.constant(0.0)
         for start in tf.range(0, n_rows, batch_size):
-            rows = order[start:start + batch_size]
+            rows = order[start : start + batch_size]
             x_batch, y_batch = tf.gather(x, rows), tf.gather(y, rows)
             with tf.GradientTape() as tape:
                 loss = loss_fn(y_batch, model(x_batch, training=True))
@@ -313,8 +344,10 @@ def _fit_member(
     listeners.on_train_begin()
     for epoch in range(params.epochs):
         listeners.on_epoch_begin(epoch)
-        logs = {"loss": float(train_epoch(tf.constant(shuffle.permutation(n_rows), tf.int32))),
-                "val_loss": float(validate())}
+        logs = {
+            "loss": float(train_epoch(tf.constant(shuffle.permutation(n_rows), tf.int32))),
+            "val_loss": float(validate()),
+        }
         for key, value in logs.items():
             history[key].append(value)
         listeners.on_epoch_end(epoch, logs)

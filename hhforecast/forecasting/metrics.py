@@ -1,4 +1,5 @@
 """The error measures of a point forecast, shared by training's record of a fit and by every evaluation."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,7 +15,9 @@ def point_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
     return {
         "mae": float(np.mean(np.abs(error))),
         "rmse": float(np.sqrt(np.mean(error**2))),
-        "mape": float(np.mean(np.abs(error[nonzero]) / np.abs(y_true[nonzero])) * 100) if nonzero.any() else float("nan"),
+        "mape": float(np.mean(np.abs(error[nonzero]) / np.abs(y_true[nonzero])) * 100)
+        if nonzero.any()
+        else float("nan"),
         "wape": float(np.abs(error).sum() / total * 100) if total else float("nan"),
         "r2": float(1 - (error**2).sum() / spread) if spread else float("nan"),
     }

@@ -2,6 +2,7 @@
 
 No wall-clock time goes in, so the same training writes the same bytes.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -23,8 +24,9 @@ def window(frame: pd.DataFrame) -> list[str]:
     return [frame["date"].iloc[0].strftime("%Y-%m-%d"), frame["date"].iloc[-1].strftime("%Y-%m-%d")]
 
 
-def metadata(dataset_path: Path, dataset: pd.DataFrame, split: dict[str, pd.DataFrame], params: Params,
-             network: Network) -> dict:
+def metadata(
+    dataset_path: Path, dataset: pd.DataFrame, split: dict[str, pd.DataFrame], params: Params, network: Network
+) -> dict:
     """model_metadata.json's content (bundle.save adds the files' sha256)."""
     import keras
     import sklearn
@@ -36,25 +38,40 @@ def metadata(dataset_path: Path, dataset: pd.DataFrame, split: dict[str, pd.Data
     return {
         "dataset": {"path": dataset_path.as_posix(), "md5": hashlib.md5(dataset_path.read_bytes()).hexdigest()},
         "features": weekly_dataset.FEATURES,
-        "feature_ranges": {name: [float(train[name].min()), float(train[name].max())] for name in weekly_dataset.FEATURES},
+        "feature_ranges": {
+            name: [float(train[name].min()), float(train[name].max())] for name in weekly_dataset.FEATURES
+        },
         "target": weekly_dataset.TARGET,
         "windows": {name: window(split[name]) for name in ("train", "val", "test")},
         "trained_through": window(train)[1],
         "data_through": dataset["date"].iloc[-1].strftime("%Y-%m-%d"),
-        "params": {"train": params.train.model_dump(), "split": params.split.model_dump(mode="json"),
-                   "intervals": params.evaluate.intervals},
+        "params": {
+            "train": params.train.model_dump(),
+            "split": params.split.model_dump(mode="json"),
+            "intervals": params.evaluate.intervals,
+        },
         "epochs_run": len(network.histories[0]["loss"]),
         "best_epoch": best_epochs[0],
-        "members": [{"seed": params.train.seed + index, "epochs_run": len(history["loss"]), "best_epoch": best}
-                    for index, (history, best) in enumerate(zip(network.histories, best_epochs))],
-        "metrics": rounded({
-            "train": point_metrics(weekly_dataset.xy(train)[1], network.predict(train, dataset)),
-            "val": point_metrics(weekly_dataset.xy(val)[1], val_predicted),
-        }),
+        "members": [
+            {"seed": params.train.seed + index, "epochs_run": len(history["loss"]), "best_epoch": best}
+            for index, (history, best) in enumerate(zip(network.histories, best_epochs))
+        ],
+        "metrics": rounded(
+            {
+                "train": point_metrics(weekly_dataset.xy(train)[1], network.predict(train, dataset)),
+                "val": point_metrics(weekly_dataset.xy(val)[1], val_predicted),
+            }
+        ),
         # The retraining test compares recent errors, scaled by the forecast, with these (monitor.error_rise).
         "validation_abs_errors": rounded([float(v) for v in np.abs(weekly_dataset.xy(val)[1] - val_predicted)]),
         "validation_predictions": rounded([float(v) for v in val_predicted]),
-        "versions": {"python": platform.python_version(), "tensorflow": tf.__version__, "keras": keras.__version__,
-                     "numpy": np.__version__, "pandas": pd.__version__, "scikit-learn": sklearn.__version__,
-                     "hhforecast": hhforecast.__version__},
+        "versions": {
+            "python": platform.python_version(),
+            "tensorflow": tf.__version__,
+            "keras": keras.__version__,
+            "numpy": np.__version__,
+            "pandas": pd.__version__,
+            "scikit-learn": sklearn.__version__,
+            "hhforecast": hhforecast.__version__,
+        },
     }

@@ -5,6 +5,7 @@ filled from the environment when the alert is sent. A missing variable or a
 failed delivery is an error naming the variable or the service (never the
 secret), so a broken alert path is not silent either.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,8 +26,9 @@ def expand(url: str, environ: Mapping[str, str]) -> str:
     """`${VAR}` placeholders filled from the environment; a missing variable is an error naming it."""
     missing = [name for name in PLACEHOLDER.findall(url) if name not in environ]
     if missing:
-        raise ConfigError(f"monitor.notify: environment variable(s) {', '.join(missing)} not set "
-                          f"(a notify URL refers to them)")
+        raise ConfigError(
+            f"monitor.notify: environment variable(s) {', '.join(missing)} not set (a notify URL refers to them)"
+        )
     return PLACEHOLDER.sub(lambda m: environ[m.group(1)], url)
 
 
@@ -34,8 +36,9 @@ def _scheme(url: str) -> str:
     return url.split("://", 1)[0] + "://" if "://" in url else "an unrecognized URL"
 
 
-def send(urls: list[str], title: str, body: str, level: str = "warning",
-         environ: Mapping[str, str] | None = None) -> int:
+def send(
+    urls: list[str], title: str, body: str, level: str = "warning", environ: Mapping[str, str] | None = None
+) -> int:
     """Send one alert to every URL; returns how many were configured (0: nothing to do)."""
     if not urls:
         return 0
@@ -45,8 +48,11 @@ def send(urls: list[str], title: str, body: str, level: str = "warning",
         warnings.simplefilter("ignore", DeprecationWarning)
         import apprise
 
-        notify_type = {"info": apprise.NotifyType.INFO, "warning": apprise.NotifyType.WARNING,
-                       "failure": apprise.NotifyType.FAILURE}[level]
+        notify_type = {
+            "info": apprise.NotifyType.INFO,
+            "warning": apprise.NotifyType.WARNING,
+            "failure": apprise.NotifyType.FAILURE,
+        }[level]
         for url in urls:
             target = apprise.Apprise()
             if not target.add(expand(url, environ)):
@@ -69,5 +75,7 @@ def monitor_message(status: str, reasons: list[str], warnings: list[str], failed
 
 def run_message(kind: str, run_id: int, command: str, code: int) -> tuple[str, str]:
     """Title and body of a failed-run alert."""
-    return (f"hh-forecast run failed: {kind} #{run_id}",
-            f"status: FAILED\nrun: {kind} #{run_id}\ncommand: {command}\nexit status: {code}")
+    return (
+        f"hh-forecast run failed: {kind} #{run_id}",
+        f"status: FAILED\nrun: {kind} #{run_id}\ncommand: {command}\nexit status: {code}",
+    )

@@ -3,6 +3,7 @@
 The same readers and parsers as `ingest` and `clean`, but every problem is
 collected instead of stopping at the first: a new user sees the whole picture.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,17 +23,27 @@ def _first_rows(frame: pd.DataFrame, mask: pd.Series) -> list[int]:
     return [int(r) for r in frame.loc[mask.fillna(False), "row"].head(FIRST_ROWS)]
 
 
-def _problem(kind: str, column: str, mask: pd.Series, frame: pd.DataFrame, fatal: bool, detail: str = "") -> dict | None:
+def _problem(
+    kind: str, column: str, mask: pd.Series, frame: pd.DataFrame, fatal: bool, detail: str = ""
+) -> dict | None:
     count = int(mask.fillna(False).sum())
     if not count:
         return None
-    return {"kind": kind, "column": column, "rows": count, "first_rows": _first_rows(frame, mask),
-            "fatal": fatal, "detail": detail}
+    return {
+        "kind": kind,
+        "column": column,
+        "rows": count,
+        "first_rows": _first_rows(frame, mask),
+        "fatal": fatal,
+        "detail": detail,
+    }
 
 
 def _columns(report: ingest.FileReport) -> list[dict]:
-    return [{"canonical": canonical, "header": header, "alias": normalize_name(header)}
-            for canonical, header in report.columns.items()]
+    return [
+        {"canonical": canonical, "header": header, "alias": normalize_name(header)}
+        for canonical, header in report.columns.items()
+    ]
 
 
 def check_events(frame: pd.DataFrame, params: Params) -> tuple[list[dict], dict]:
@@ -40,16 +51,20 @@ def check_events(frame: pd.DataFrame, params: Params) -> tuple[list[dict], dict]
     table = clean.typed_events(frame, params.contract.events)
     unknown = frame.loc[table["source"].isna() & frame["source"].notna(), "source"].value_counts()
     details = {"unknown_source": ", ".join(f"{v!r} x{n}" for v, n in unknown.head(10).items())}
-    problems = [_problem(kind, column, failed, frame, False, details.get(kind, ""))
-                for kind, column, failed in clean.event_checks(table, frame, params.clean)]
+    problems = [
+        _problem(kind, column, failed, frame, False, details.get(kind, ""))
+        for kind, column, failed in clean.event_checks(table, frame, params.clean)
+    ]
     return [p for p in problems if p], _range(table[params.clean.date_column])
 
 
 def check_utilization(frame: pd.DataFrame, params: Params) -> tuple[list[dict], dict]:
     """The cleaner's utilization rules, each counted on its own (any stops the pipeline), and the date range."""
     table = clean.typed_utilization(frame)
-    problems = [_problem(kind, column, failed, frame, True)
-                for kind, column, failed, _ in clean.utilization_checks(table, params.clean)]
+    problems = [
+        _problem(kind, column, failed, frame, True)
+        for kind, column, failed, _ in clean.utilization_checks(table, params.clean)
+    ]
     return [p for p in problems if p], _range(table["date"])
 
 
@@ -58,7 +73,9 @@ def _range(dates: pd.Series) -> dict:
     return {"first": valid.min().strftime("%Y-%m-%d"), "last": valid.max().strftime("%Y-%m-%d")} if len(valid) else {}
 
 
-def _clean_all(frames: list[pd.DataFrame], kind: str, params: Params) -> tuple[pd.DataFrame | None, dict[str, int], str]:
+def _clean_all(
+    frames: list[pd.DataFrame], kind: str, params: Params
+) -> tuple[pd.DataFrame | None, dict[str, int], str]:
     """The cleaner over all files at once: kept rows, duplicates and conflicts as it counts them, or why it stops."""
     if not frames:
         return None, {}, ""
@@ -86,8 +103,13 @@ def _gaps(ranges: list[tuple[str, dict]]) -> list[dict]:
     gaps, covered_to = [], None
     for first, last, name in spans:
         if covered_to is not None and first > covered_to + pd.Timedelta(days=1):
-            gaps.append({"from": (covered_to + pd.Timedelta(days=1)).strftime("%Y-%m-%d"),
-                         "to": (first - pd.Timedelta(days=1)).strftime("%Y-%m-%d"), "before": name})
+            gaps.append(
+                {
+                    "from": (covered_to + pd.Timedelta(days=1)).strftime("%Y-%m-%d"),
+                    "to": (first - pd.Timedelta(days=1)).strftime("%Y-%m-%d"),
+                    "before": name,
+                }
+            )
         covered_to = last if covered_to is None else max(covered_to, last)
     return gaps
 
@@ -116,9 +138,15 @@ def check_folder(raw_dir: Path, params: Params) -> dict[str, Any]:
             continue
         checker = check_events if task.kind == "events" else check_utilization
         problems, span = checker(frame, params)
-        entry.update(rows=len(frame), columns=_columns(report), problems=problems, range=span,
-                     encoding=report.encoding, delimiter=report.delimiter,
-                     total_rows_skipped=report.total_rows_skipped)
+        entry.update(
+            rows=len(frame),
+            columns=_columns(report),
+            problems=problems,
+            range=span,
+            encoding=report.encoding,
+            delimiter=report.delimiter,
+            total_rows_skipped=report.total_rows_skipped,
+        )
         result["files"].append(entry)
         frames[task.kind].append(frame)
         ranges[task.kind].append((task.display, span))
@@ -126,10 +154,16 @@ def check_folder(raw_dir: Path, params: Params) -> dict[str, Any]:
     result["duplicates"] = {kind: counts for kind, (_, counts, _) in cleaned.items()}
     result["gaps"] = {kind: _gaps(ranges[kind]) for kind in ranges}
     fatal = [f"{f['file']}: {f['error']}" for f in result["files"] if f.get("fatal")]
-    fatal += [f"{f['file']}: {p['rows']} row(s) with {p['kind']} in '{p['column']}', first rows {p['first_rows']}"
-              for f in result["files"] for p in f.get("problems", []) if p["fatal"]]
-    fatal += [f"utilization missing from {g['from']} to {g['to']} (before {g['before']}): the dataset would have a gap"
-              for g in result["gaps"]["utilization"]]
+    fatal += [
+        f"{f['file']}: {p['rows']} row(s) with {p['kind']} in '{p['column']}', first rows {p['first_rows']}"
+        for f in result["files"]
+        for p in f.get("problems", [])
+        if p["fatal"]
+    ]
+    fatal += [
+        f"utilization missing from {g['from']} to {g['to']} (before {g['before']}): the dataset would have a gap"
+        for g in result["gaps"]["utilization"]
+    ]
     result["coverage"] = {kind: _span(ranges[kind]) for kind in ranges}
     utilization, _, stopped = cleaned["utilization"]
     if frames["utilization"] and not any(f.get("fatal") for f in result["files"] if f["kind"] == "utilization"):
@@ -180,18 +214,24 @@ def format_report(result: dict[str, Any]) -> str:
                 lines.append("    add their normalized form to contract.<events|utilization>.aliases in params.yaml")
             continue
         span = entry["range"]
-        lines.append(f"{'✗' if any(p['fatal'] for p in entry['problems']) else '✓'} {entry['file']}: "
-                     f"{entry['rows']:,} rows, {span.get('first', '?')} to {span.get('last', '?')}"
-                     + (f", {entry['encoding']} '{entry['delimiter']}'" if entry["encoding"] else ""))
+        lines.append(
+            f"{'✗' if any(p['fatal'] for p in entry['problems']) else '✓'} {entry['file']}: "
+            f"{entry['rows']:,} rows, {span.get('first', '?')} to {span.get('last', '?')}"
+            + (f", {entry['encoding']} '{entry['delimiter']}'" if entry["encoding"] else "")
+        )
         mapped = ", ".join(f"{c['canonical']} <- {c['header']!r}" for c in entry["columns"])
         lines.append(f"    columns: {mapped}")
         for p in entry["problems"]:
-            lines.append(f"    {'ERROR' if p['fatal'] else 'reject'}: {p['rows']} row(s) {p['kind']} in "
-                         f"'{p['column']}', first rows {p['first_rows']}" + (f" ({p['detail']})" if p["detail"] else ""))
+            lines.append(
+                f"    {'ERROR' if p['fatal'] else 'reject'}: {p['rows']} row(s) {p['kind']} in "
+                f"'{p['column']}', first rows {p['first_rows']}" + (f" ({p['detail']})" if p["detail"] else "")
+            )
     lines.append("")
     for kind, counts in result.get("duplicates", {}).items():
         if counts:
-            lines.append(f"{kind}: {counts['duplicate']} duplicate row(s), {counts['superseded']} conflicting (superseded)")
+            lines.append(
+                f"{kind}: {counts['duplicate']} duplicate row(s), {counts['superseded']} conflicting (superseded)"
+            )
     for kind, gaps in result.get("gaps", {}).items():
         for gap in gaps:
             lines.append(f"{kind}: no file covers {gap['from']} to {gap['to']} (before {gap['before']})")

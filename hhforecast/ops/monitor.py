@@ -4,6 +4,7 @@ All functions are pure: frames in, frames and dicts out. The reference for drift
 and volume is the most recent `reference_weeks` of data the model knew (up to
 `split.train_end`): a growing fleet makes older training weeks an unfair yardstick.
 """
+
 from __future__ import annotations
 
 import functools
@@ -64,12 +65,27 @@ def outside_share(current: np.ndarray, known: np.ndarray) -> float:
     return float(np.mean((current < np.min(known)) | (current > np.max(known)))) if len(current) else 0.0
 
 
-DRIFT_COLUMNS = ["feature", "psi", "ks_statistic", "ks_pvalue", "reference_mean", "current_mean", "mean_shift_sd",
-                 "std_ratio", "outside_known", "status"]
+DRIFT_COLUMNS = [
+    "feature",
+    "psi",
+    "ks_statistic",
+    "ks_pvalue",
+    "reference_mean",
+    "current_mean",
+    "mean_shift_sd",
+    "std_ratio",
+    "outside_known",
+    "status",
+]
 
 
-def feature_drift(reference: pd.DataFrame, current: pd.DataFrame, names: list[str],
-                  params: MonitorParams, known: pd.DataFrame | None = None) -> pd.DataFrame:
+def feature_drift(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    names: list[str],
+    params: MonitorParams,
+    known: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Per feature: PSI, two-sample KS, mean shift (in reference SDs), std ratio, the share of current
     weeks beyond the range of `known` (every week the model knew), status.
 
@@ -88,7 +104,9 @@ def feature_drift(reference: pd.DataFrame, current: pd.DataFrame, names: list[st
         if name in params.aging_features:
             ref, cur = age_adjusted(reference, name, anchor), age_adjusted(current, name, anchor)
         else:
-            ref = (same_season(reference, current) if name in params.seasonal_features else reference)[name].to_numpy(float)
+            ref = (same_season(reference, current) if name in params.seasonal_features else reference)[name].to_numpy(
+                float
+            )
             cur = current[name].to_numpy(float)
             if known is not None:
                 outside = outside_share(cur, known[name].to_numpy(float))
@@ -99,20 +117,26 @@ def feature_drift(reference: pd.DataFrame, current: pd.DataFrame, names: list[st
         status = "ok"
         if value >= params.psi_warn or ks.pvalue < params.ks_pvalue:
             status = "warn"
-        if value >= params.psi_alert and ks.pvalue < params.ks_pvalue and (outside is None or outside >= params.outside_share):
+        if (
+            value >= params.psi_alert
+            and ks.pvalue < params.ks_pvalue
+            and (outside is None or outside >= params.outside_share)
+        ):
             status = "alert"
-        rows.append({
-            "feature": name,
-            "psi": value,
-            "ks_statistic": float(ks.statistic),
-            "ks_pvalue": float(ks.pvalue),
-            "reference_mean": float(np.mean(ref)),
-            "current_mean": float(np.mean(cur)),
-            "mean_shift_sd": float((np.mean(cur) - np.mean(ref)) / ref_std),
-            "std_ratio": float(np.std(cur, ddof=1) / ref_std) if len(cur) > 1 else float("nan"),
-            "outside_known": float("nan") if outside is None else outside,
-            "status": status,
-        })
+        rows.append(
+            {
+                "feature": name,
+                "psi": value,
+                "ks_statistic": float(ks.statistic),
+                "ks_pvalue": float(ks.pvalue),
+                "reference_mean": float(np.mean(ref)),
+                "current_mean": float(np.mean(cur)),
+                "mean_shift_sd": float((np.mean(cur) - np.mean(ref)) / ref_std),
+                "std_ratio": float(np.std(cur, ddof=1) / ref_std) if len(cur) > 1 else float("nan"),
+                "outside_known": float("nan") if outside is None else outside,
+                "status": status,
+            }
+        )
     return pd.DataFrame(rows, columns=DRIFT_COLUMNS)
 
 
@@ -125,7 +149,9 @@ def weekly_performance(forecasts: pd.DataFrame, actuals: pd.Series) -> pd.DataFr
     frame["abs_error"] = frame["error"].abs()
     frame["ape"] = np.where(frame["actual_hh"] != 0, frame["abs_error"] / frame["actual_hh"].abs() * 100, np.nan)
     for level in ("80", "95"):
-        frame[f"covered_{level}"] = (frame["actual_hh"] >= frame[f"lower_{level}"]) & (frame["actual_hh"] <= frame[f"upper_{level}"])
+        frame[f"covered_{level}"] = (frame["actual_hh"] >= frame[f"lower_{level}"]) & (
+            frame["actual_hh"] <= frame[f"upper_{level}"]
+        )
     return frame.reset_index()
 
 
@@ -133,13 +159,15 @@ def windowed(performance: pd.DataFrame, weeks: int) -> pd.DataFrame:
     """Trailing-window MAE, RMSE, MAPE and coverage, one row per week once the window is full."""
     indexed = performance.set_index("date")
     roll = indexed.rolling(weeks, min_periods=weeks)
-    out = pd.DataFrame({
-        "mae": roll["abs_error"].mean(),
-        "rmse": np.sqrt((indexed["error"] ** 2).rolling(weeks, min_periods=weeks).mean()),
-        "mape": roll["ape"].mean(),
-        "coverage_80": indexed["covered_80"].astype(float).rolling(weeks, min_periods=weeks).mean(),
-        "coverage_95": indexed["covered_95"].astype(float).rolling(weeks, min_periods=weeks).mean(),
-    }).dropna(subset=["mae"])
+    out = pd.DataFrame(
+        {
+            "mae": roll["abs_error"].mean(),
+            "rmse": np.sqrt((indexed["error"] ** 2).rolling(weeks, min_periods=weeks).mean()),
+            "mape": roll["ape"].mean(),
+            "coverage_80": indexed["covered_80"].astype(float).rolling(weeks, min_periods=weeks).mean(),
+            "coverage_95": indexed["covered_95"].astype(float).rolling(weeks, min_periods=weeks).mean(),
+        }
+    ).dropna(subset=["mae"])
     out.insert(0, "window_weeks", weeks)
     return out.reset_index()
 
@@ -152,7 +180,9 @@ def mae_trend(performance: pd.DataFrame) -> float:
     return float(np.polyfit(x, performance["abs_error"].to_numpy(float), 1)[0])
 
 
-def volume(counts: pd.DataFrame, reference_dates: pd.Series, current_dates: pd.Series, drop_ratio: float) -> pd.DataFrame:
+def volume(
+    counts: pd.DataFrame, reference_dates: pd.Series, current_dates: pd.Series, drop_ratio: float
+) -> pd.DataFrame:
     """Rows per week (events, utilization) against the reference median; a week below drop_ratio × median is flagged."""
     indexed = counts.set_index("date")
     reference = indexed.reindex(pd.to_datetime(reference_dates))
@@ -161,9 +191,16 @@ def volume(counts: pd.DataFrame, reference_dates: pd.Series, current_dates: pd.S
     for column in indexed.columns:
         median = float(reference[column].median())
         low = current.index[current[column] < drop_ratio * median]
-        rows.append({"series": column, "reference_median": median, "current_median": float(current[column].median()),
-                     "current_min": float(current[column].min()), "weeks_below": len(low),
-                     "first_week_below": low[0].strftime("%Y-%m-%d") if len(low) else ""})
+        rows.append(
+            {
+                "series": column,
+                "reference_median": median,
+                "current_median": float(current[column].median()),
+                "current_min": float(current[column].min()),
+                "weeks_below": len(low),
+                "first_week_below": low[0].strftime("%Y-%m-%d") if len(low) else "",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -182,18 +219,19 @@ class Verdict:
     retrain_recommended: bool
     reasons: list[str]
     warnings: list[str]
-    reason_kinds: list[str]    # what the reasons are about, for counting: "age", "errors", "feature"
+    reason_kinds: list[str]  # what the reasons are about, for counting: "age", "errors", "feature"
 
 
 @dataclass(frozen=True)
 class ErrorRise:
     """Recent errors against the validation window's: a one-sided Mann–Whitney test on level-scaled errors."""
+
     recent_mae: float
     validation_mae: float
     p_value: float
     weeks: int
-    critical_p: float          # below this, retrain: the per-check level that holds the stated false-alarm rate
-    scaled: bool = True        # errors divided by √(forecast); False for a model saved without its validation forecasts
+    critical_p: float  # below this, retrain: the per-check level that holds the stated false-alarm rate
+    scaled: bool = True  # errors divided by √(forecast); False for a model saved without its validation forecasts
 
 
 def error_scores(abs_errors: np.ndarray, predicted: np.ndarray | None) -> np.ndarray:
@@ -214,8 +252,9 @@ def _rank_sum_p_values(n_recent: int, n_reference: int) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=32)
-def critical_p_value(n_reference: int, window: int, checks: int, false_alarm_rate: float,
-                     simulations: int = 4000, seed: int = 20240401) -> float:
+def critical_p_value(
+    n_reference: int, window: int, checks: int, false_alarm_rate: float, simulations: int = 4000, seed: int = 20240401
+) -> float:
     """The per-check level at which `checks` consecutive weekly tests (each on the last `window` weeks,
     sharing weeks) fire at least once in `false_alarm_rate` of horizons when nothing changed.
 
@@ -237,8 +276,13 @@ def critical_p_value(n_reference: int, window: int, checks: int, false_alarm_rat
     return float(smallest[int(false_alarm_rate * simulations)])
 
 
-def error_rise(recent_abs_errors: np.ndarray, validation_abs_errors: np.ndarray, params: MonitorParams,
-               recent_predicted: np.ndarray | None = None, validation_predicted: np.ndarray | None = None) -> ErrorRise:
+def error_rise(
+    recent_abs_errors: np.ndarray,
+    validation_abs_errors: np.ndarray,
+    params: MonitorParams,
+    recent_predicted: np.ndarray | None = None,
+    validation_predicted: np.ndarray | None = None,
+) -> ErrorRise:
     """Are the last weeks' errors larger than the validation window's? (H1: stochastically greater).
 
     A rank test, because errors are skewed (rare AOG weeks); on level-scaled errors, because the
@@ -252,42 +296,65 @@ def error_rise(recent_abs_errors: np.ndarray, validation_abs_errors: np.ndarray,
     p_value = float(stats.mannwhitneyu(recent, validation, alternative="greater").pvalue)
     checks = max(params.horizon_weeks - len(recent) + 1, 1)
     critical = critical_p_value(len(validation), len(recent), checks, params.false_alarm_rate)
-    return ErrorRise(float(np.mean(recent_abs_errors)), float(np.mean(validation_abs_errors)), p_value, len(recent),
-                     critical, scaled)
+    return ErrorRise(
+        float(np.mean(recent_abs_errors)), float(np.mean(validation_abs_errors)), p_value, len(recent), critical, scaled
+    )
 
 
-def verdict(rise: ErrorRise | None, drift: pd.DataFrame, model_age_weeks: int,
-            volume_table: pd.DataFrame, missing: list[str], params: MonitorParams) -> Verdict:
+def verdict(
+    rise: ErrorRise | None,
+    drift: pd.DataFrame,
+    model_age_weeks: int,
+    volume_table: pd.DataFrame,
+    missing: list[str],
+    params: MonitorParams,
+) -> Verdict:
     """The retraining policy of params.yaml, with every reason spelled out."""
     reasons, warnings, kinds = [], [], set()
     if rise is not None:
-        said = (f"MAE over the last {rise.weeks} weeks is {rise.recent_mae:.1f} against the validation MAE "
-                f"{rise.validation_mae:.1f}; one-sided rank test on {'level-scaled ' if rise.scaled else ''}errors "
-                f"p = {rise.p_value:.2g}")
-        level = (f"{rise.critical_p:.2g}, the per-check level that keeps false alarms to monitor.false_alarm_rate "
-                 f"{params.false_alarm_rate:g} over monitor.horizon_weeks {params.horizon_weeks} weekly checks")
+        said = (
+            f"MAE over the last {rise.weeks} weeks is {rise.recent_mae:.1f} against the validation MAE "
+            f"{rise.validation_mae:.1f}; one-sided rank test on {'level-scaled ' if rise.scaled else ''}errors "
+            f"p = {rise.p_value:.2g}"
+        )
+        level = (
+            f"{rise.critical_p:.2g}, the per-check level that keeps false alarms to monitor.false_alarm_rate "
+            f"{params.false_alarm_rate:g} over monitor.horizon_weeks {params.horizon_weeks} weekly checks"
+        )
         if rise.p_value < rise.critical_p:
             reasons.append(f"{said} < {level}: the errors rose")
             kinds.add("errors")
         elif rise.p_value < params.error_rise_warn:
-            warnings.append(f"{said}: errors may be rising (below monitor.error_rise_warn {params.error_rise_warn:g}, "
-                            f"not below {level})")
+            warnings.append(
+                f"{said}: errors may be rising (below monitor.error_rise_warn {params.error_rise_warn:g}, "
+                f"not below {level})"
+            )
     for row in drift.itertuples():
         outside = getattr(row, "outside_known", float("nan"))
-        beyond = "" if pd.isna(outside) else f"; {outside:.0%} of the production weeks lie beyond every week the model knew"
+        beyond = (
+            "" if pd.isna(outside) else f"; {outside:.0%} of the production weeks lie beyond every week the model knew"
+        )
         if row.status == "alert":
-            reasons.append(f"feature {row.feature} drifted: PSI {row.psi:.2f} >= monitor.psi_alert {params.psi_alert:g} "
-                           f"and KS p-value {row.ks_pvalue:.2g} < {params.ks_pvalue:g}{beyond}")
+            reasons.append(
+                f"feature {row.feature} drifted: PSI {row.psi:.2f} >= monitor.psi_alert {params.psi_alert:g} "
+                f"and KS p-value {row.ks_pvalue:.2g} < {params.ks_pvalue:g}{beyond}"
+            )
             kinds.add("feature")
         elif row.status == "warn":
-            warnings.append(f"feature {row.feature} may be drifting: PSI {row.psi:.2f}, KS p-value {row.ks_pvalue:.3g}{beyond}")
+            warnings.append(
+                f"feature {row.feature} may be drifting: PSI {row.psi:.2f}, KS p-value {row.ks_pvalue:.3g}{beyond}"
+            )
     if model_age_weeks > params.max_model_age_weeks:
-        reasons.append(f"model is {model_age_weeks} weeks old, more than monitor.max_model_age_weeks={params.max_model_age_weeks}")
+        reasons.append(
+            f"model is {model_age_weeks} weeks old, more than monitor.max_model_age_weeks={params.max_model_age_weeks}"
+        )
         kinds.add("age")
     for row in volume_table.itertuples():
         if row.weeks_below:
-            warnings.append(f"{row.series}: {row.weeks_below} week(s) below {params.volume_drop_ratio:.0%} of the usual "
-                            f"volume, first {row.first_week_below} (broken collection?)")
+            warnings.append(
+                f"{row.series}: {row.weeks_below} week(s) below {params.volume_drop_ratio:.0%} of the usual "
+                f"volume, first {row.first_week_below} (broken collection?)"
+            )
     if missing:
         warnings.append(f"{len(missing)} missing week(s), first {missing[0]}")
     level = RETRAIN if reasons else WARNING if warnings else HEALTHY
@@ -296,16 +363,25 @@ def verdict(rise: ErrorRise | None, drift: pd.DataFrame, model_age_weeks: int,
 
 def weekly_counts(events: pd.DataFrame, utilization: pd.DataFrame) -> pd.DataFrame:
     """Rows per week: kept event rows and aircraft-days of utilization (collection health)."""
-    counts = pd.DataFrame({
-        "event_rows": events.groupby("week").size(),
-        "utilization_rows": utilization.groupby(monday_of(utilization["date"])).size(),
-    }).fillna(0)
+    counts = pd.DataFrame(
+        {
+            "event_rows": events.groupby("week").size(),
+            "utilization_rows": utilization.groupby(monday_of(utilization["date"])).size(),
+        }
+    ).fillna(0)
     counts.index.name = "date"
     return counts.reset_index()
 
 
-def assess(dataset: pd.DataFrame, forecasts: pd.DataFrame, counts: pd.DataFrame, metadata: dict,
-           train_end: pd.Timestamp, names: list[str], params: MonitorParams) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+def assess(
+    dataset: pd.DataFrame,
+    forecasts: pd.DataFrame,
+    counts: pd.DataFrame,
+    metadata: dict,
+    train_end: pd.Timestamp,
+    names: list[str],
+    params: MonitorParams,
+) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
     """Everything monitoring knows, as (summary for monitor.json, per-week table, drift table)."""
     dataset = dataset.assign(date=pd.to_datetime(dataset["date"]))
     known = dataset.loc[dataset["date"] <= train_end]
@@ -315,22 +391,39 @@ def assess(dataset: pd.DataFrame, forecasts: pd.DataFrame, counts: pd.DataFrame,
 
     performance = weekly_performance(forecasts, actuals)
     windows = {w: windowed(performance, w) for w in (4, 13)}
-    per_week = performance[["date", "actual_hh", "predicted_hh", "error", "abs_error", "ape", "covered_80", "covered_95"]]
+    per_week = performance[
+        ["date", "actual_hh", "predicted_hh", "error", "abs_error", "ape", "covered_80", "covered_95"]
+    ]
     for w, table in windows.items():
-        per_week = per_week.merge(table[["date", "mae", "coverage_80"]].rename(
-            columns={"mae": f"mae_{w}w", "coverage_80": f"coverage_80_{w}w"}), on="date", how="left")
+        per_week = per_week.merge(
+            table[["date", "mae", "coverage_80"]].rename(
+                columns={"mae": f"mae_{w}w", "coverage_80": f"coverage_80_{w}w"}
+            ),
+            on="date",
+            how="left",
+        )
     recent = performance.tail(params.window_weeks)
     recent_mae = float(recent["abs_error"].mean()) if len(recent) >= params.window_weeks else None
     validation_errors = np.asarray(metadata.get("validation_abs_errors", []), float)
     validation_predicted = metadata.get("validation_predictions")
-    rise = (error_rise(recent["abs_error"].to_numpy(float), validation_errors, params,
-                       recent["predicted_hh"].to_numpy(float),
-                       None if validation_predicted is None else np.asarray(validation_predicted, float))
-            if recent_mae is not None and len(validation_errors) else None)
+    rise = (
+        error_rise(
+            recent["abs_error"].to_numpy(float),
+            validation_errors,
+            params,
+            recent["predicted_hh"].to_numpy(float),
+            None if validation_predicted is None else np.asarray(validation_predicted, float),
+        )
+        if recent_mae is not None and len(validation_errors)
+        else None
+    )
 
     # On a handful of weeks any trend puts every point past the reference: KS and PSI would alert on noise.
-    drift = (feature_drift(reference, production, names, params, known) if len(production) >= params.min_drift_weeks
-             else pd.DataFrame(columns=DRIFT_COLUMNS))
+    drift = (
+        feature_drift(reference, production, names, params, known)
+        if len(production) >= params.min_drift_weeks
+        else pd.DataFrame(columns=DRIFT_COLUMNS)
+    )
     volume_table = volume(counts, reference["date"], production["date"], params.volume_drop_ratio)
     missing = missing_weeks(dataset["date"])
     last_week = dataset["date"].max()
@@ -349,7 +442,10 @@ def assess(dataset: pd.DataFrame, forecasts: pd.DataFrame, counts: pd.DataFrame,
         "reason_kinds": result.reason_kinds,
         "warnings": result.warnings,
         "production_weeks": int(len(production)),
-        "reference_window": [reference["date"].min().strftime("%Y-%m-%d"), reference["date"].max().strftime("%Y-%m-%d")],
+        "reference_window": [
+            reference["date"].min().strftime("%Y-%m-%d"),
+            reference["date"].max().strftime("%Y-%m-%d"),
+        ],
         "performance": {
             "weeks_with_actuals": int(len(performance)),
             "mae": float(performance["abs_error"].mean()) if len(performance) else None,
@@ -365,9 +461,14 @@ def assess(dataset: pd.DataFrame, forecasts: pd.DataFrame, counts: pd.DataFrame,
             "last_4_weeks": window_summary(windows[4]),
             "last_13_weeks": window_summary(windows[13]),
         },
-        "drift": {row["feature"]: {k: row[k] for k in ("psi", "ks_pvalue", "mean_shift_sd", "std_ratio", "status")}
-                  for row in drift.to_dict(orient="records")},
-        "volume": {row["series"]: {k: v for k, v in row.items() if k != "series"} for row in volume_table.to_dict(orient="records")},
+        "drift": {
+            row["feature"]: {k: row[k] for k in ("psi", "ks_pvalue", "mean_shift_sd", "std_ratio", "status")}
+            for row in drift.to_dict(orient="records")
+        },
+        "volume": {
+            row["series"]: {k: v for k, v in row.items() if k != "series"}
+            for row in volume_table.to_dict(orient="records")
+        },
         "missing_weeks": missing,
         "model_age_weeks": model_age,
     }
@@ -378,5 +479,12 @@ def assess_workspace(params: Params, forecasts: pd.DataFrame) -> tuple[dict, pd.
     """`assess` on the pipeline's outputs in the working tree: the one place that reads them for monitoring."""
     counts = weekly_counts(io.read_parquet(paths.EVENTS_CLEAN), io.read_parquet(paths.UTILIZATION_CLEAN))
     metadata = io.read_json(paths.MODEL_METADATA)
-    return assess(weekly_dataset.read_dataset(paths.WEEKLY_DATASET), forecasts, counts, metadata,
-                  pd.Timestamp(params.split.train_end), weekly_dataset.FEATURES, params.monitor)
+    return assess(
+        weekly_dataset.read_dataset(paths.WEEKLY_DATASET),
+        forecasts,
+        counts,
+        metadata,
+        pd.Timestamp(params.split.train_end),
+        weekly_dataset.FEATURES,
+        params.monitor,
+    )

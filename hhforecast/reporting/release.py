@@ -3,6 +3,7 @@
 The tag message, the README's "numbers to expect" and its Portuguese twin all come from
 `headline`, so no number is ever typed by hand. Pure: dicts in, text out.
 """
+
 from __future__ import annotations
 
 import re
@@ -29,7 +30,7 @@ class ReleaseError(HHForecastError):
 
 
 def tag_name(version: str) -> str:
-    """"1.2.3" -> "tcc-v1.2.3"; anything but three dot-separated numbers is refused."""
+    """ "1.2.3" -> "tcc-v1.2.3"; anything but three dot-separated numbers is refused."""
     if not VERSION.fullmatch(version or ""):
         raise ReleaseError(f"VERSION must look like 1.2.3 (major.minor.patch), got {version!r}")
     return f"{TAG_PREFIX}{version}"
@@ -55,15 +56,21 @@ def headline(evaluation: dict, quality: dict | None = None, language: str = "en"
     pt = language == "pt"
     lines: list[tuple[str, str]] = []
     if quality:
-        lines.append(("semanas no conjunto de dados" if pt else "weeks in the dataset",
-                      f"{quality['weeks']} ({quality['first_week']} – {quality['last_week']})"))
+        lines.append(
+            (
+                "semanas no conjunto de dados" if pt else "weeks in the dataset",
+                f"{quality['weeks']} ({quality['first_week']} – {quality['last_week']})",
+            )
+        )
     for key, en, pt_label in HEADLINE:
         value = _get(evaluation, key)
         if value is not None:
             lines.append((pt_label if pt else en, _format(value)))
     for name, scores in sorted((evaluation.get("baselines") or {}).items()):
         if isinstance(scores, dict) and "mae" in scores:
-            lines.append((f"MAE no teste, referência {name}" if pt else f"test MAE, baseline {name}", _format(scores["mae"])))
+            lines.append(
+                (f"MAE no teste, referência {name}" if pt else f"test MAE, baseline {name}", _format(scores["mae"]))
+            )
     if isinstance(evaluation.get("oracle"), dict) and "mae" in evaluation["oracle"]:
         lines.append(("MAE no teste, oráculo" if pt else "test MAE, oracle", _format(evaluation["oracle"]["mae"])))
     return lines
@@ -77,6 +84,8 @@ def markdown_table(lines: list[tuple[str, str]], language: str = "en") -> str:
 def tag_message(version: str, commit: str, lines: list[tuple[str, str]]) -> str:
     """The annotated tag's message: what was released and the numbers `make verify` reproduces."""
     body = "\n".join(f"  {label}: {value}" for label, value in lines)
-    return (f"hh-forecast {tag_name(version)} (commit {commit[:12]})\n\n"
-            f"Headline numbers (metrics/eval.json, metrics/data_quality.json):\n{body}\n\n"
-            f"Reproduce: git checkout {tag_name(version)} && make repro && make verify\n")
+    return (
+        f"hh-forecast {tag_name(version)} (commit {commit[:12]})\n\n"
+        f"Headline numbers (metrics/eval.json, metrics/data_quality.json):\n{body}\n\n"
+        f"Reproduce: git checkout {tag_name(version)} && make repro && make verify\n"
+    )

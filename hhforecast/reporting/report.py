@@ -3,6 +3,7 @@
 Figure functions take frames and return matplotlib figures; `render_html` takes
 the figures' PNG bytes and the metric dicts. Nothing here reads or writes files.
 """
+
 from __future__ import annotations
 
 import base64
@@ -18,8 +19,15 @@ import pandas as pd  # noqa: E402
 from hhforecast.evaluation import results  # noqa: E402
 
 BLUE, ORANGE, GREY, RED = "#1f5fa8", "#e07b1a", "#8c8c8c", "#c0392b"
-plt.rcParams.update({"figure.dpi": 100, "font.size": 9, "axes.spines.top": False, "axes.spines.right": False,
-                     "svg.hashsalt": "hh-forecast"})
+plt.rcParams.update(
+    {
+        "figure.dpi": 100,
+        "font.size": 9,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "svg.hashsalt": "hh-forecast",
+    }
+)
 
 
 def png(figure: plt.Figure) -> bytes:
@@ -55,7 +63,9 @@ def residuals(test: pd.DataFrame, production: pd.DataFrame) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(10, 2.8))
     for frame, colour, label in ((test, BLUE, "test"), (production, ORANGE, "production")):
         if not frame.empty:
-            ax.bar(pd.to_datetime(frame["date"]), frame["actual"] - frame["predicted"], width=5, color=colour, label=label)
+            ax.bar(
+                pd.to_datetime(frame["date"]), frame["actual"] - frame["predicted"], width=5, color=colour, label=label
+            )
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_ylabel("actual − forecast (HH)")
     ax.legend(frameon=False)
@@ -67,10 +77,16 @@ def backtest_folds(folds: pd.DataFrame) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(6, 3))
     labels = folds["test_start"] + "\n" + folds["test_end"]
     width = 0.2
-    columns = [("mae", "model", BLUE), ("mae_linear", "linear", ORANGE), ("mae_gbm", "gbm", GREY),
-               ("mae_seasonal_naive", "seasonal naive", "#bbbbbb")]
+    columns = [
+        ("mae", "model", BLUE),
+        ("mae_linear", "linear", ORANGE),
+        ("mae_gbm", "gbm", GREY),
+        ("mae_seasonal_naive", "seasonal naive", "#bbbbbb"),
+    ]
     for i, (column, label, colour) in enumerate(c for c in columns if c[0] in folds):
-        ax.bar([x + (i - 1.5) * width for x in range(len(folds))], folds[column], width=width, color=colour, label=label)
+        ax.bar(
+            [x + (i - 1.5) * width for x in range(len(folds))], folds[column], width=width, color=colour, label=label
+        )
     ax.set_xticks(range(len(folds)), labels, fontsize=7)
     ax.set_ylabel("MAE (HH)")
     ax.legend(frameon=False, fontsize=7)
@@ -118,8 +134,7 @@ def monitoring_windows(weekly: pd.DataFrame, validation_mae: float) -> plt.Figur
 
 def _table(rows: list[dict], columns: list[str]) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{_cell(row.get(c))}</td>" for c in columns) + "</tr>" for row in rows)
+    body = "".join("<tr>" + "".join(f"<td>{_cell(row.get(c))}</td>" for c in columns) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -131,16 +146,22 @@ def _cell(value: object) -> str:
 
 def _img(name: str, data: bytes, caption: str) -> str:
     encoded = base64.b64encode(data).decode()
-    return (f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{encoded}">'
-            f"<figcaption>{html.escape(caption)} <code>reports/figures/{name}.png</code></figcaption></figure>")
+    return (
+        f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{encoded}">'
+        f"<figcaption>{html.escape(caption)} <code>reports/figures/{name}.png</code></figcaption></figure>"
+    )
 
 
-def render_html(figures: dict[str, tuple[bytes, str]], quality: dict, evaluation: dict, monitor: dict,
-                metadata: dict) -> str:
+def render_html(
+    figures: dict[str, tuple[bytes, str]], quality: dict, evaluation: dict, monitor: dict, metadata: dict
+) -> str:
     """The whole report as one HTML string; figures are embedded, so the file stands alone."""
     rows = quality["rows"]
-    rejects = [{"table": table, "reason": reason, "rows": n}
-               for table, reasons in rows["rejected_by_reason"].items() for reason, n in reasons.items()]
+    rejects = [
+        {"table": table, "reason": reason, "rows": n}
+        for table, reasons in rows["rejected_by_reason"].items()
+        for reason, n in reasons.items()
+    ]
     test = evaluation["test"]
     windows = metadata["windows"]
     perf = monitor["performance"]
@@ -158,33 +179,33 @@ th, td {{ border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: right; }} t
 td:first-child, th:first-child {{ text-align: left; }} .card td {{ text-align: left; }}
 figure {{ margin: 0.8em 0; }} img {{ max-width: 100%; }} figcaption {{ color: #666; font-size: 0.85em; }}
 .grid {{ display: grid; grid-template-columns: 1fr 1fr; gap: 1em; }}
-.verdict {{ font-weight: bold; color: {'#c0392b' if monitor['retrain_recommended'] else '#1e7b34'}; }}
+.verdict {{ font-weight: bold; color: {"#c0392b" if monitor["retrain_recommended"] else "#1e7b34"}; }}
 </style></head><body>
 <h1>hh-forecast report</h1>
 <p>Weekly man-hours of unscheduled maintenance (pilot and cabin reports) forecast from fleet utilization.</p>
 
 <h2>The dataset at a glance</h2>
-<p>{quality['weeks']} weeks from {quality['first_week']} to {quality['last_week']}; {rows['events_kept']:,} event rows kept
-of {rows['events_read']:,} read; {rows['utilization_kept']:,} aircraft-days of utilization; {quality['missing_weeks']} missing weeks.
-Fleet in the data: {metadata['fleet']['min']:.0f} to {metadata['fleet']['max']:.0f} aircraft a week.</p>
+<p>{quality["weeks"]} weeks from {quality["first_week"]} to {quality["last_week"]}; {rows["events_kept"]:,} event rows kept
+of {rows["events_read"]:,} read; {rows["utilization_kept"]:,} aircraft-days of utilization; {quality["missing_weeks"]} missing weeks.
+Fleet in the data: {metadata["fleet"]["min"]:.0f} to {metadata["fleet"]["max"]:.0f} aircraft a week.</p>
 {_table(rejects, ["table", "reason", "rows"])}
 
 <h2>Forecast vs actual</h2>
-{fig['predicted_vs_actual']}
-{fig['residuals']}
+{fig["predicted_vs_actual"]}
+{fig["residuals"]}
 
-<h2>Against baselines and the oracle (test window, {test['n_weeks']} weeks; backtest, {evaluation['backtest'].get('weeks', '?')} weeks)</h2>
+<h2>Against baselines and the oracle (test window, {test["n_weeks"]} weeks; backtest, {evaluation["backtest"].get("weeks", "?")} weeks)</h2>
 {results.as_html(results.model_table(evaluation))}
 {results.as_html(results.interval_table(evaluation))}
 <ul>{"".join(f"<li>{html.escape(s)}</li>" for s in results.sentences(evaluation))}</ul>
-<div class="grid">{fig['backtest']}{fig['training_curve']}</div>
+<div class="grid">{fig["backtest"]}{fig["training_curve"]}</div>
 
 <h2>Monitoring the production period</h2>
 <p>Verdict: <span class="verdict">{html.escape(verdict)}</span></p><ul>{reasons}</ul>
-{fig['monitoring']}
-<p>MAE over the production period {perf['mae'] or 0:.1f} (validation {perf['validation_mae']:.1f});
-coverage 80 %: {perf['coverage_80'] or 0:.2f}, 95 %: {perf['coverage_95'] or 0:.2f}.</p>
-<div class="grid">{fig['drift']}<div>{_table(drift_rows, ["feature", "psi", "ks_pvalue", "mean_shift_sd", "std_ratio", "status"])}</div></div>
+{fig["monitoring"]}
+<p>MAE over the production period {perf["mae"] or 0:.1f} (validation {perf["validation_mae"]:.1f});
+coverage 80 %: {perf["coverage_80"] or 0:.2f}, 95 %: {perf["coverage_95"] or 0:.2f}.</p>
+<div class="grid">{fig["drift"]}<div>{_table(drift_rows, ["feature", "psi", "ks_pvalue", "mean_shift_sd", "std_ratio", "status"])}</div></div>
 
 <h2>Simulation study</h2>
 <p>Does a network beat simple models over many worlds, not one draw? The study is a pipeline of its own
@@ -196,11 +217,11 @@ are in <code>metrics/study.json</code>, beside this file.</p>
 <h2>Model card</h2>
 <table class="card"><tbody>
 <tr><td>Intended use</td><td>Planning the weekly man-hours for unscheduled (pilot and cabin reported) defects a few weeks to months ahead, from a planned flying programme. Not for individual defects, scheduled checks, or fleets unlike the training data.</td></tr>
-<tr><td>Model</td><td>Keras MLP ({metadata['params']['train']['layers']}×{metadata['params']['train']['units']}, linear path: {metadata['params']['train'].get('linear_skip', False)}), average of {metadata['params']['train'].get('ensemble', 1)} networks, with input standardization inside; split-conformal 80 %/95 % ranges scaled by √forecast</td></tr>
-<tr><td>Features</td><td>{', '.join(metadata['features'])}</td></tr>
-<tr><td>Training window</td><td>{windows['train'][0]} to {windows['train'][1]}; validation {windows['val'][0]} to {windows['val'][1]}; test {windows['test'][0]} to {windows['test'][1]}</td></tr>
-<tr><td>Metrics</td><td>test MAE {test['mae']:.1f}, WAPE {test['wape']:.1f} %, R² {test['r2']:.2f}; backtest MAE {evaluation['backtest']['mae_mean']:.1f} ± {evaluation['backtest']['mae_std']:.1f} (mean ± SD over folds)</td></tr>
-<tr><td>Data</td><td>dataset md5 {metadata['dataset']['md5']}</td></tr>
+<tr><td>Model</td><td>Keras MLP ({metadata["params"]["train"]["layers"]}×{metadata["params"]["train"]["units"]}, linear path: {metadata["params"]["train"].get("linear_skip", False)}), average of {metadata["params"]["train"].get("ensemble", 1)} networks, with input standardization inside; split-conformal 80 %/95 % ranges scaled by √forecast</td></tr>
+<tr><td>Features</td><td>{", ".join(metadata["features"])}</td></tr>
+<tr><td>Training window</td><td>{windows["train"][0]} to {windows["train"][1]}; validation {windows["val"][0]} to {windows["val"][1]}; test {windows["test"][0]} to {windows["test"][1]}</td></tr>
+<tr><td>Metrics</td><td>test MAE {test["mae"]:.1f}, WAPE {test["wape"]:.1f} %, R² {test["r2"]:.2f}; backtest MAE {evaluation["backtest"]["mae_mean"]:.1f} ± {evaluation["backtest"]["mae_std"]:.1f} (mean ± SD over folds)</td></tr>
+<tr><td>Data</td><td>dataset md5 {metadata["dataset"]["md5"]}</td></tr>
 <tr><td>Limits</td><td>Weekly totals only; a change in fleet make-up (e.g. older aircraft joining) or in reporting practice moves the error, which monitoring watches. Forecasts for weeks outside the training range are flagged as extrapolation. Ranges assume future errors resemble the validation window's.</td></tr>
 </tbody></table>
 </body></html>

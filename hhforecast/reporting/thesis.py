@@ -7,6 +7,7 @@ they hold), so a new model or a new key shows up without a change here. Output i
 PDFs carry no creation date, PNGs no software stamp, and the provenance is made of input
 hashes and params, never of the time.
 """
+
 from __future__ import annotations
 
 import io
@@ -62,33 +63,53 @@ TEXT: dict[str, tuple[str, str]] = {
     "loss": ("perda (HH)", "loss (HH)"),
     "training": ("treino", "training"),
     "validation": ("validação", "validation"),
-    "fig_weekly_series": ("Série semanal de HH de manutenção não programada e horas de voo da frota.",
-                          "Weekly unscheduled-maintenance HH and fleet flight hours."),
-    "fig_hh_vs_features": ("HH semanal contra horas de voo, ciclos e idade média da frota.",
-                           "Weekly HH against flight hours, cycles and mean fleet age."),
+    "fig_weekly_series": (
+        "Série semanal de HH de manutenção não programada e horas de voo da frota.",
+        "Weekly unscheduled-maintenance HH and fleet flight hours.",
+    ),
+    "fig_hh_vs_features": (
+        "HH semanal contra horas de voo, ciclos e idade média da frota.",
+        "Weekly HH against flight hours, cycles and mean fleet age.",
+    ),
     "fig_rejects": ("Linhas rejeitadas por motivo (escala logarítmica).", "Rejected rows by reason (log scale)."),
-    "fig_predicted_vs_actual": ("HH semanal real e previsto, com intervalos de 80 % e 95 %, na janela de teste "
-                                "e no período de produção.",
-                                "Actual and forecast weekly HH, with 80 % and 95 % intervals, over the test window "
-                                "and the production period."),
-    "fig_residuals": ("Resíduos (real − previsão) na janela de teste e no período de produção.",
-                      "Residuals (actual − forecast) over the test window and the production period."),
-    "fig_backtest": ("MAE por dobra do backtest com origem móvel (semanas antes da janela de teste).",
-                     "MAE per fold of the rolling-origin backtest (weeks before the test window)."),
-    "fig_training_curve": ("Curva de treino: perda por época no treino e na validação.",
-                           "Training curve: loss per epoch on the training and validation windows."),
-    "tab_dataset_summary": ("Resumo do conjunto de dados semanal ({weeks} semanas, {first} a {last}).",
-                            "Summary of the weekly dataset ({weeks} weeks, {first} to {last})."),
-    "tab_rejects": ("Linhas rejeitadas por motivo; nenhuma linha é descartada em silêncio.",
-                    "Rejected rows by reason; no row is dropped silently."),
-    "tab_model_comparison": ("Comparação dos modelos na janela de teste ({n} semanas).",
-                             "Model comparison on the test window ({n} weeks)."),
+    "fig_predicted_vs_actual": (
+        "HH semanal real e previsto, com intervalos de 80 % e 95 %, na janela de teste e no período de produção.",
+        "Actual and forecast weekly HH, with 80 % and 95 % intervals, over the test window and the production period.",
+    ),
+    "fig_residuals": (
+        "Resíduos (real − previsão) na janela de teste e no período de produção.",
+        "Residuals (actual − forecast) over the test window and the production period.",
+    ),
+    "fig_backtest": (
+        "MAE por dobra do backtest com origem móvel (semanas antes da janela de teste).",
+        "MAE per fold of the rolling-origin backtest (weeks before the test window).",
+    ),
+    "fig_training_curve": (
+        "Curva de treino: perda por época no treino e na validação.",
+        "Training curve: loss per epoch on the training and validation windows.",
+    ),
+    "tab_dataset_summary": (
+        "Resumo do conjunto de dados semanal ({weeks} semanas, {first} a {last}).",
+        "Summary of the weekly dataset ({weeks} weeks, {first} to {last}).",
+    ),
+    "tab_rejects": (
+        "Linhas rejeitadas por motivo; nenhuma linha é descartada em silêncio.",
+        "Rejected rows by reason; no row is dropped silently.",
+    ),
+    "tab_model_comparison": (
+        "Comparação dos modelos na janela de teste ({n} semanas).",
+        "Model comparison on the test window ({n} weeks).",
+    ),
     "tab_model_summary": ("Indicadores resumidos da avaliação.", "Summary figures of the evaluation."),
-    "tab_dm": ("Testes de Diebold–Mariano: rede contra cada referência no backtest.",
-               "Diebold–Mariano tests: the network against each baseline over the backtest."),
+    "tab_dm": (
+        "Testes de Diebold–Mariano: rede contra cada referência no backtest.",
+        "Diebold–Mariano tests: the network against each baseline over the backtest.",
+    ),
     "tab_backtest": ("Backtest com origem móvel: resultados por dobra.", "Rolling-origin backtest: results per fold."),
-    "tab_study": ("Estudo de simulação: razão do MAE ao oráculo (média e IC) e cobertura de 80 % por cenário.",
-                  "Simulation study: MAE ratio to the oracle (mean and CI) and 80 % coverage per scenario."),
+    "tab_study": (
+        "Estudo de simulação: razão do MAE ao oráculo (média e IC) e cobertura de 80 % por cenário.",
+        "Simulation study: MAE ratio to the oracle (mean and CI) and 80 % coverage per scenario.",
+    ),
 }
 
 
@@ -102,6 +123,7 @@ def text(key: str, language: str) -> str:
 
 # --- provenance -------------------------------------------------------------------------------
 
+
 def provenance(inputs: dict[str, str], params: dict[str, object]) -> list[str]:
     """Lines naming every input with its hash and every param used, sorted, so equal inputs give equal lines."""
     lines = ["generated by hh-forecast's pipeline (dvc.yaml, study/dvc.yaml)"]
@@ -112,26 +134,46 @@ def provenance(inputs: dict[str, str], params: dict[str, object]) -> list[str]:
 
 def input_hashes(lock: dict, paths: list[str]) -> dict[str, str]:
     """md5 of each path as dvc.lock records it among the stages' outputs (paths it lacks are left out)."""
-    recorded = {out["path"]: out.get("md5", "") for stage in lock.get("stages", {}).values()
-                for out in stage.get("outs", []) if isinstance(out, dict) and "path" in out}
+    recorded = {
+        out["path"]: out.get("md5", "")
+        for stage in lock.get("stages", {}).values()
+        for out in stage.get("outs", [])
+        if isinstance(out, dict) and "path" in out
+    }
     return {path: recorded[path] for path in paths if path in recorded}
 
 
 # --- figures ------------------------------------------------------------------------------------
 
+
 def pdf(figure: plt.Figure, title: str, lines: list[str]) -> bytes:
     """Vector PDF without a creation date; the caption as its title, the provenance as its subject."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="pdf", bbox_inches="tight",
-                   metadata={"CreationDate": None, "ModDate": None, "Creator": "hh-forecast", "Producer": None,
-                             "Title": title, "Subject": "; ".join(lines)})
+    figure.savefig(
+        buffer,
+        format="pdf",
+        bbox_inches="tight",
+        metadata={
+            "CreationDate": None,
+            "ModDate": None,
+            "Creator": "hh-forecast",
+            "Producer": None,
+            "Title": title,
+            "Subject": "; ".join(lines),
+        },
+    )
     return buffer.getvalue()
 
 
 def png(figure: plt.Figure, title: str, lines: list[str]) -> bytes:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", bbox_inches="tight", dpi=150,
-                   metadata={"Software": None, "Title": title, "Description": "; ".join(lines)})
+    figure.savefig(
+        buffer,
+        format="png",
+        bbox_inches="tight",
+        dpi=150,
+        metadata={"Software": None, "Title": title, "Description": "; ".join(lines)},
+    )
     return buffer.getvalue()
 
 
@@ -200,8 +242,13 @@ def residuals(test: pd.DataFrame, production: pd.DataFrame, language: str) -> pl
     fig, ax = plt.subplots(figsize=(8, 2.5))
     for frame, colour, label in ((test, report.BLUE, "test_window"), (production, report.ORANGE, "production")):
         if not frame.empty:
-            ax.bar(pd.to_datetime(frame["date"]), frame["actual"] - frame["predicted"], width=5, color=colour,
-                   label=text(label, language))
+            ax.bar(
+                pd.to_datetime(frame["date"]),
+                frame["actual"] - frame["predicted"],
+                width=5,
+                color=colour,
+                label=text(label, language),
+            )
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_ylabel(text("residual", language))
     ax.legend(frameon=False, fontsize=7)
@@ -217,8 +264,13 @@ def backtest_folds(folds: pd.DataFrame, language: str) -> plt.Figure:
     colours = [report.BLUE, report.ORANGE, report.GREY, "#bbbbbb", "#6a9f58", "#9b59b6", "#34495e"]
     for i, column in enumerate(columns):
         label = text("network", language) if column == "mae" else column.removeprefix("mae_")
-        ax.bar(np.arange(len(folds)) + (i - (len(columns) - 1) / 2) * width, folds[column], width=width,
-               color=colours[i % len(colours)], label=label)
+        ax.bar(
+            np.arange(len(folds)) + (i - (len(columns) - 1) / 2) * width,
+            folds[column],
+            width=width,
+            color=colours[i % len(colours)],
+            label=label,
+        )
     ax.set_xticks(range(len(folds)), [str(f) for f in folds.get("fold", range(1, len(folds) + 1))])
     ax.set_xlabel(text("fold", language))
     ax.set_ylabel(text("mae_hh", language))
@@ -238,14 +290,26 @@ def training_curve(train_loss: pd.DataFrame, val_loss: pd.DataFrame, language: s
 
 def figure_environment(name: str, caption: str) -> str:
     """A LaTeX figure environment that includes reports/thesis/<name>.pdf."""
-    return (f"\\begin{{figure}}[htbp]\n  \\centering\n  \\includegraphics[width=\\linewidth]{{{name}.pdf}}\n"
-            f"  \\caption{{{latex_escape(caption)}}}\n  \\label{{fig:{name}}}\n\\end{{figure}}\n")
+    return (
+        f"\\begin{{figure}}[htbp]\n  \\centering\n  \\includegraphics[width=\\linewidth]{{{name}.pdf}}\n"
+        f"  \\caption{{{latex_escape(caption)}}}\n  \\label{{fig:{name}}}\n\\end{{figure}}\n"
+    )
 
 
 # --- tables -------------------------------------------------------------------------------------
 
-_LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-                  "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
 
 
 def latex_escape(value: object) -> str:
@@ -272,34 +336,52 @@ def number(value: object, language: str) -> str:
     return latex_escape(value)
 
 
-def table(header: list[str], rows: list[list[object]], caption: str, label: str, language: str,
-          lines: list[str]) -> str:
+def table(
+    header: list[str], rows: list[list[object]], caption: str, label: str, language: str, lines: list[str]
+) -> str:
     """A booktabs table in a table environment, the provenance as % comments above it."""
     align = "l" + "r" * (len(header) - 1)
     head = " & ".join(latex_escape(h) for h in header)
-    body = "".join("    " + " & ".join(number(v, language) if i else latex_escape(v) for i, v in enumerate(row))
-                   + " \\\\\n" for row in rows)
+    body = "".join(
+        "    " + " & ".join(number(v, language) if i else latex_escape(v) for i, v in enumerate(row)) + " \\\\\n"
+        for row in rows
+    )
     comments = "".join(f"% {line}\n" for line in lines)
-    return (f"{comments}\\begin{{table}}[htbp]\n  \\centering\n  \\caption{{{latex_escape(caption)}}}\n"
-            f"  \\label{{tab:{label}}}\n  \\begin{{tabular}}{{{align}}}\n    \\toprule\n    {head} \\\\\n"
-            f"    \\midrule\n{body}    \\bottomrule\n  \\end{{tabular}}\n\\end{{table}}\n")
+    return (
+        f"{comments}\\begin{{table}}[htbp]\n  \\centering\n  \\caption{{{latex_escape(caption)}}}\n"
+        f"  \\label{{tab:{label}}}\n  \\begin{{tabular}}{{{align}}}\n    \\toprule\n    {head} \\\\\n"
+        f"    \\midrule\n{body}    \\bottomrule\n  \\end{{tabular}}\n\\end{{table}}\n"
+    )
 
 
 def dataset_summary(dataset: pd.DataFrame, language: str, lines: list[str]) -> str:
     columns = ["HH", "sum_daily_hours", "Cycles", "age_fleet", "acft", "sum_uti_mensal"]
-    rows = [[text(c, language), float(dataset[c].mean()), float(dataset[c].std()), float(dataset[c].min()),
-             float(dataset[c].max())] for c in columns if c in dataset]
+    rows = [
+        [
+            text(c, language),
+            float(dataset[c].mean()),
+            float(dataset[c].std()),
+            float(dataset[c].min()),
+            float(dataset[c].max()),
+        ]
+        for c in columns
+        if c in dataset
+    ]
     dates = pd.to_datetime(dataset["date"])
     caption = text("tab_dataset_summary", language).format(
-        weeks=len(dataset), first=dates.min().strftime("%Y-%m-%d"), last=dates.max().strftime("%Y-%m-%d"))
+        weeks=len(dataset), first=dates.min().strftime("%Y-%m-%d"), last=dates.max().strftime("%Y-%m-%d")
+    )
     header = [text(k, language) for k in ("variable", "mean", "sd", "min", "max")]
     return table(header, rows, caption, "dataset_summary", language, lines)
 
 
 def _reject_rows(quality: dict) -> list[tuple[str, str, int]]:
     by_reason = quality["rows"]["rejected_by_reason"]
-    return [(table_name, reason, int(n)) for table_name, reasons in sorted(by_reason.items())
-            for reason, n in sorted(reasons.items(), key=lambda item: (-item[1], item[0]))]
+    return [
+        (table_name, reason, int(n))
+        for table_name, reasons in sorted(by_reason.items())
+        for reason, n in sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
+    ]
 
 
 def rejects_table(quality: dict, language: str, lines: list[str]) -> str:
@@ -344,8 +426,10 @@ def model_comparison(evaluation: dict, language: str, lines: list[str]) -> str:
     for scores in models.values():
         keys += [k for k in scores if k not in keys and k != "n_weeks"]
     keys.sort(key=lambda k: FIRST_COLUMNS.index(k) if k in FIRST_COLUMNS else len(FIRST_COLUMNS))
-    rows = [[text(name, language) if name in ("network", "oracle") else name] + [scores.get(k, math.nan) for k in keys]
-            for name, scores in models.items()]
+    rows = [
+        [text(name, language) if name in ("network", "oracle") else name] + [scores.get(k, math.nan) for k in keys]
+        for name, scores in models.items()
+    ]
     n_weeks = evaluation.get("test", {}).get("n_weeks", "")
     caption = text("tab_model_comparison", language).format(n=n_weeks)
     return table([text("model", language)] + keys, rows, caption, "model_comparison", language, lines)
@@ -368,8 +452,14 @@ def evaluation_summary(evaluation: dict, language: str, lines: list[str]) -> str
                 flat.append([dotted, value])
 
     walk(evaluation, "")
-    return table([text("statistic", language), ""], flat, text("tab_model_summary", language), "evaluation_summary",
-                 language, lines)
+    return table(
+        [text("statistic", language), ""],
+        flat,
+        text("tab_model_summary", language),
+        "evaluation_summary",
+        language,
+        lines,
+    )
 
 
 def diebold_mariano(evaluation: dict, language: str, lines: list[str]) -> str | None:
@@ -381,8 +471,9 @@ def diebold_mariano(evaluation: dict, language: str, lines: list[str]) -> str | 
     for values in tests.values():
         keys += [k for k in values if k not in keys]
     rows = [[name] + [values.get(k, math.nan) for k in keys] for name, values in tests.items()]
-    return table([text("baseline", language)] + keys, rows, text("tab_dm", language), "diebold_mariano",
-                 language, lines)
+    return table(
+        [text("baseline", language)] + keys, rows, text("tab_dm", language), "diebold_mariano", language, lines
+    )
 
 
 def backtest_table(folds: pd.DataFrame, language: str, lines: list[str]) -> str:

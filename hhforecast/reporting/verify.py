@@ -12,6 +12,7 @@ of 5 HH); anything else compares as text. A key that only one side has is a FAIL
 committed metrics and the code that makes them must travel together. Nothing here runs the
 pipeline or touches files beyond parsing the text it is given.
 """
+
 from __future__ import annotations
 
 import csv
@@ -65,8 +66,11 @@ def flatten_csv(text: str) -> dict[str, Value]:
     header, body = rows[0], rows[1:]
     first = [row[0] if row else "" for row in body]
     names = first if len(set(first)) == len(first) and all(first) else [str(i + 1) for i in range(len(body))]
-    return {f"{name}.{column}": (row[i] if i < len(row) else None)
-            for name, row in zip(names, body) for i, column in enumerate(header)}
+    return {
+        f"{name}.{column}": (row[i] if i < len(row) else None)
+        for name, row in zip(names, body)
+        for i, column in enumerate(header)
+    }
 
 
 def flatten(name: str, text: str) -> dict[str, Value]:
@@ -90,7 +94,7 @@ def _number(value: Value) -> float | None:
 
 
 def compare_value(committed: Value, reproduced: Value, rel_tol: float, abs_tol: float = 0.0) -> str:
-    """"exact", "within" (relative difference <= rel_tol or absolute <= abs_tol) or "beyond"."""
+    """ "exact", "within" (relative difference <= rel_tol or absolute <= abs_tol) or "beyond"."""
     if committed == reproduced:
         return "exact"
     a, b = _number(committed), _number(reproduced)
@@ -101,18 +105,27 @@ def compare_value(committed: Value, reproduced: Value, rel_tol: float, abs_tol: 
     return "within" if math.isclose(a, b, rel_tol=rel_tol, abs_tol=abs_tol) else "beyond"
 
 
-def compare(file: str, committed: dict[str, Value], reproduced: dict[str, Value], rel_tol: float,
-            abs_tol: float = 0.0) -> list[Check]:
+def compare(
+    file: str, committed: dict[str, Value], reproduced: dict[str, Value], rel_tol: float, abs_tol: float = 0.0
+) -> list[Check]:
     """One Check per key of either side, in the committed order, new keys last."""
-    checks = [Check(file, key, value, reproduced.get(key),
-                    compare_value(value, reproduced[key], rel_tol, abs_tol) if key in reproduced else "missing")
-              for key, value in committed.items()]
+    checks = [
+        Check(
+            file,
+            key,
+            value,
+            reproduced.get(key),
+            compare_value(value, reproduced[key], rel_tol, abs_tol) if key in reproduced else "missing",
+        )
+        for key, value in committed.items()
+    ]
     checks += [Check(file, key, None, value, "new") for key, value in reproduced.items() if key not in committed]
     return checks
 
 
-def compare_files(committed: dict[str, str], reproduced: dict[str, str], rel_tol: float,
-                  abs_tol: float = 0.0) -> list[Check]:
+def compare_files(
+    committed: dict[str, str], reproduced: dict[str, str], rel_tol: float, abs_tol: float = 0.0
+) -> list[Check]:
     """Committed and reproduced metric files ({name: text}) -> every Check; a missing file fails whole."""
     checks: list[Check] = []
     for name in sorted(set(committed) | set(reproduced)):
@@ -141,8 +154,16 @@ def table(checks: list[Check], only_failures: bool = False) -> str:
     rows = [("file", "key", "committed", "reproduced", "rel. diff", "status")]
     for c in shown:
         rel = c.relative_difference
-        rows.append((c.file, c.key, _show(c.committed), _show(c.reproduced),
-                     "" if rel in (None, 0.0) else f"{rel:.1e}", _LABEL[c.status]))
+        rows.append(
+            (
+                c.file,
+                c.key,
+                _show(c.committed),
+                _show(c.reproduced),
+                "" if rel in (None, 0.0) else f"{rel:.1e}",
+                _LABEL[c.status],
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows] if shown else []
     lines.append("")

@@ -9,6 +9,7 @@ Anything unexpected becomes a JSON 500 carrying a request id, logged with its
 traceback on the server, never in the response. With a token, /predict and
 /model require `Authorization: Bearer <token>`; /health stays open.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,7 +32,7 @@ from hhforecast.dataprep import bounds
 from hhforecast.serving.bundle import Bundle
 from hhforecast.serving.store import PredictionLog
 
-MAX_WEEKS = 260              # five years of weeks per request: one request cannot flood the prediction log
+MAX_WEEKS = 260  # five years of weeks per request: one request cannot flood the prediction log
 MAX_BODY_BYTES = 256 * 1024  # room for MAX_WEEKS pretty-printed weeks
 REQUEST_ID_HEADER = "X-Request-ID"
 logger = logging.getLogger("hhforecast.serving.api")
@@ -59,13 +60,17 @@ class Week(BaseModel):
     date: WeekDate = Field(description="any date of the week; the answer is labelled by the week's Monday")
     acft: float = _feature("acft", "aircraft that will fly in the week")
     sum_daily_hours: float = _feature(
-        "sum_daily_hours", f"fleet flight hours in the week; at most {bounds.MAX_HOURS_PER_AIRCRAFT_WEEK:g} x acft")
+        "sum_daily_hours", f"fleet flight hours in the week; at most {bounds.MAX_HOURS_PER_AIRCRAFT_WEEK:g} x acft"
+    )
     age_fleet: float = _feature("age_fleet", "mean age (years) of the flying aircraft at the Monday")
     Cycles: float = _feature(
-        "Cycles", f"fleet cycles in the week; at most {bounds.MAX_CYCLES_PER_FLIGHT_HOUR:g} x sum_daily_hours")
+        "Cycles", f"fleet cycles in the week; at most {bounds.MAX_CYCLES_PER_FLIGHT_HOUR:g} x sum_daily_hours"
+    )
     sum_uti_mensal: float = _feature(
-        "sum_uti_mensal", f"fleet flight hours in the {bounds.WINDOW_DAYS} days ending on the week's Sunday; "
-                          f"at most {bounds.MAX_HOURS_PER_AIRCRAFT_WINDOW:g} x acft")
+        "sum_uti_mensal",
+        f"fleet flight hours in the {bounds.WINDOW_DAYS} days ending on the week's Sunday; "
+        f"at most {bounds.MAX_HOURS_PER_AIRCRAFT_WINDOW:g} x acft",
+    )
 
     @field_validator("sum_daily_hours", "Cycles", "sum_uti_mensal")
     @classmethod
@@ -117,8 +122,10 @@ class Guard:
                 return  # the guard has answered already (413): the app's own reply goes nowhere
             if message["type"] == "http.response.start":
                 started = True
-                message = {**message, "headers": [*message.get("headers", []),
-                                                  (REQUEST_ID_HEADER.lower().encode(), request_id.encode())]}
+                message = {
+                    **message,
+                    "headers": [*message.get("headers", []), (REQUEST_ID_HEADER.lower().encode(), request_id.encode())],
+                }
             await send(message)
 
         too_large = {"detail": f"request body above {self.max_body_bytes} bytes", "request_id": request_id}
@@ -149,8 +156,13 @@ class Guard:
 
 async def _json(send, status: int, body: dict) -> None:
     data = json.dumps(body).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": data})
 
 
@@ -182,13 +194,18 @@ def bearer_dependency(token: str):
 
 
 def create_app(bundle: Bundle, log_path: Path | None, served: str, token: str | None = None) -> FastAPI:
-    app = FastAPI(title="hh-forecast", version=bundle.version,
-                  description="Weekly unscheduled-maintenance man-hours from planned fleet utilization.")
+    app = FastAPI(
+        title="hh-forecast",
+        version=bundle.version,
+        description="Weekly unscheduled-maintenance man-hours from planned fleet utilization.",
+    )
     log = PredictionLog(log_path) if log_path is not None else None
     guarded = [Depends(bearer_dependency(token))] if token else []
     unauthorized = {401: {"description": "missing or wrong bearer token"}} if token else {}
-    body_errors = {400: {"description": "the body is not valid JSON"},
-                   413: {"description": f"request body above {MAX_BODY_BYTES} bytes"}}
+    body_errors = {
+        400: {"description": "the body is not valid JSON"},
+        413: {"description": f"request body above {MAX_BODY_BYTES} bytes"},
+    }
 
     @app.get("/health")
     def health() -> dict[str, str]:
@@ -210,7 +227,9 @@ def create_app(bundle: Bundle, log_path: Path | None, served: str, token: str | 
 
     features = bundle.features
 
-    @app.post("/predict", response_model=PredictResponse, dependencies=guarded, responses={**unauthorized, **body_errors})
+    @app.post(
+        "/predict", response_model=PredictResponse, dependencies=guarded, responses={**unauthorized, **body_errors}
+    )
     def forecast(request: PredictRequest) -> dict:
         # Plain arrays on the request path: pandas costs more than the model for a single week.
         rows = [[getattr(week, name) for name in features] for week in request.weeks]
@@ -220,9 +239,13 @@ def create_app(bundle: Bundle, log_path: Path | None, served: str, token: str | 
             raise ValueError("the model gave a non-finite forecast for bounded inputs")  # -> JSON 500, logged
         flags = bundle.extrapolated(x)
         records = [
-            {"date": week.date.isoformat(), **{k: float(v[i]) for k, v in result.items()},
-             "model_version": bundle.version, "extrapolation": bool(flags[i]),
-             "extrapolated_features": flags[i].split(",") if flags[i] else []}
+            {
+                "date": week.date.isoformat(),
+                **{k: float(v[i]) for k, v in result.items()},
+                "model_version": bundle.version,
+                "extrapolation": bool(flags[i]),
+                "extrapolated_features": flags[i].split(",") if flags[i] else [],
+            }
             for i, week in enumerate(request.weeks)
         ]
         if log is not None:

@@ -5,6 +5,7 @@ A bundle is the four files `train` writes: `model.keras`, `scaler.json`,
 the metadata before anything is used, and the model is loaded with
 `safe_mode=True`. No pickle is ever loaded here.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -93,8 +94,10 @@ def load_bytes(read: Callable[[Path], bytes], version: str, source: str) -> Bund
     for path, data in blobs.items():
         expected = metadata.get("files", {}).get(path.name)
         if expected != sha256(data):
-            raise BundleError(f"{path} ({source}) does not match the sha256 recorded in {paths.MODEL_METADATA}; "
-                              "the bundle was altered or mixed from different trainings")
+            raise BundleError(
+                f"{path} ({source}) does not match the sha256 recorded in {paths.MODEL_METADATA}; "
+                "the bundle was altered or mixed from different trainings"
+            )
     with tempfile.TemporaryDirectory(prefix="hh-bundle-") as scratch:
         model_path = Path(scratch) / "model.keras"
         model_path.write_bytes(blobs[paths.MODEL])
@@ -104,8 +107,9 @@ def load_bytes(read: Callable[[Path], bytes], version: str, source: str) -> Bund
     return Bundle(model, calibration, metadata, version, source, infer)
 
 
-def save(model: Any, calibration: intervals.Calibration, metadata: dict[str, Any],
-         root: Path = Path(".")) -> dict[str, Any]:
+def save(
+    model: Any, calibration: intervals.Calibration, metadata: dict[str, Any], root: Path = Path(".")
+) -> dict[str, Any]:
     """Write the four bundle files; the metadata gets each file's sha256. Returns the metadata written."""
     from hhforecast.forecasting import keras_model
 

@@ -1,4 +1,5 @@
 """The decision log: one dated line per promotion or rollback, with its reason."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,7 +24,11 @@ def append(repo: Path, action: str, subject: str, reason: str, when: dt.datetime
 
 def read(repo: Path) -> list[str]:
     path = repo / DECISIONS
-    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("- ")] if path.exists() else []
+    return (
+        [line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("- ")]
+        if path.exists()
+        else []
+    )
 
 
 def _who() -> str:

@@ -4,6 +4,7 @@ Planned weeks come either as the dataset's feature columns, or as planned
 utilization in the raw export format, which goes through the same cleaning and
 aggregation code as the pipeline.
 """
+
 from __future__ import annotations
 
 import io
@@ -29,17 +30,22 @@ def validate_planned_weeks(frame: pd.DataFrame, file: str) -> pd.DataFrame:
         raise ContractError("no planned weeks: the file has a header but no rows", file=file)
     missing = [c for c in [DATE, *FEATURES] if c not in frame.columns]
     if missing:
-        raise ContractError(f"missing column(s) {', '.join(repr(m) for m in missing)}; expected {[DATE, *FEATURES]}",
-                            file=file)
+        raise ContractError(
+            f"missing column(s) {', '.join(repr(m) for m in missing)}; expected {[DATE, *FEATURES]}", file=file
+        )
     rows = pd.Series(np.arange(len(frame)) + FIRST_DATA_ROW, index=frame.index)
     dates = pd.to_datetime(frame[DATE].astype("string").str.strip(), format="%Y-%m-%d", errors="coerce")
     _first_bad(dates.isna(), rows, file, DATE, frame[DATE], "not a date (expected YYYY-MM-DD)")
-    _first_bad(dates.dt.day_of_week != 0, rows, file, DATE, frame[DATE], "not a Monday (weeks are labelled by their Monday)")
+    _first_bad(
+        dates.dt.day_of_week != 0, rows, file, DATE, frame[DATE], "not a Monday (weeks are labelled by their Monday)"
+    )
     _first_bad(dates.duplicated(), rows, file, DATE, frame[DATE], "the same week appears twice")
     values = pd.DataFrame(index=frame.index)
     for column in FEATURES:
         numbers = pd.to_numeric(frame[column].astype("string").str.strip(), errors="coerce")
-        _first_bad(numbers.isna() | ~np.isfinite(numbers.astype(float)), rows, file, column, frame[column], "not a number")
+        _first_bad(
+            numbers.isna() | ~np.isfinite(numbers.astype(float)), rows, file, column, frame[column], "not a number"
+        )
         _first_bad(numbers < 0, rows, file, column, frame[column], "negative")
         values[column] = numbers.astype("float64")
     _refuse_out_of_bounds(values, file, rows=rows)
@@ -47,15 +53,20 @@ def validate_planned_weeks(frame: pd.DataFrame, file: str) -> pd.DataFrame:
     return values.reset_index(drop=True)
 
 
-def _refuse_out_of_bounds(values: pd.DataFrame, file: str, rows: pd.Series | None = None,
-                          weeks: pd.Series | None = None) -> None:
+def _refuse_out_of_bounds(
+    values: pd.DataFrame, file: str, rows: pd.Series | None = None, weeks: pd.Series | None = None
+) -> None:
     """The first physically impossible cell (bounds.py), named by row (or week), column and bound."""
     found = bounds.violations(values)
     if len(found):
         first = found.iloc[0]
         week = f"week {weeks.loc[first['index']]:%Y-%m-%d}: " if weeks is not None else ""
-        raise ContractError(f"{week}{first['value']:g} is out of bounds: must be {first['bound']}", file=file,
-                            row=int(rows.loc[first["index"]]) if rows is not None else None, column=str(first["column"]))
+        raise ContractError(
+            f"{week}{first['value']:g} is out of bounds: must be {first['bound']}",
+            file=file,
+            row=int(rows.loc[first["index"]]) if rows is not None else None,
+            column=str(first["column"]),
+        )
 
 
 def weeks_from_utilization(raw: pd.DataFrame, params: Params) -> pd.DataFrame:
@@ -99,8 +110,10 @@ def forecast(bundle: Bundle, weeks: pd.DataFrame) -> pd.DataFrame:
     numbers = [c for c in out.columns if c == "predicted_hh" or c.startswith(("lower_", "upper_"))]
     bad = bounds.non_finite_rows(out, numbers)
     if bad:  # bounded inputs make this unreachable; a forecast file must still never hold an empty value
-        raise HHForecastError(f"the model gave an empty or non-finite forecast for week(s) "
-                              f"{', '.join(out[DATE].iloc[bad[:5]])}; nothing written")
+        raise HHForecastError(
+            f"the model gave an empty or non-finite forecast for week(s) "
+            f"{', '.join(out[DATE].iloc[bad[:5]])}; nothing written"
+        )
     return out
 
 

@@ -4,6 +4,7 @@ Versions and stages are git tags, the DVC ecosystem's registry, so they travel
 with the repository; a version's bytes come back from git and the DVC cache
 with `dvc.api`, so a rollback changes what is served without retraining.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -75,12 +76,14 @@ def _versions(repo: Path, history: list[str]) -> list[Version]:
     found = []
     for row in rows:
         created = row.get("created_at")
-        found.append(Version(
-            version=row["version"],
-            commit=row["commit_hexsha"],
-            stages=(PROD,) if row["version"] == current else (),
-            created_at=created.isoformat() if isinstance(created, dt.datetime) else str(created),
-        ))
+        found.append(
+            Version(
+                version=row["version"],
+                commit=row["commit_hexsha"],
+                stages=(PROD,) if row["version"] == current else (),
+                created_at=created.isoformat() if isinstance(created, dt.datetime) else str(created),
+            )
+        )
     return sorted(found, key=lambda v: _semver(v.version))
 
 
@@ -108,7 +111,9 @@ def rollback_target(repo: Path) -> tuple[Version, Version]:
         raise RegistryError("nothing is in prod: there is nothing to roll back")
     earlier = {v for v in history if _semver(v) < _semver(current.version)}
     if not earlier:
-        raise RegistryError(f"{ARTIFACT}@{current.version} is the first version that was in prod: nothing to roll back to")
+        raise RegistryError(
+            f"{ARTIFACT}@{current.version} is the first version that was in prod: nothing to roll back to"
+        )
     target = max(earlier, key=_semver)
     return current, next(v for v in listed if v.version == target)
 
@@ -187,11 +192,12 @@ class GateResult:
     passed: bool
     table: pd.DataFrame
     reasons: list[str]
-    comparison: str | None = None   # the paired sentence, with its interval and p-value
+    comparison: str | None = None  # the paired sentence, with its interval and p-value
 
 
-def gate(candidate: pd.DataFrame, production: pd.DataFrame | None, coverage_tolerance: float,
-         nominal_coverage: float = 0.8) -> GateResult:
+def gate(
+    candidate: pd.DataFrame, production: pd.DataFrame | None, coverage_tolerance: float, nominal_coverage: float = 0.8
+) -> GateResult:
     """The candidate must be better than production on the same backtest weeks, beyond the noise, with honest coverage.
 
     "Better" is the paired per-week absolute-error difference (candidate − production)
@@ -204,11 +210,15 @@ def gate(candidate: pd.DataFrame, production: pd.DataFrame | None, coverage_tole
     cand_cov = float(covered.mean())
     low, high = intervals.coverage_interval(int(covered.sum()), len(covered))
     reasons = []
-    rows = [{"metric": "backtest MAE", "candidate": float(np.mean(np.abs(y - cand)))},
-            {"metric": "coverage 80%", "candidate": cand_cov}]
+    rows = [
+        {"metric": "backtest MAE", "candidate": float(np.mean(np.abs(y - cand)))},
+        {"metric": "coverage 80%", "candidate": cand_cov},
+    ]
     if abs(cand_cov - nominal_coverage) > coverage_tolerance:
-        reasons.append(f"coverage {cand_cov:.3f} (95 % CI {low:.3f}..{high:.3f}) is more than {coverage_tolerance:g} "
-                       f"from the nominal {nominal_coverage:g}")
+        reasons.append(
+            f"coverage {cand_cov:.3f} (95 % CI {low:.3f}..{high:.3f}) is more than {coverage_tolerance:g} "
+            f"from the nominal {nominal_coverage:g}"
+        )
     rows[1]["required"] = f"{nominal_coverage - coverage_tolerance:.3f}..{nominal_coverage + coverage_tolerance:.3f}"
     comparison = None
     if production is not None:

@@ -3,6 +3,7 @@
 It is not a DVC output: it records what happened in operation, with wall-clock
 times, and monitoring reads it.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -84,9 +85,19 @@ INSERT_PREDICTION = (
 def _prediction_rows(forecasts: list[dict], features: list[dict], channel: str) -> list[tuple]:
     now = _now()
     return [
-        (now, channel, r["date"], json.dumps({k: float(v) for k, v in f.items()}, sort_keys=True),
-         float(r["predicted_hh"]), _float(r.get("lower_80")), _float(r.get("upper_80")), _float(r.get("lower_95")),
-         _float(r.get("upper_95")), r["model_version"], int(bool(r["extrapolation"])))
+        (
+            now,
+            channel,
+            r["date"],
+            json.dumps({k: float(v) for k, v in f.items()}, sort_keys=True),
+            float(r["predicted_hh"]),
+            _float(r.get("lower_80")),
+            _float(r.get("upper_80")),
+            _float(r.get("lower_95")),
+            _float(r.get("upper_95")),
+            r["model_version"],
+            int(bool(r["extrapolation"])),
+        )
         for r, f in zip(forecasts, features, strict=True)
     ]
 
@@ -111,8 +122,10 @@ def read_predictions(path: Path) -> pd.DataFrame:
 
 def start_run(path: Path, kind: str, model_version: str | None = None) -> int:
     with closing(connect(path)) as connection, connection:
-        cursor = connection.execute("INSERT INTO runs (kind, started_at, status, model_version) VALUES (?, ?, ?, ?)",
-                                    (kind, _now(), "running", model_version))
+        cursor = connection.execute(
+            "INSERT INTO runs (kind, started_at, status, model_version) VALUES (?, ?, ?, ?)",
+            (kind, _now(), "running", model_version),
+        )
         return int(cursor.lastrowid)
 
 
@@ -120,7 +133,8 @@ def end_run(path: Path, run_id: int, status: str, detail: str = "", model_versio
     with closing(connect(path)) as connection, connection:
         connection.execute(
             "UPDATE runs SET ended_at = ?, status = ?, detail = ?, model_version = COALESCE(?, model_version) WHERE id = ?",
-            (_now(), status, detail, model_version, run_id))
+            (_now(), status, detail, model_version, run_id),
+        )
 
 
 def read_runs(path: Path) -> pd.DataFrame:

@@ -20,6 +20,7 @@ the paired per-world difference network - model, with Holm-corrected p-values; t
 false-alarm rate, detection rate and delay. Worlds fan out through joblib (`run_worlds`): loky
 processes on one machine, or a Dask cluster unchanged.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -45,8 +46,8 @@ from hhforecast.ops import monitor
 from hhforecast.synth import truthdist
 
 NETWORK = forecasters.NETWORK
-LEVEL = 0.8                  # the interval whose coverage the study reports
-NETWORK_SEED_STEP = 100      # world k's network seeds: train.seed + 100 k, + 1, ... (one per ensemble member)
+LEVEL = 0.8  # the interval whose coverage the study reports
+NETWORK_SEED_STEP = 100  # world k's network seeds: train.seed + 100 k, + 1, ... (one per ensemble member)
 ROLES = ("drifted", "drift_free")
 
 
@@ -59,7 +60,7 @@ class WorldSpec:
     synthetic: SyntheticParams
     train: TrainParams
     gbm_seed: int
-    levels: tuple[float, ...] = (0.8, 0.95)   # the network's conformal ranges (evaluate.intervals)
+    levels: tuple[float, ...] = (0.8, 0.95)  # the network's conformal ranges (evaluate.intervals)
 
     @property
     def label(self) -> str:
@@ -78,8 +79,14 @@ def world_spec(params: Params, family: str, world: int) -> WorldSpec:
         update["ensemble"] = study.ensemble
     if study.epochs is not None:
         update["epochs"] = study.epochs
-    return WorldSpec(family, world, synthetic, params.train.model_copy(update=update), params.evaluate.gbm_seed + world,
-                     tuple(params.evaluate.intervals))
+    return WorldSpec(
+        family,
+        world,
+        synthetic,
+        params.train.model_copy(update=update),
+        params.evaluate.gbm_seed + world,
+        tuple(params.evaluate.intervals),
+    )
 
 
 def all_specs(params: Params) -> list[WorldSpec]:
@@ -135,8 +142,13 @@ def _exact(truth: pd.DataFrame, dates: pd.Series, synthetic: SyntheticParams) ->
     return weeks, pmf, float(np.mean(truthdist.expected_abs_error(pmf, weeks["HH_median"].to_numpy(float))))
 
 
-def score_models(fitted: Sequence[Any], dataset: pd.DataFrame, truth: pd.DataFrame, parts: dict[str, pd.DataFrame],
-                 synthetic: SyntheticParams) -> dict[str, Any]:
+def score_models(
+    fitted: Sequence[Any],
+    dataset: pd.DataFrame,
+    truth: pd.DataFrame,
+    parts: dict[str, pd.DataFrame],
+    synthetic: SyntheticParams,
+) -> dict[str, Any]:
     """Each fitted model's expected MAE on the test window and its ratio to the median oracle's;
     for the network, the expected coverage of its 80 % range (scaled conformal, calibrated on the
     validation window). Baselines learn from train + validation, so they have no held-out weeks
@@ -149,16 +161,20 @@ def score_models(fitted: Sequence[Any], dataset: pd.DataFrame, truth: pd.DataFra
         pred = forecaster.predict(test, dataset)
         mae = float(np.mean(truthdist.expected_abs_error(pmf, pred)))
         calibration = getattr(forecaster, "calibration", None)
-        coverage = (float(np.mean(truthdist.expected_coverage(pmf, *calibration.bounds(pred, key))))
-                    if calibration is not None else None)
+        coverage = (
+            float(np.mean(truthdist.expected_coverage(pmf, *calibration.bounds(pred, key))))
+            if calibration is not None
+            else None
+        )
         models[forecaster.name] = {"expected_mae": mae, "ratio": mae / oracle, f"coverage_{key}": coverage}
     low, high = (weeks[column].to_numpy(float) for column in truthdist.INTERVAL_QUANTILES[key])
     oracle_coverage = float(np.mean(truthdist.expected_coverage(pmf, low, high)))
     return {"oracle_expected_mae": oracle, f"oracle_coverage_{key}": oracle_coverage, "models": models}
 
 
-def production_ratio(network: Any, dataset: pd.DataFrame, truth: pd.DataFrame, parts: dict[str, pd.DataFrame],
-                     synthetic: SyntheticParams) -> float | None:
+def production_ratio(
+    network: Any, dataset: pd.DataFrame, truth: pd.DataFrame, parts: dict[str, pd.DataFrame], synthetic: SyntheticParams
+) -> float | None:
     """The network's expected MAE over the production period as a ratio to the median oracle's: has the
     model itself decayed since its test window (an alarm is then deserved), or only the noise moved?"""
     production = parts["production"]
@@ -168,8 +184,14 @@ def production_ratio(network: Any, dataset: pd.DataFrame, truth: pd.DataFrame, p
     return float(np.mean(truthdist.expected_abs_error(pmf, network.predict(production, dataset)))) / oracle
 
 
-def first_retrain(network: Any, dataset: pd.DataFrame, parts: dict[str, pd.DataFrame], counts: pd.DataFrame,
-                  train_end: dt.date, params: MonitorParams) -> tuple[int | None, list[str]]:
+def first_retrain(
+    network: Any,
+    dataset: pd.DataFrame,
+    parts: dict[str, pd.DataFrame],
+    counts: pd.DataFrame,
+    train_end: dt.date,
+    params: MonitorParams,
+) -> tuple[int | None, list[str]]:
     """Replay monitoring week by week over the production period: the first week (1 = the first
     production week) whose verdict recommends retraining and its reasons' kinds, or (None, [])."""
     val, production = parts["val"], parts["production"]
@@ -179,13 +201,18 @@ def first_retrain(network: Any, dataset: pd.DataFrame, parts: dict[str, pd.DataF
     forecasts = pd.DataFrame({"date": production["date"], "predicted_hh": pred})
     for key in ("80", "95"):  # the columns monitoring reads
         forecasts[f"lower_{key}"], forecasts[f"upper_{key}"] = network.calibration.bounds(pred, key)
-    metadata = {"metrics": {"val": {"mae": float(np.mean(val_errors))}}, "validation_abs_errors": val_errors.tolist(),
-                "validation_predictions": val_predicted.tolist()}
+    metadata = {
+        "metrics": {"val": {"mae": float(np.mean(val_errors))}},
+        "validation_abs_errors": val_errors.tolist(),
+        "validation_predictions": val_predicted.tolist(),
+    }
     end = pd.Timestamp(train_end)
     n_known = int((dataset["date"] <= end).sum())
     for week in range(1, len(production) + 1):
         seen = dataset.iloc[: n_known + week]
-        summary, _, _ = monitor.assess(seen, forecasts.iloc[:week], counts, metadata, end, weekly_dataset.FEATURES, params)
+        summary, _, _ = monitor.assess(
+            seen, forecasts.iloc[:week], counts, metadata, end, weekly_dataset.FEATURES, params
+        )
         if summary["retrain_recommended"]:
             return week, summary["reason_kinds"]
     return None, []
@@ -232,15 +259,22 @@ def run_role(spec: WorldSpec, role: str, split: SplitParams, monitor_params: Mon
         out.update(score_models(fitted, dataset, truth, parts, synthetic))
         # Weeks between the first production week and the drift's start (0 when the drift starts with production).
         out["drift_starts_week"] = (
-            int((drift_weeks.iloc[0] - production_start).days // 7) + 1 if len(drift_weeks) and production_start is not None else None
+            int((drift_weeks.iloc[0] - production_start).days // 7) + 1
+            if len(drift_weeks) and production_start is not None
+            else None
         )
     else:
         out["production_ratio"] = production_ratio(network, dataset, truth, parts, synthetic)
         out["oracle_alarm_week"] = oracle_error_alarm(truth, parts, monitor_params)
     seconds = time.perf_counter() - started
     ratio = out.get("models", {}).get(NETWORK, {}).get("ratio")
-    print(f"study: {spec.label} {role}: " + (f"network ratio {ratio:.3f}, " if ratio is not None else "")
-          + f"retrain week {out['retrain_week']} ({seconds:.1f} s)", file=sys.stderr, flush=True)
+    print(
+        f"study: {spec.label} {role}: "
+        + (f"network ratio {ratio:.3f}, " if ratio is not None else "")
+        + f"retrain week {out['retrain_week']} ({seconds:.1f} s)",
+        file=sys.stderr,
+        flush=True,
+    )
     return out
 
 
@@ -290,8 +324,10 @@ def _backend(backend: str, scheduler: str | None, n_jobs: int) -> Iterator[None]
     if backend == "dask":
         from dask.distributed import Client
 
-        with Client(scheduler) as client, joblib.parallel_config(backend="dask", n_jobs=n_jobs,
-                                                                 wait_for_workers_timeout=60):
+        with (
+            Client(scheduler) as client,
+            joblib.parallel_config(backend="dask", n_jobs=n_jobs, wait_for_workers_timeout=60),
+        ):
             del client
             yield
     else:
@@ -299,8 +335,14 @@ def _backend(backend: str, scheduler: str | None, n_jobs: int) -> Iterator[None]
             yield
 
 
-def run_worlds(specs: Sequence[WorldSpec], split: SplitParams, monitor_params: MonitorParams,
-               backend: str = "loky", scheduler: str | None = None, n_jobs: int = 2) -> list[dict[str, Any]]:
+def run_worlds(
+    specs: Sequence[WorldSpec],
+    split: SplitParams,
+    monitor_params: MonitorParams,
+    backend: str = "loky",
+    scheduler: str | None = None,
+    n_jobs: int = 2,
+) -> list[dict[str, Any]]:
     """Every world's result, in the order of `specs`. Each world is two independent fit tasks
     (drifted, drift-free twin) handed to joblib: loky processes here, or a Dask cluster with
     backend 'dask' and its scheduler address. Every fit is seeded, so results do not depend on
@@ -361,16 +403,25 @@ def aggregate(results: Sequence[dict[str, Any]], families: Sequence[str]) -> dic
         for name in names:
             mean, low, high = mean_interval(ratio[name])
             covered = [r["models"][name][key] for r in rows if r["models"][name][key] is not None]
-            models[name] = {"ratio_mean": mean, "ratio_ci_low": low, "ratio_ci_high": high,
-                            f"{key}_mean": float(np.mean(covered)) if covered else None}
+            models[name] = {
+                "ratio_mean": mean,
+                "ratio_ci_low": low,
+                "ratio_ci_high": high,
+                f"{key}_mean": float(np.mean(covered)) if covered else None,
+            }
         others = [m for m in names if m != NETWORK]
         diffs = {m: (ratio[NETWORK] - ratio[m]).to_numpy() for m in others}
         p_holm = holm([paired_p_value(diffs[m]) for m in others])
         vs_network = {}
         for name, p in zip(others, p_holm):
             mean, low, high = mean_interval(diffs[name])
-            vs_network[name] = {"diff_mean": mean, "ci_low": low, "ci_high": high, "p_holm": p,
-                                "verdict": comparison_word(low, high, p)}
+            vs_network[name] = {
+                "diff_mean": mean,
+                "ci_low": low,
+                "ci_high": high,
+                "p_holm": p,
+                "verdict": comparison_word(low, high, p),
+            }
         false_alarms = [r["monitor"]["drift_free_retrain_week"] is not None for r in rows]
         delays = [r["monitor"]["detection_delay_weeks"] for r in rows]
         detected = [d for d in delays if d is not None]
@@ -385,8 +436,9 @@ def aggregate(results: Sequence[dict[str, Any]], families: Sequence[str]) -> dic
             "monitor": {
                 "false_alarm_rate": float(np.mean(false_alarms)),
                 # Which reasons fired on the drift-free twins (a twin can fire for more than one).
-                "false_alarm_reasons": {k: float(np.mean([k in r["monitor"]["drift_free_reasons"] for r in rows]))
-                                        for k in kinds},
+                "false_alarm_reasons": {
+                    k: float(np.mean([k in r["monitor"]["drift_free_reasons"] for r in rows])) for k in kinds
+                },
                 # The error test fed the median oracle, which cannot decay: its alarms are noise alone.
                 "noise_false_alarm_rate": float(np.mean([r["monitor"]["oracle_alarm_week"] is not None for r in rows])),
                 # The drift-free network's expected MAE ratio over production: above its test-window
@@ -409,6 +461,7 @@ def comparison_word(low: float, high: float, p_holm: float = 0.0, alpha: float =
 
 
 # --- the report -----------------------------------------------------------------------------
+
 
 def _label(name: str) -> str:
     return forecasters.LABELS.get(name, name)
@@ -437,60 +490,97 @@ def markdown(summary: dict[str, Any]) -> str:
     for family, scenario in summary["scenarios"].items():
         for name, m in scenario["models"].items():
             vs = scenario["vs_network"].get(name)
-            diff = (f"{vs['diff_mean']:+.3f} | [{vs['ci_low']:+.3f}, {vs['ci_high']:+.3f}] | {_p(vs['p_holm'])} | "
-                    f"{vs['verdict']}") if vs else "| | |"
+            diff = (
+                (
+                    f"{vs['diff_mean']:+.3f} | [{vs['ci_low']:+.3f}, {vs['ci_high']:+.3f}] | {_p(vs['p_holm'])} | "
+                    f"{vs['verdict']}"
+                )
+                if vs
+                else "| | |"
+            )
             coverage = "—" if m[key] is None else f"{m[key]:.2f}"
-            lines.append(f"| {family} | {scenario['worlds']} | {_label(name)} | {m['ratio_mean']:.3f} | "
-                         f"[{m['ratio_ci_low']:.3f}, {m['ratio_ci_high']:.3f}] | {coverage} | {diff} |")
+            lines.append(
+                f"| {family} | {scenario['worlds']} | {_label(name)} | {m['ratio_mean']:.3f} | "
+                f"[{m['ratio_ci_low']:.3f}, {m['ratio_ci_high']:.3f}] | {coverage} | {diff} |"
+            )
     lines += ["", "## What it says", ""]
     for family, scenario in summary["scenarios"].items():
         lines.append(f"* **{family}**: " + family_sentence(scenario))
-    lines += ["", "## The retraining verdict, measured", "",
-              "Replayed week by week over each world's production period (after `split.train_end`). On the",
-              "drift-free twins: how often the verdict said retrain, and for which reasons; how often the error",
-              "test alone fires on the median oracle's forecasts (a model that cannot decay: noise alone); and the",
-              "network's expected MAE ratio over those production weeks (above its test-window ratio, the model",
-              "decayed with no planted drift). On the drifted worlds: detection rate and mean delay.",
-              "",
-              "| family | worlds | false alarms (drift-free) | by reason | oracle's error test (noise) | "
-              "network's production ratio (drift-free) | detection rate | mean delay (weeks) |",
-              "|---|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## The retraining verdict, measured",
+        "",
+        "Replayed week by week over each world's production period (after `split.train_end`). On the",
+        "drift-free twins: how often the verdict said retrain, and for which reasons; how often the error",
+        "test alone fires on the median oracle's forecasts (a model that cannot decay: noise alone); and the",
+        "network's expected MAE ratio over those production weeks (above its test-window ratio, the model",
+        "decayed with no planted drift). On the drifted worlds: detection rate and mean delay.",
+        "",
+        "| family | worlds | false alarms (drift-free) | by reason | oracle's error test (noise) | "
+        "network's production ratio (drift-free) | detection rate | mean delay (weeks) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for family, scenario in summary["scenarios"].items():
         mon = scenario["monitor"]
         delay = "—" if mon["detection_delay_weeks"] is None else f"{mon['detection_delay_weeks']:.1f}"
         by_reason = ", ".join(f"{k} {v:.2f}" for k, v in mon["false_alarm_reasons"].items()) or "—"
         low, high = mon["drift_free_production_ratio_ci"]
-        lines.append(f"| {family} | {scenario['worlds']} | {mon['false_alarm_rate']:.2f} | {by_reason} | "
-                     f"{mon['noise_false_alarm_rate']:.2f} | {mon['drift_free_production_ratio_mean']:.3f} "
-                     f"[{low:.3f}, {high:.3f}] | {mon['detection_rate']:.2f} | {delay} |")
+        lines.append(
+            f"| {family} | {scenario['worlds']} | {mon['false_alarm_rate']:.2f} | {by_reason} | "
+            f"{mon['noise_false_alarm_rate']:.2f} | {mon['drift_free_production_ratio_mean']:.3f} "
+            f"[{low:.3f}, {high:.3f}] | {mon['detection_rate']:.2f} | {delay} |"
+        )
     return "\n".join(lines) + "\n"
 
 
 def family_sentence(scenario: dict[str, Any]) -> str:
     """What one family's numbers say, in words."""
     net = scenario["models"][NETWORK]
-    text = (f"over {scenario['worlds']} worlds the network's expected MAE is {net['ratio_mean']:.3f}× the oracle's "
-            f"[{net['ratio_ci_low']:.3f}, {net['ratio_ci_high']:.3f}]")
+    text = (
+        f"over {scenario['worlds']} worlds the network's expected MAE is {net['ratio_mean']:.3f}× the oracle's "
+        f"[{net['ratio_ci_low']:.3f}, {net['ratio_ci_high']:.3f}]"
+    )
     parts = []
     for name, vs in scenario["vs_network"].items():
         if vs["verdict"] == "tie":
-            parts.append(f"ties with {_label(name)} ({vs['diff_mean']:+.3f}, interval [{vs['ci_low']:+.3f}, "
-                         f"{vs['ci_high']:+.3f}], Holm p {_p(vs['p_holm'])})")
+            parts.append(
+                f"ties with {_label(name)} ({vs['diff_mean']:+.3f}, interval [{vs['ci_low']:+.3f}, "
+                f"{vs['ci_high']:+.3f}], Holm p {_p(vs['p_holm'])})"
+            )
         else:
             word = "beats" if vs["verdict"] == "network better" else "loses to"
-            parts.append(f"{word} {_label(name)} by {abs(vs['diff_mean']):.3f} "
-                         f"([{vs['ci_low']:+.3f}, {vs['ci_high']:+.3f}], Holm p {_p(vs['p_holm'])})")
+            parts.append(
+                f"{word} {_label(name)} by {abs(vs['diff_mean']):.3f} "
+                f"([{vs['ci_low']:+.3f}, {vs['ci_high']:+.3f}], Holm p {_p(vs['p_holm'])})"
+            )
     mon = scenario["monitor"]
-    delay = "" if mon["detection_delay_weeks"] is None else f", after {mon['detection_delay_weeks']:.1f} weeks on average"
-    cover = (f" Its 80 % range covers {net['coverage_80_mean']:.0%} of the weeks in expectation (the oracle's own "
-             f"10–90 % range: {scenario['oracle_coverage_80_mean']:.0%})." if net["coverage_80_mean"] is not None else "")
+    delay = (
+        "" if mon["detection_delay_weeks"] is None else f", after {mon['detection_delay_weeks']:.1f} weeks on average"
+    )
+    cover = (
+        f" Its 80 % range covers {net['coverage_80_mean']:.0%} of the weeks in expectation (the oracle's own "
+        f"10–90 % range: {scenario['oracle_coverage_80_mean']:.0%})."
+        if net["coverage_80_mean"] is not None
+        else ""
+    )
     low, high = mon["drift_free_production_ratio_ci"]
     decayed = low > net["ratio_ci_high"]
-    why = (f" (there the network's production ratio is {mon['drift_free_production_ratio_mean']:.3f} [{low:.3f}, {high:.3f}], "
-           f"above its test-window interval: it decayed without any planted drift)" if decayed else "")
-    return (text + "; it " + "; ".join(parts) + "." + cover + f" The retraining verdict fired in {mon['false_alarm_rate']:.0%} of "
-            f"the drift-free twins{why}, its error test on the oracle's forecasts in {mon['noise_false_alarm_rate']:.0%}; "
-            f"it detected the drift in {mon['detection_rate']:.0%} of the drifted worlds{delay}.")
+    why = (
+        f" (there the network's production ratio is {mon['drift_free_production_ratio_mean']:.3f} [{low:.3f}, {high:.3f}], "
+        f"above its test-window interval: it decayed without any planted drift)"
+        if decayed
+        else ""
+    )
+    return (
+        text
+        + "; it "
+        + "; ".join(parts)
+        + "."
+        + cover
+        + f" The retraining verdict fired in {mon['false_alarm_rate']:.0%} of "
+        f"the drift-free twins{why}, its error test on the oracle's forecasts in {mon['noise_false_alarm_rate']:.0%}; "
+        f"it detected the drift in {mon['detection_rate']:.0%} of the drifted worlds{delay}."
+    )
 
 
 def figure(summary: dict[str, Any]):

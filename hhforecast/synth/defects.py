@@ -4,6 +4,7 @@ The world draws each defect's HH with `draw_defect_hh_units`; the truth's expect
 exact weekly quantiles come from `defect_units_pmf`, the same law computed instead of sampled,
 so the two cannot disagree.
 """
+
 from __future__ import annotations
 
 import math
@@ -14,8 +15,8 @@ import pandas as pd
 from hhforecast.core.config import SyntheticParams
 from hhforecast.synth import truthdist
 
-KEPT_SOURCES = ("PILOT", "CABIN")        # what the truth's HH counts (clean.keep_sources default)
-HH_UNITS_PER_HOUR = 20                   # HH quantum 0.05 h = 3 min: exact as "1,35" and "01:21"
+KEPT_SOURCES = ("PILOT", "CABIN")  # what the truth's HH counts (clean.keep_sources default)
+HH_UNITS_PER_HOUR = 20  # HH quantum 0.05 h = 3 min: exact as "1,35" and "01:21"
 
 
 def action_weights(max_actions: int) -> np.ndarray:
@@ -50,7 +51,7 @@ def defect_units_pmf(params: SyntheticParams) -> np.ndarray:
     for k, weight in enumerate(action_weights(params.max_actions_per_defect), start=1):
         # max(k, T): the mass of T <= k collapses onto k; above k, T's own mass.
         law[k] += weight * rounded_pmf[: k + 1].sum()
-        law[k + 1:] += weight * rounded_pmf[k + 1:]
+        law[k + 1 :] += weight * rounded_pmf[k + 1 :]
     return law
 
 
@@ -60,9 +61,7 @@ def expected_hh_per_defect(params: SyntheticParams) -> float:
     return float(np.sum(law * np.arange(len(law)))) / HH_UNITS_PER_HOUR
 
 
-def draw_defect_hh_units(
-    rng: np.random.Generator, n: int, params: SyntheticParams
-) -> tuple[np.ndarray, np.ndarray]:
+def draw_defect_hh_units(rng: np.random.Generator, n: int, params: SyntheticParams) -> tuple[np.ndarray, np.ndarray]:
     """Per defect: action count k and HH units per action (n, max_actions), each >= 1 when used.
 
     The lognormal is capped at the AOG ceiling, so a valid row never reaches the junk rows'
@@ -78,7 +77,7 @@ def draw_defect_hh_units(
     )
     total = np.maximum(k, np.rint(hours * HH_UNITS_PER_HOUR).astype(np.int64))
     units = np.zeros((n, k_max), dtype=np.int64)
-    remaining = total - k                       # units beyond the one-per-action minimum
+    remaining = total - k  # units beyond the one-per-action minimum
     for j in range(k_max):
         active = j < k
         last = j == k - 1
@@ -92,7 +91,9 @@ def draw_defect_hh_units(
 def weekly_hh_pmf(hh_expected: np.ndarray, params: SyntheticParams) -> np.ndarray:
     """Each week's exact kept-HH distribution (truthdist.weekly_pmf) given its expected HH: a Poisson
     number of defects, HH_expected / E[HH per defect], each drawn from the per-defect law."""
-    return truthdist.weekly_pmf(np.asarray(hh_expected, float) / expected_hh_per_defect(params), defect_units_pmf(params))
+    return truthdist.weekly_pmf(
+        np.asarray(hh_expected, float) / expected_hh_per_defect(params), defect_units_pmf(params)
+    )
 
 
 def with_quantiles(truth: pd.DataFrame, params: SyntheticParams) -> pd.DataFrame:

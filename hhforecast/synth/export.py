@@ -4,6 +4,7 @@ Yearly overlapping exports, two languages, title and total rows, several spellin
 value and the world's invalid rows among the valid ones. Rendering has its own generator,
 seeded from the world's seed, so the same params give byte-identical files.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -159,8 +160,13 @@ def _event_cells(frame: pd.DataFrame, style: str, rng: np.random.Generator) -> d
 
 
 JUNK_FIELD = {
-    "missing_event_id": "event_id", "unparseable_date": "raised_at", "unknown_source": "source",
-    "missing_hh": "hh", "unparseable_hh": "hh", "negative_hh": "hh", "hh_above_max": "hh",
+    "missing_event_id": "event_id",
+    "unparseable_date": "raised_at",
+    "unknown_source": "source",
+    "missing_hh": "hh",
+    "unparseable_hh": "hh",
+    "negative_hh": "hh",
+    "hh_above_max": "hh",
 }
 
 
@@ -339,6 +345,9 @@ def _write_truth(world: World, folder: Path) -> list[tuple[str, int]]:
     io.write_json_atomic(world.planted, folder / "planted.json")
     law = defect_law(world.params)
     io.write_csv_atomic(law, folder / truthdist.DEFECT_LAW_FILE, float_format="%.17g")
-    return [("weekly_truth.csv", len(truth)), ("aircraft.csv", len(aircraft)), ("planted.json", 1),
-            (truthdist.DEFECT_LAW_FILE, len(law))]
-
+    return [
+        ("weekly_truth.csv", len(truth)),
+        ("aircraft.csv", len(aircraft)),
+        ("planted.json", 1),
+        (truthdist.DEFECT_LAW_FILE, len(law)),
+    ]

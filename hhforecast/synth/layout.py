@@ -3,6 +3,7 @@
 The world needs it too, not only the writers: the planted counts (duplicates in the overlaps,
 invalid rows on days one workbook holds, TOTAL rows) follow from the same windows and layouts.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,20 +18,52 @@ from hhforecast.core.config import SyntheticParams
 # column no alias names: real exports carry columns the contract does not need.
 EVENT_HEADERS: dict[str, tuple[tuple[tuple[str, str], ...], ...]] = {
     "en": (
-        (("event_id", "WO Defect No"), ("action_id", "Action"), ("registration", "Registration"),
-         ("source", "Defect Type"), ("raised_at", "Date Raised"), ("closed_at", "Date Closed"),
-         ("hh", "HH Actual"), ("ata", "ATA Chapter"), ("description", "Description")),
-        (("event_id", "Work Order"), ("action_id", "Action No"), ("registration", "Tail"),
-         ("source", "Source"), ("raised_at", "Reported Date"), ("closed_at", "Resolved Date"),
-         ("hh", "Man Hours"), ("ata", "ATA"), ("description", "Description")),
+        (
+            ("event_id", "WO Defect No"),
+            ("action_id", "Action"),
+            ("registration", "Registration"),
+            ("source", "Defect Type"),
+            ("raised_at", "Date Raised"),
+            ("closed_at", "Date Closed"),
+            ("hh", "HH Actual"),
+            ("ata", "ATA Chapter"),
+            ("description", "Description"),
+        ),
+        (
+            ("event_id", "Work Order"),
+            ("action_id", "Action No"),
+            ("registration", "Tail"),
+            ("source", "Source"),
+            ("raised_at", "Reported Date"),
+            ("closed_at", "Resolved Date"),
+            ("hh", "Man Hours"),
+            ("ata", "ATA"),
+            ("description", "Description"),
+        ),
     ),
     "pt": (
-        (("event_id", "Nº Defeito"), ("action_id", "Ação"), ("registration", "Matrícula"),
-         ("source", "Fonte"), ("raised_at", "Data Abertura"), ("closed_at", "Data Fechamento"),
-         ("hh", "Homem-Hora"), ("ata", "Capítulo ATA"), ("description", "Descrição")),
-        (("raised_at", "Data"), ("registration", "Matrícula"), ("event_id", "Número Defeito"),
-         ("action_id", "Item"), ("source", "Origem"), ("hh", "HH"),
-         ("closed_at", "Data Fechamento"), ("ata", "Capítulo ATA"), ("description", "Descrição")),
+        (
+            ("event_id", "Nº Defeito"),
+            ("action_id", "Ação"),
+            ("registration", "Matrícula"),
+            ("source", "Fonte"),
+            ("raised_at", "Data Abertura"),
+            ("closed_at", "Data Fechamento"),
+            ("hh", "Homem-Hora"),
+            ("ata", "Capítulo ATA"),
+            ("description", "Descrição"),
+        ),
+        (
+            ("raised_at", "Data"),
+            ("registration", "Matrícula"),
+            ("event_id", "Número Defeito"),
+            ("action_id", "Item"),
+            ("source", "Origem"),
+            ("hh", "HH"),
+            ("closed_at", "Data Fechamento"),
+            ("ata", "Capítulo ATA"),
+            ("description", "Descrição"),
+        ),
     ),
 }
 EVENT_TITLES = {
@@ -40,14 +73,17 @@ EVENT_TITLES = {
 EVENT_SHEETS = {"en": "Defects", "pt": "Defeitos"}
 EVENT_TOTAL_LABEL = {"en": "TOTAL", "pt": "TOTAL GERAL"}
 EVENT_DATE_STYLES = ("excel", "dmy", "iso")  # by year: real datetime cells or two string forms
-EVENT_TITLE_ROWS = (0, 3, 1, 2)              # by year: rows above the header
+EVENT_TITLE_ROWS = (0, 3, 1, 2)  # by year: rows above the header
 
 # Utilization CSV styles: (header, delimiter, encoding, line ending).
 UTILIZATION_STYLES: dict[str, tuple[tuple[str, ...], str, str, str]] = {
-    "pt": (("Data", "Matrícula", "Horas de Voo", "Ciclos", "Data de Fabricação", "Tipo"),
-           ";", "cp1252", "\r\n"),
-    "en": (("Date", "Registration", "Flight Hours", "Cycles", "Manufacture Date", "Aircraft Type"),
-           ",", "utf-8-sig", "\n"),
+    "pt": (("Data", "Matrícula", "Horas de Voo", "Ciclos", "Data de Fabricação", "Tipo"), ";", "cp1252", "\r\n"),
+    "en": (
+        ("Date", "Registration", "Flight Hours", "Cycles", "Manufacture Date", "Aircraft Type"),
+        ",",
+        "utf-8-sig",
+        "\n",
+    ),
     "tab": (("dia", "tail", "fh", "fc", "mfg_date", "equipamento"), "\t", "utf-8", "\n"),
 }
 UTILIZATION_TAB_FILE_INDEX = 2  # the third yearly file is the odd one out

@@ -11,17 +11,18 @@ twelve standard deviations).
 Expected errors are then sums over that mass function, so a model is judged on
 what it would score on average over the world's noise, not on one draw of it.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
-UNITS_PER_HOUR = 20          # the generator's HH quantum, 0.05 h
-TRUTH_FILE = "weekly_truth.csv"      # per week: features, realized and expected HH, quantiles
-DEFECT_LAW_FILE = "defect_hh.csv"    # the per-defect HH law (hours, probability), beside it
+UNITS_PER_HOUR = 20  # the generator's HH quantum, 0.05 h
+TRUTH_FILE = "weekly_truth.csv"  # per week: features, realized and expected HH, quantiles
+DEFECT_LAW_FILE = "defect_hh.csv"  # the per-defect HH law (hours, probability), beside it
 QUANTILES = {"HH_median": 0.5, "HH_q025": 0.025, "HH_q10": 0.1, "HH_q90": 0.9, "HH_q975": 0.975}
 INTERVAL_QUANTILES = {"80": ("HH_q10", "HH_q90"), "95": ("HH_q025", "HH_q975")}
 _TAIL_SDS = 12.0
-_CHUNK_WEEKS = 32            # weeks transformed at once: bounded memory at any fleet scale
+_CHUNK_WEEKS = 32  # weeks transformed at once: bounded memory at any fleet scale
 
 
 def grid_size(defect_pmf: np.ndarray, defects_mean: np.ndarray) -> int:
@@ -44,7 +45,7 @@ def weekly_pmf(defects_mean: np.ndarray, defect_pmf: np.ndarray, size: int | Non
     phi = np.fft.rfft(defect_pmf, n=size)
     rows = []
     for start in range(0, len(defects_mean), _CHUNK_WEEKS):
-        lam = defects_mean[start:start + _CHUNK_WEEKS, None]
+        lam = defects_mean[start : start + _CHUNK_WEEKS, None]
         rows.append(np.fft.irfft(np.exp(lam * (phi[None, :] - 1.0)), n=size, axis=1))
     pmf = np.clip(np.concatenate(rows) if rows else np.zeros((0, size)), 0.0, None)
     return pmf / pmf.sum(axis=1, keepdims=True) if len(pmf) else pmf
@@ -83,7 +84,9 @@ def expected_abs_error(pmf: np.ndarray, predicted: np.ndarray) -> np.ndarray:
 def expected_coverage(pmf: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
     """Per week, P(lower <= Y <= upper)."""
     grid = hours(pmf.shape[1])[None, :]
-    inside = (grid >= np.asarray(lower, float).reshape(-1, 1) - 1e-9) & (grid <= np.asarray(upper, float).reshape(-1, 1) + 1e-9)
+    inside = (grid >= np.asarray(lower, float).reshape(-1, 1) - 1e-9) & (
+        grid <= np.asarray(upper, float).reshape(-1, 1) + 1e-9
+    )
     return np.sum(pmf * inside, axis=1)
 
 

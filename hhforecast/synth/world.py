@@ -3,6 +3,7 @@
 `build_world` is pure: all randomness comes from `np.random.default_rng(params.seed)`, and it
 returns canonical tables; the messy files are `export`'s business.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -29,39 +30,53 @@ from hhforecast.synth.layout import coverage, event_layout, event_windows, utili
 
 SOURCES = ("PILOT", "CABIN", "MECH", "AUTH")
 INVALID_REASONS = EVENT_REJECT_REASONS[:7]  # the reasons a single bad cell can plant
-FH_UNITS_PER_HOUR = 10                   # FH quantum 0.1 h = 6 min: exact as "9,4" and "09:24"
-TRUTH_WINDOW_WEEKS = 4                   # sum_uti_mensal: aggregate.window_days = 28 days
-MAX_FH_PER_DAY = 20.0                    # below clean.max_flight_hours_per_day
-IDLE_PROBABILITY = 0.03                  # spare / line-maintenance days an in-service aircraft sits
-FH_NOISE_SIGMA = 0.08                    # day-to-day lognormal noise on flight hours
-COLLAPSE_DROP_DAYS = 14                  # utilization falls to the trough over two weeks
+FH_UNITS_PER_HOUR = 10  # FH quantum 0.1 h = 6 min: exact as "9,4" and "09:24"
+TRUTH_WINDOW_WEEKS = 4  # sum_uti_mensal: aggregate.window_days = 28 days
+MAX_FH_PER_DAY = 20.0  # below clean.max_flight_hours_per_day
+IDLE_PROBABILITY = 0.03  # spare / line-maintenance days an in-service aircraft sits
+FH_NOISE_SIGMA = 0.08  # day-to-day lognormal noise on flight hours
+COLLAPSE_DROP_DAYS = 14  # utilization falls to the trough over two weeks
 WEEKDAY_FACTOR = np.array([1.03, 0.97, 0.98, 1.02, 1.06, 0.93, 1.01])  # Mon..Sun
-CLOSE_MINUTES = (45, 480)                # closed_at = raised_at + a few hours
+CLOSE_MINUTES = (45, 480)  # closed_at = raised_at + a few hours
 
 # (description, ATA chapter, ATA section) per source: what the free-text column says.
 DESCRIPTIONS: dict[str, tuple[tuple[str, int, int], ...]] = {
     "PILOT": (
-        ("Pack 2 fault message", 21, 51), ("Autopilot disconnects in cruise", 22, 10),
-        ("VHF 1 static", 23, 12), ("Generator 1 off message", 24, 22),
-        ("Flap fail message", 27, 50), ("Fuel imbalance indication", 28, 40),
-        ("Hydraulic system 2 low quantity", 29, 30), ("Windshield heat fault", 30, 40),
-        ("Display unit 3 blank", 31, 60), ("Brake temperature high", 32, 42),
-        ("Weather radar inoperative", 34, 41), ("Bleed 1 leak message", 36, 11),
+        ("Pack 2 fault message", 21, 51),
+        ("Autopilot disconnects in cruise", 22, 10),
+        ("VHF 1 static", 23, 12),
+        ("Generator 1 off message", 24, 22),
+        ("Flap fail message", 27, 50),
+        ("Fuel imbalance indication", 28, 40),
+        ("Hydraulic system 2 low quantity", 29, 30),
+        ("Windshield heat fault", 30, 40),
+        ("Display unit 3 blank", 31, 60),
+        ("Brake temperature high", 32, 42),
+        ("Weather radar inoperative", 34, 41),
+        ("Bleed 1 leak message", 36, 11),
         ("Engine 2 vibration indication", 77, 30),
     ),
     "CABIN": (
-        ("Cabin temperature too high", 21, 61), ("PA system noisy", 23, 31),
-        ("Seat 12C recline broken", 25, 21), ("Overhead bin latch broken", 25, 23),
-        ("Galley oven inoperative", 25, 31), ("Reading light 8A inoperative", 33, 21),
-        ("Lavatory flush inoperative", 38, 31), ("Coffee maker leaking", 38, 10),
+        ("Cabin temperature too high", 21, 61),
+        ("PA system noisy", 23, 31),
+        ("Seat 12C recline broken", 25, 21),
+        ("Overhead bin latch broken", 25, 23),
+        ("Galley oven inoperative", 25, 31),
+        ("Reading light 8A inoperative", 33, 21),
+        ("Lavatory flush inoperative", 38, 31),
+        ("Coffee maker leaking", 38, 10),
     ),
     "MECH": (
-        ("Tire worn to limits", 32, 41), ("Oil consumption high", 79, 0),
-        ("Static discharger missing", 23, 60), ("Panel fastener missing", 53, 10),
-        ("Corrosion found on floor beam", 53, 20), ("Lightning strike inspection", 5, 51),
+        ("Tire worn to limits", 32, 41),
+        ("Oil consumption high", 79, 0),
+        ("Static discharger missing", 23, 60),
+        ("Panel fastener missing", 53, 10),
+        ("Corrosion found on floor beam", 53, 20),
+        ("Lightning strike inspection", 5, 51),
     ),
     "AUTH": (
-        ("Ramp inspection finding", 5, 0), ("Placard missing", 11, 0),
+        ("Ramp inspection finding", 5, 0),
+        ("Placard missing", 11, 0),
         ("Emergency equipment expired", 25, 60),
     ),
 }
@@ -93,9 +108,7 @@ class World:
 # --- the dynamics (pure, vectorized) ------------------------------------------------------
 
 
-def aging_multiplier(
-    age_years: np.ndarray | float, breaks: Sequence[float], slopes: Sequence[float]
-) -> np.ndarray:
+def aging_multiplier(age_years: np.ndarray | float, breaks: Sequence[float], slopes: Sequence[float]) -> np.ndarray:
     """m(age): log-linear with a slope per age band, m(0) = 1, continuous at the breaks.
 
     Aging studies find defect rates rising fast in the first years and slowly after.
@@ -236,20 +249,22 @@ def _build_fleet(params: SyntheticParams, rng: np.random.Generator) -> pd.DataFr
     centre = lo + (hi - lo) * (0.3 + 0.4 * type_idx / max(n_types - 1, 1))
     base_fh = np.clip(centre + rng.normal(0.0, 0.12 * (hi - lo), size=n), lo, hi)
     start = np.datetime64(params.start, "D")
-    return pd.DataFrame({
-        "registration": _registrations(rng, n).astype(str),
-        "aircraft_type": np.array(params.aircraft_types, dtype=object)[type_idx].astype(str),
-        "manufacture_date": (start + mfg_day).astype("datetime64[s]"),
-        "in_service_from": (start + first_day).astype("datetime64[s]"),
-        "in_service_to": (start + last_day).astype("datetime64[s]"),
-        "used_delivery": used_delivery,
-        "drift_aircraft": drift_aircraft,
-        "base_fh_per_day": base_fh,
-        "heavy_check_phase": rng.integers(0, params.heavy_check_every_days, size=n),
-        "first_day": first_day,
-        "last_day": last_day,
-        "mfg_day": mfg_day,
-    })
+    return pd.DataFrame(
+        {
+            "registration": _registrations(rng, n).astype(str),
+            "aircraft_type": np.array(params.aircraft_types, dtype=object)[type_idx].astype(str),
+            "manufacture_date": (start + mfg_day).astype("datetime64[s]"),
+            "in_service_from": (start + first_day).astype("datetime64[s]"),
+            "in_service_to": (start + last_day).astype("datetime64[s]"),
+            "used_delivery": used_delivery,
+            "drift_aircraft": drift_aircraft,
+            "base_fh_per_day": base_fh,
+            "heavy_check_phase": rng.integers(0, params.heavy_check_every_days, size=n),
+            "first_day": first_day,
+            "last_day": last_day,
+            "mfg_day": mfg_day,
+        }
+    )
 
 
 def _fly(params: SyntheticParams, fleet: pd.DataFrame, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -324,17 +339,19 @@ def _draw_events(
     per_action = np.repeat(np.arange(n), k)
     action = np.arange(len(per_action)) - np.repeat(np.cumsum(k) - k, k) + 1
     action_units = units[per_action, action - 1]
-    return pd.DataFrame({
-        "event_id": event_id[per_action].astype(str),
-        "action_id": action.astype(str),
-        "registration": registration[per_action].astype(str),
-        "source": source[per_action].astype(str),
-        "raised_at": raised[per_action].astype("datetime64[s]"),
-        "closed_at": (raised + close.astype("timedelta64[m]"))[per_action].astype("datetime64[s]"),
-        "hh": action_units / HH_UNITS_PER_HOUR,
-        "ata": ata[per_action].astype(str),
-        "description": description[per_action].astype(str),
-    })
+    return pd.DataFrame(
+        {
+            "event_id": event_id[per_action].astype(str),
+            "action_id": action.astype(str),
+            "registration": registration[per_action].astype(str),
+            "source": source[per_action].astype(str),
+            "raised_at": raised[per_action].astype("datetime64[s]"),
+            "closed_at": (raised + close.astype("timedelta64[m]"))[per_action].astype("datetime64[s]"),
+            "hh": action_units / HH_UNITS_PER_HOUR,
+            "ata": ata[per_action].astype(str),
+            "description": description[per_action].astype(str),
+        }
+    )
 
 
 def _describe(source: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -351,8 +368,13 @@ def _describe(source: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray,
 
 
 def _truth(
-    params: SyntheticParams, fleet: pd.DataFrame, fh: np.ndarray, fc: np.ndarray, rate_grid: np.ndarray,
-    events: pd.DataFrame, fleets: list[str] | None = None,
+    params: SyntheticParams,
+    fleet: pd.DataFrame,
+    fh: np.ndarray,
+    fc: np.ndarray,
+    rate_grid: np.ndarray,
+    events: pd.DataFrame,
+    fleets: list[str] | None = None,
 ) -> pd.DataFrame:
     """Weekly features, realized and expected HH, from the internal tables (not the files).
 
@@ -385,22 +407,32 @@ def _truth(
     first_week = max(TRUTH_WINDOW_WEEKS - 1, params.events_lag_weeks)
     weeks = slice(first_week, n_weeks)
     drift = (np.arange(n_weeks) >= n_weeks - params.drift.weeks).astype(np.int64)
-    truth = pd.DataFrame({
-        "date": (start + monday).astype("datetime64[s]"),
-        "acft": acft,
-        "sum_daily_hours": week_fh / FH_UNITS_PER_HOUR,
-        "age_fleet": age_fleet,
-        "Cycles": week_fc,
-        "sum_uti_mensal": month_fh / FH_UNITS_PER_HOUR,
-        "HH": hh_units / HH_UNITS_PER_HOUR,
-        "HH_expected": expected,
-        "drift": drift,
-    }).iloc[weeks].reset_index(drop=True)
+    truth = (
+        pd.DataFrame(
+            {
+                "date": (start + monday).astype("datetime64[s]"),
+                "acft": acft,
+                "sum_daily_hours": week_fh / FH_UNITS_PER_HOUR,
+                "age_fleet": age_fleet,
+                "Cycles": week_fc,
+                "sum_uti_mensal": month_fh / FH_UNITS_PER_HOUR,
+                "HH": hh_units / HH_UNITS_PER_HOUR,
+                "HH_expected": expected,
+                "drift": drift,
+            }
+        )
+        .iloc[weeks]
+        .reset_index(drop=True)
+    )
     return with_quantiles(truth, params)
 
 
 def _draw_junk(
-    params: SyntheticParams, util: pd.DataFrame, day: np.ndarray, first_serial: int, width: int,
+    params: SyntheticParams,
+    util: pd.DataFrame,
+    day: np.ndarray,
+    first_serial: int,
+    width: int,
     rng: np.random.Generator,
 ) -> pd.DataFrame:
     """One invalid row per planted count: a valid-looking row with exactly one bad cell.
@@ -440,20 +472,22 @@ def _draw_junk(
             bad.append(None)
     serial = first_serial + np.arange(n)
     event_id = [None if r == "missing_event_id" else f"D{s:0{width}d}" for r, s in zip(reasons, serial)]
-    return pd.DataFrame({
-        "reason": pd.Series(reasons, dtype=object),
-        "event_id": pd.Series(event_id, dtype=object),
-        "action_id": pd.Series(["1"] * n, dtype=object),
-        "registration": pd.Series(util["registration"].to_numpy()[row], dtype=object),
-        "source": pd.Series(source, dtype=object),
-        "raised_at": raised.astype("datetime64[s]"),
-        "closed_at": closed.astype("datetime64[s]"),
-        "hh": units / HH_UNITS_PER_HOUR,
-        "ata": pd.Series(ata, dtype=object),
-        "description": pd.Series(description, dtype=object),
-        "year": year,
-        "bad_value": pd.Series(bad, dtype=object),
-    })
+    return pd.DataFrame(
+        {
+            "reason": pd.Series(reasons, dtype=object),
+            "event_id": pd.Series(event_id, dtype=object),
+            "action_id": pd.Series(["1"] * n, dtype=object),
+            "registration": pd.Series(util["registration"].to_numpy()[row], dtype=object),
+            "source": pd.Series(source, dtype=object),
+            "raised_at": raised.astype("datetime64[s]"),
+            "closed_at": closed.astype("datetime64[s]"),
+            "hh": units / HH_UNITS_PER_HOUR,
+            "ata": pd.Series(ata, dtype=object),
+            "description": pd.Series(description, dtype=object),
+            "year": year,
+            "bad_value": pd.Series(bad, dtype=object),
+        }
+    )
 
 
 def _draw_conflicts(
@@ -483,18 +517,20 @@ def build_world(params: SyntheticParams, fleets: list[str] | None = None) -> Wor
     fleet = _build_fleet(params, rng_fleet)
     fh, fc = _fly(params, fleet, rng_fly)
 
-    ac, day = np.nonzero(fh.T)[::-1]          # flown aircraft-days, ordered by day then aircraft
+    ac, day = np.nonzero(fh.T)[::-1]  # flown aircraft-days, ordered by day then aircraft
     order = np.lexsort((fleet["registration"].to_numpy()[ac], day))
     ac, day = ac[order], day[order]
     start = np.datetime64(params.start, "D")
-    util = pd.DataFrame({
-        "date": (start + day).astype("datetime64[s]"),
-        "registration": fleet["registration"].to_numpy()[ac],
-        "flight_hours": fh[ac, day] / FH_UNITS_PER_HOUR,
-        "cycles": fc[ac, day],
-        "manufacture_date": fleet["manufacture_date"].to_numpy()[ac],
-        "aircraft_type": fleet["aircraft_type"].to_numpy()[ac],
-    })
+    util = pd.DataFrame(
+        {
+            "date": (start + day).astype("datetime64[s]"),
+            "registration": fleet["registration"].to_numpy()[ac],
+            "flight_hours": fh[ac, day] / FH_UNITS_PER_HOUR,
+            "cycles": fc[ac, day],
+            "manufacture_date": fleet["manufacture_date"].to_numpy()[ac],
+            "aircraft_type": fleet["aircraft_type"].to_numpy()[ac],
+        }
+    )
     age = (day - fleet["mfg_day"].to_numpy()[ac]) / 365.25
     rate = _daily_rate(params, fh[ac, day] / FH_UNITS_PER_HOUR, fc[ac, day], age, day)
     rate_grid = np.zeros(fh.shape)

@@ -1,4 +1,5 @@
 """params.yaml problems are one line naming the key, never a traceback."""
+
 import pytest
 import yaml
 
@@ -35,14 +36,21 @@ def _false_alarms(values):
     values["monitor"]["false_alarm_rate"] = 0.5
 
 
-@pytest.mark.parametrize("change, text, message", [
-    (_intervals, None, r"evaluate\.intervals: Value error, interval levels must be \[0\.8, 0\.95\], got \[0\.5, 0\.9\]: "
-                       r"the API response, the prediction log's columns, monitoring and the report are built for these"),
-    (_quality, None, r"quality\.allow_zero_hh_weeks\.0: Value error, 2020-01-07 is a Tuesday"),
-    (_psi, None, r"monitor: Value error, psi_warn must be below psi_alert"),
-    (_false_alarms, None, r"monitor\.false_alarm_rate: Input should be less than 0\.5"),
-    (None, "data: [unclosed\n  - x: 1\n", r"not valid YAML: "),
-])
+@pytest.mark.parametrize(
+    "change, text, message",
+    [
+        (
+            _intervals,
+            None,
+            r"evaluate\.intervals: Value error, interval levels must be \[0\.8, 0\.95\], got \[0\.5, 0\.9\]: "
+            r"the API response, the prediction log's columns, monitoring and the report are built for these",
+        ),
+        (_quality, None, r"quality\.allow_zero_hh_weeks\.0: Value error, 2020-01-07 is a Tuesday"),
+        (_psi, None, r"monitor: Value error, psi_warn must be below psi_alert"),
+        (_false_alarms, None, r"monitor\.false_alarm_rate: Input should be less than 0\.5"),
+        (None, "data: [unclosed\n  - x: 1\n", r"not valid YAML: "),
+    ],
+)
 def test_configuration_errors_are_one_line_naming_the_key(tmp_path, change, text, message):
     with pytest.raises(ConfigError, match=message) as error:
         config.load(write(tmp_path, change, text))

@@ -4,15 +4,18 @@ import pytest
 from hhforecast.core import contract
 
 
-@pytest.mark.parametrize("header, normalized", [
-    ("Nº Defeito", "no_defeito"),
-    (" Homem-Hora ", "homem_hora"),
-    ("A/C", "a_c"),
-    ("Data de Fabricação", "data_de_fabricacao"),
-    ("WO  Defect   No.", "wo_defect_no"),
-    ("Capítulo ATA", "capitulo_ata"),
-    ("__HH__", "hh"),
-])
+@pytest.mark.parametrize(
+    "header, normalized",
+    [
+        ("Nº Defeito", "no_defeito"),
+        (" Homem-Hora ", "homem_hora"),
+        ("A/C", "a_c"),
+        ("Data de Fabricação", "data_de_fabricacao"),
+        ("WO  Defect   No.", "wo_defect_no"),
+        ("Capítulo ATA", "capitulo_ata"),
+        ("__HH__", "hh"),
+    ],
+)
 def test_normalize_name_follows_the_contract(header, normalized):
     assert contract.normalize_name(header) == normalized
 
@@ -22,13 +25,23 @@ def test_registration_variants_are_one_aircraft(raw):
     assert contract.registration_key(pd.Series([raw])).iloc[0] == "PRAXA"
 
 
-@pytest.mark.parametrize("raw, canonical", [
-    ("PILOT", "PILOT"), ("piloto", "PILOT"), ("Pirep", "PILOT"), ("pilot  report", "PILOT"),
-    ("Cabine", "CABIN"), ("CABIN REPORT", "CABIN"),
-    ("Manutenção", "MECH"), ("marep", "MECH"), ("MX Report", "MECH"),
-    ("Authority", "AUTH"),
-    ("GROUND", None), ("", None),
-])
+@pytest.mark.parametrize(
+    "raw, canonical",
+    [
+        ("PILOT", "PILOT"),
+        ("piloto", "PILOT"),
+        ("Pirep", "PILOT"),
+        ("pilot  report", "PILOT"),
+        ("Cabine", "CABIN"),
+        ("CABIN REPORT", "CABIN"),
+        ("Manutenção", "MECH"),
+        ("marep", "MECH"),
+        ("MX Report", "MECH"),
+        ("Authority", "AUTH"),
+        ("GROUND", None),
+        ("", None),
+    ],
+)
 def test_source_spellings_map_to_canonical_sources(params, raw, canonical):
     result = contract.canonical_source(pd.Series([raw]), params.contract.events.sources).iloc[0]
     assert (None if pd.isna(result) else result) == canonical

@@ -12,9 +12,16 @@ def utilization(days: int, start: str = "2020-01-01", aircraft: tuple[str, ...] 
     dates = pd.date_range(start, periods=days, freq="D")
     return pd.DataFrame(
         [
-            {"date": d, "registration": reg, "flight_hours": 10.0, "cycles": 7,
-             "manufacture_date": pd.Timestamp("2010-01-04"), "aircraft_type": "E190"}
-            for d in dates for reg in aircraft
+            {
+                "date": d,
+                "registration": reg,
+                "flight_hours": 10.0,
+                "cycles": 7,
+                "manufacture_date": pd.Timestamp("2010-01-04"),
+                "aircraft_type": "E190",
+            }
+            for d in dates
+            for reg in aircraft
         ]
     )
 
@@ -22,7 +29,7 @@ def utilization(days: int, start: str = "2020-01-01", aircraft: tuple[str, ...] 
 def test_daily_table_starts_at_the_first_day_with_a_full_window():
     util = utilization(42, "2020-01-06")
     dataset_weeks = isoweeks.dataset_week_range(util, 28)
-    assert dataset_weeks[0] == dt.date(2020, 1, 27)      # the window ending Sunday 2020-02-02 is all inside
+    assert dataset_weeks[0] == dt.date(2020, 1, 27)  # the window ending Sunday 2020-02-02 is all inside
     daily = aggregate.daily_utilization(util, dataset_weeks, 28)
     assert daily.index[0] == pd.Timestamp("2020-02-02")  # 28 days from 2020-01-06: no partial sums
     assert daily["sum_uti_mensal"].notna().all()
@@ -33,9 +40,9 @@ def test_weekly_features_follow_the_dataset_definition():
     util.loc[(util["registration"] == "PRAXB") & (util["date"] >= "2020-02-03"), "flight_hours"] = 0.0
     weekly = aggregate.weekly_utilization(util, isoweeks.dataset_week_range(util, 28), 28)
     feb = weekly.loc[pd.Timestamp("2020-02-03")]
-    assert feb["acft"] == 1                             # PRAXB did not fly that week
+    assert feb["acft"] == 1  # PRAXB did not fly that week
     assert feb["sum_daily_hours"] == pytest.approx(70.0)
-    assert feb["Cycles"] == 2 * 7 * 7                   # cycles count for every row
+    assert feb["Cycles"] == 2 * 7 * 7  # cycles count for every row
     assert feb["age_fleet"] == pytest.approx((pd.Timestamp("2020-02-03") - pd.Timestamp("2010-01-04")).days / 365.25)
     assert feb["sum_uti_mensal"] == pytest.approx(70.0 + 3 * 140.0)  # 28 days ending on Sunday 2020-02-09
 

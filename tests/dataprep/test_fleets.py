@@ -1,4 +1,5 @@
 """A per-fleet run: data.fleets selects aircraft types, and the truth follows the selection."""
+
 import pandas as pd
 import pytest
 

@@ -15,32 +15,43 @@ def days(first: str, last: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     return pd.Timestamp(first), pd.Timestamp(last)
 
 
-@pytest.mark.parametrize("first, last, events, first_week, last_week", [
-    # Utilization from Monday 2020-01-06: the window ending Sunday 2020-02-02 is 2020-01-06..02-02, inside.
-    ("2020-01-06", "2020-02-09", None, "2020-01-27", "2020-02-03"),
-    # One day later and that window starts a day too early: the first week moves on.
-    ("2020-01-07", "2020-02-09", None, "2020-02-03", "2020-02-03"),
-    # Last end: a week is in only when its Sunday is covered.
-    ("2020-01-06", "2020-02-08", None, "2020-01-27", "2020-01-27"),
-    # Wednesday start: the first Sunday whose window fits is 2020-02-02 (window from 2020-01-06).
-    ("2020-01-01", "2020-02-16", None, "2020-01-27", "2020-02-10"),
-    # Events from Tuesday 2020-02-04 to Wednesday 2020-02-19: the weeks holding the first and the last event.
-    ("2020-01-06", "2020-03-01", ("2020-02-04", "2020-02-19"), "2020-02-03", "2020-02-17"),
-    # Events starting before the utilization window fits: utilization decides the first week.
-    ("2020-01-06", "2020-03-01", ("2019-12-01", "2020-02-02"), "2020-01-27", "2020-01-27"),
-])
+@pytest.mark.parametrize(
+    "first, last, events, first_week, last_week",
+    [
+        # Utilization from Monday 2020-01-06: the window ending Sunday 2020-02-02 is 2020-01-06..02-02, inside.
+        ("2020-01-06", "2020-02-09", None, "2020-01-27", "2020-02-03"),
+        # One day later and that window starts a day too early: the first week moves on.
+        ("2020-01-07", "2020-02-09", None, "2020-02-03", "2020-02-03"),
+        # Last end: a week is in only when its Sunday is covered.
+        ("2020-01-06", "2020-02-08", None, "2020-01-27", "2020-01-27"),
+        # Wednesday start: the first Sunday whose window fits is 2020-02-02 (window from 2020-01-06).
+        ("2020-01-01", "2020-02-16", None, "2020-01-27", "2020-02-10"),
+        # Events from Tuesday 2020-02-04 to Wednesday 2020-02-19: the weeks holding the first and the last event.
+        ("2020-01-06", "2020-03-01", ("2020-02-04", "2020-02-19"), "2020-02-03", "2020-02-17"),
+        # Events starting before the utilization window fits: utilization decides the first week.
+        ("2020-01-06", "2020-03-01", ("2019-12-01", "2020-02-02"), "2020-01-27", "2020-01-27"),
+    ],
+)
 def test_the_week_rule_pins_both_ends(first, last, events, first_week, last_week):
     event_days = days(*events) if events else None
     assert isoweeks.dataset_week_range(utilization(first, last), 28, event_days) == (
-        dt.date.fromisoformat(first_week), dt.date.fromisoformat(last_week))
+        dt.date.fromisoformat(first_week),
+        dt.date.fromisoformat(last_week),
+    )
 
 
-@pytest.mark.parametrize("frame, events, message", [
-    (utilization("2020-01-06", "2020-01-31"), None, "fewer days than one complete week plus the 28-day window"),
-    (pd.DataFrame({"date": pd.to_datetime([])}), None, "no utilization rows"),
-    (utilization("2020-01-06", "2020-03-01"), days("2019-01-01", "2019-12-31"),
-     r"utilization \(2020-01-06 to 2020-03-01\) and events \(2019-01-01 to 2019-12-31\) share no complete week"),
-])
+@pytest.mark.parametrize(
+    "frame, events, message",
+    [
+        (utilization("2020-01-06", "2020-01-31"), None, "fewer days than one complete week plus the 28-day window"),
+        (pd.DataFrame({"date": pd.to_datetime([])}), None, "no utilization rows"),
+        (
+            utilization("2020-01-06", "2020-03-01"),
+            days("2019-01-01", "2019-12-31"),
+            r"utilization \(2020-01-06 to 2020-03-01\) and events \(2019-01-01 to 2019-12-31\) share no complete week",
+        ),
+    ],
+)
 def test_no_possible_week_is_an_error_naming_the_ranges(frame, events, message):
     with pytest.raises(ContractError, match=message):
         isoweeks.dataset_week_range(frame, 28, events)
@@ -55,4 +66,6 @@ def test_monday_helpers():
     assert isoweeks.last_complete_monday(pd.Timestamp("2020-01-11")) == pd.Timestamp("2019-12-30")
     assert len(isoweeks.day_index((dt.date(2020, 1, 6), dt.date(2020, 1, 13)))) == 14
     assert isoweeks.coverage(pd.Series(pd.to_datetime(["2020-01-07", None, "2020-01-03"]))) == {
-        "first": "2020-01-03", "last": "2020-01-07"}
+        "first": "2020-01-03",
+        "last": "2020-01-07",
+    }

@@ -8,22 +8,34 @@ from hhforecast.dataprep import weekly_dataset
 
 def weekly(n: int = 4) -> pd.DataFrame:
     dates = pd.date_range("2020-01-06", periods=n, freq="7D").astype("datetime64[us]")
-    return pd.DataFrame({"date": dates, "acft": 2.0, "sum_daily_hours": 140.0, "age_fleet": 8.0,
-                         "Cycles": 98.0, "sum_uti_mensal": 560.0, "HH": 12.5})
+    return pd.DataFrame(
+        {
+            "date": dates,
+            "acft": 2.0,
+            "sum_daily_hours": 140.0,
+            "age_fleet": 8.0,
+            "Cycles": 98.0,
+            "sum_uti_mensal": 560.0,
+            "HH": 12.5,
+        }
+    )
 
 
 def test_a_valid_dataset_has_no_failures():
     assert weekly_dataset.validate(weekly(), weekly_dataset.WEEKLY_SCHEMA).empty
 
 
-@pytest.mark.parametrize("damage, column, check", [
-    (lambda f: f.drop(index=2).reset_index(drop=True), "date", "contiguous"),
-    (lambda f: f.assign(date=f["date"] + pd.Timedelta(days=1)), "date", "Monday"),
-    (lambda f: f.assign(HH=-1.0), "HH", "greater_than_or_equal_to"),
-    (lambda f: f.assign(acft=1.5), "acft", "whole aircraft"),
-    (lambda f: f.assign(sum_uti_mensal=10.0), None, "sum_uti_mensal must cover"),
-    (lambda f: f[["date", "HH"]], None, "column_in_dataframe"),
-])
+@pytest.mark.parametrize(
+    "damage, column, check",
+    [
+        (lambda f: f.drop(index=2).reset_index(drop=True), "date", "contiguous"),
+        (lambda f: f.assign(date=f["date"] + pd.Timedelta(days=1)), "date", "Monday"),
+        (lambda f: f.assign(HH=-1.0), "HH", "greater_than_or_equal_to"),
+        (lambda f: f.assign(acft=1.5), "acft", "whole aircraft"),
+        (lambda f: f.assign(sum_uti_mensal=10.0), None, "sum_uti_mensal must cover"),
+        (lambda f: f[["date", "HH"]], None, "column_in_dataframe"),
+    ],
+)
 def test_each_schema_rule_reports_its_failure(damage, column, check):
     failures = weekly_dataset.validate(damage(weekly()), weekly_dataset.WEEKLY_SCHEMA)
     assert not failures.empty
@@ -44,17 +56,27 @@ def test_weeks_without_utilization_are_reported_missing():
 
 def test_csv_representation_is_fixed():
     text = weekly_dataset.to_csv_frame(weekly(1)).to_csv(index=False, float_format=weekly_dataset.FLOAT_FORMAT)
-    assert text.splitlines() == ["date,acft,sum_daily_hours,age_fleet,Cycles,sum_uti_mensal,HH",
-                                 "2020-01-06,2,140.000000,8.000000,98,560.000000,12.500000"]
+    assert text.splitlines() == [
+        "date,acft,sum_daily_hours,age_fleet,Cycles,sum_uti_mensal,HH",
+        "2020-01-06,2,140.000000,8.000000,98,560.000000,12.500000",
+    ]
 
 
-@pytest.mark.parametrize("allowed, expected", [
-    ([], ["2020-01-13"]),
-    ([dt.date(2020, 1, 13)], []),
-])
+@pytest.mark.parametrize(
+    "allowed, expected",
+    [
+        ([], ["2020-01-13"]),
+        ([dt.date(2020, 1, 13)], []),
+    ],
+)
 def test_a_flying_week_with_zero_hh_is_named_unless_allowed(allowed, expected):
-    frame = pd.DataFrame({"date": pd.date_range("2020-01-06", periods=3, freq="7D"),
-                          "sum_daily_hours": [100.0, 90.0, 0.0], "HH": [5.0, 0.0, 0.0]})
+    frame = pd.DataFrame(
+        {
+            "date": pd.date_range("2020-01-06", periods=3, freq="7D"),
+            "sum_daily_hours": [100.0, 90.0, 0.0],
+            "HH": [5.0, 0.0, 0.0],
+        }
+    )
     assert weekly_dataset.zero_hh_weeks(frame, allowed) == expected
 
 
@@ -72,11 +94,15 @@ def test_join_fails_on_a_silent_zero_week_unless_params_allow_it(tmp_path):
         assert run_stage(work, stage).returncode == 0
     result = run_stage(work, "join")
     assert result.returncode == 1
-    assert ("join: error: 1 week(s) where the fleet flew but kept HH is 0: 2020-02-10 (a missing events export?); "
-            "if genuine, list them in quality.allow_zero_hh_weeks in params.yaml") in result.stderr
+    assert (
+        "join: error: 1 week(s) where the fleet flew but kept HH is 0: 2020-02-10 (a missing events export?); "
+        "if genuine, list them in quality.allow_zero_hh_weeks in params.yaml"
+    ) in result.stderr
     quality = json.loads((work / "metrics/data_quality.json").read_text())
     assert quality["zero_hh_weeks"] == ["2020-02-10"]
-    assert quality["coverage"] == {"events": {"first": "2020-02-03", "last": "2020-02-12"},
-                                   "utilization": {"first": "2020-01-06", "last": "2020-02-16"}}
+    assert quality["coverage"] == {
+        "events": {"first": "2020-02-03", "last": "2020-02-12"},
+        "utilization": {"first": "2020-01-06", "last": "2020-02-16"},
+    }
     allowed = project_copy(tmp_path, raw, quality={"allow_zero_hh_weeks": ["2020-02-10"]})
     assert run_stage(allowed, "join").returncode == 0

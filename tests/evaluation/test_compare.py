@@ -31,7 +31,8 @@ def test_verdict_is_a_tie_unless_the_interval_excludes_zero(shift, verdict):
 def test_sentence_says_tie_with_the_interval_and_p_value():
     paired = compare.Paired(-0.4, -1.2, 0.4, 0.33, 100, 4)
     assert paired.sentence("network", "linear") == (
-        "network vs linear: tie (-0.40 HH per week, 95 % CI [-1.20, +0.40], DM p = 0.330)")
+        "network vs linear: tie (-0.40 HH per week, 95 % CI [-1.20, +0.40], DM p = 0.330)"
+    )
     better = compare.Paired(-2.0, -3.0, -1.0, 0.001, 100, 4)
     assert better.sentence("network", "linear").startswith("network is better than linear (-2.00")
 

@@ -48,7 +48,8 @@ def test_baselines_without_early_stopping_learn_from_train_and_validation():
     last_year = frame.iloc[-52:]
     assert rate.rate == pytest.approx(last_year["HH"].sum() / last_year["sum_daily_hours"].sum())
     assert rate.predict(frame.iloc[:2], frame).tolist() == pytest.approx(
-        (rate.rate * frame["sum_daily_hours"].iloc[:2]).tolist())
+        (rate.rate * frame["sum_daily_hours"].iloc[:2]).tolist()
+    )
 
 
 def test_gbm_on_the_rate_follows_fleet_growth_beyond_the_training_range():
@@ -93,7 +94,7 @@ def test_backtest_folds_expand_from_the_minimum_and_tile_every_week_up_to_the_te
     folds = backtest.make_folds(known, step_weeks=13, val_weeks=52, min_train_weeks=104)
     assert len(folds) == (300 - 104 - 52) // 13
     tested = pd.concat([f.test for f in folds])
-    assert tested["date"].tolist() == known["date"].iloc[-13 * len(folds):].tolist()
+    assert tested["date"].tolist() == known["date"].iloc[-13 * len(folds) :].tolist()
     assert len(folds[0].train) >= 104
     for fold in folds:
         assert fold.train["date"].max() < fold.val["date"].min() <= fold.val["date"].max() < fold.test["date"].min()
@@ -104,9 +105,17 @@ def test_backtest_folds_expand_from_the_minimum_and_tile_every_week_up_to_the_te
 
 def backtest_table():
     dates = pd.date_range("2020-01-06", periods=6, freq="7D").strftime("%Y-%m-%d")
-    return pd.DataFrame({"fold": [1, 1, 1, 2, 2, 2], "date": dates, "actual": [10.0, 20, 30, 40, 50, 60],
-                         "network": [11.0, 18, 30, 44, 50, 61], "lower_80": [5.0, 15, 25, 35, 45, 55],
-                         "upper_80": [15.0, 25, 28, 45, 55, 65], "linear": [14.0, 20, 33, 40, 58, 60]})
+    return pd.DataFrame(
+        {
+            "fold": [1, 1, 1, 2, 2, 2],
+            "date": dates,
+            "actual": [10.0, 20, 30, 40, 50, 60],
+            "network": [11.0, 18, 30, 44, 50, 61],
+            "lower_80": [5.0, 15, 25, 35, 45, 55],
+            "upper_80": [15.0, 25, 28, 45, 55, 65],
+            "linear": [14.0, 20, 33, 40, 58, 60],
+        }
+    )
 
 
 def test_per_fold_and_backtest_summary_by_hand():
@@ -117,7 +126,11 @@ def test_per_fold_and_backtest_summary_by_hand():
     assert folds["mae_linear"].tolist() == pytest.approx([7 / 3, 8 / 3])
     summary = evaluate.score_backtest(weeks, folds)
     assert (summary["folds"], summary["weeks"], summary["first_week"], summary["last_week"]) == (
-        2, 6, "2020-01-06", "2020-02-10")
+        2,
+        6,
+        "2020-01-06",
+        "2020-02-10",
+    )
     assert summary["mae"] == pytest.approx({"network": 8 / 6, "linear": 15 / 6})
     assert summary["dm"]["linear"]["mae_diff"] == pytest.approx(-7 / 6)
     assert summary["dm"]["linear"]["ci_low"] <= -7 / 6 <= summary["dm"]["linear"]["ci_high"]
@@ -125,13 +138,18 @@ def test_per_fold_and_backtest_summary_by_hand():
 
 def two_point_truth(low):
     """Each week is `low` or `low + 2` HH with equal odds: the median is `low`, its expected MAE 1."""
-    grid = 2 ** 12
+    grid = 2**12
     pmf = np.zeros((len(low), grid))
     for offset in (0.0, 2.0):
         pmf[np.arange(len(low)), np.rint((np.asarray(low) + offset) * truthdist.UNITS_PER_HOUR).astype(int)] += 0.5
     quantiles = truthdist.quantile_table(pmf)
-    weeks = pd.DataFrame({"date": pd.date_range("2020-01-06", periods=len(low), freq="7D"),
-                          "HH_expected": np.asarray(low) + 1, **quantiles})
+    weeks = pd.DataFrame(
+        {
+            "date": pd.date_range("2020-01-06", periods=len(low), freq="7D"),
+            "HH_expected": np.asarray(low) + 1,
+            **quantiles,
+        }
+    )
     return evaluate.Truth(weeks, pmf)
 
 
@@ -169,8 +187,22 @@ def test_committed_eval_has_every_design_name_and_a_backtest_through_2020():
     """The names of the design's section 5, in the committed metrics/eval.json (a clean clone reproduces it)."""
     evaluation = json.loads((REPO / "metrics" / "eval.json").read_text())
     test = evaluation["test"]
-    for key in ("mae", "rmse", "mape", "wape", "r2", "coverage_80", "coverage_95", "n_weeks", "width_80", "width_95",
-                "interval_score_80", "interval_score_95", "coverage_80_ci", "coverage_95_ci"):
+    for key in (
+        "mae",
+        "rmse",
+        "mape",
+        "wape",
+        "r2",
+        "coverage_80",
+        "coverage_95",
+        "n_weeks",
+        "width_80",
+        "width_95",
+        "interval_score_80",
+        "interval_score_95",
+        "coverage_80_ci",
+        "coverage_95_ci",
+    ):
         assert key in test, key
     assert set(evaluation["baselines"]) == set(forecasters.BASELINES)
     assert {"mae", "rmse", "median_mae", "expected_mae"} <= set(evaluation["oracle"])

@@ -10,17 +10,21 @@ EXAMPLE = json.loads((REPO / "tests" / "data" / "eval_example.json").read_text()
 
 def with_dm(**dm):
     evaluation = json.loads(json.dumps(EXAMPLE))
-    evaluation["backtest"]["dm"] = {name: {"mae_diff": d, "ci_low": lo, "ci_high": hi, "p_value": p}
-                                    for name, (d, lo, hi, p) in dm.items()}
+    evaluation["backtest"]["dm"] = {
+        name: {"mae_diff": d, "ci_low": lo, "ci_high": hi, "p_value": p} for name, (d, lo, hi, p) in dm.items()
+    }
     return evaluation
 
 
-@pytest.mark.parametrize("dm, verdict", [
-    ((-2.0, -3.0, -1.0, 0.001), "better"),
-    ((-2.0, -4.0, 0.5, 0.12), "tie"),
-    ((1.0, -0.5, 2.5, 0.2), "tie"),
-    ((2.0, 1.0, 3.0, 0.001), "worse"),
-])
+@pytest.mark.parametrize(
+    "dm, verdict",
+    [
+        ((-2.0, -3.0, -1.0, 0.001), "better"),
+        ((-2.0, -4.0, 0.5, 0.12), "tie"),
+        ((1.0, -0.5, 2.5, 0.2), "tie"),
+        ((2.0, 1.0, 3.0, 0.001), "worse"),
+    ],
+)
 def test_the_table_calls_a_difference_inside_its_interval_a_tie(dm, verdict):
     header, rows = results.model_table(with_dm(linear=dm))
     linear = next(row for row in rows if row[0] == results.LABELS["linear"])
@@ -38,8 +42,11 @@ def test_sentences_are_generated_from_the_numbers():
 
 
 def test_real_data_results_have_no_oracle_rows_or_sentences():
-    evaluation = {k: v for k, v in EXAMPLE.items() if k not in ("oracle", "expected_mae_ratio", "expected_intervals",
-                                                                "mae_ratio_to_oracle")}
+    evaluation = {
+        k: v
+        for k, v in EXAMPLE.items()
+        if k not in ("oracle", "expected_mae_ratio", "expected_intervals", "mae_ratio_to_oracle")
+    }
     markdown = results.markdown(evaluation)
     assert "oracle" not in markdown.split("### Prediction ranges")[1].split("- ")[0]
     assert "median oracle's" not in markdown

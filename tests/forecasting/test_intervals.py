@@ -46,11 +46,14 @@ def test_no_residuals_is_an_error():
         intervals.calibrate(np.array([]), np.array([]), [0.8])
 
 
-@pytest.mark.parametrize("hits, n, low, high", [
-    (0, 10, 0.0, 0.3084971),        # Clopper–Pearson, as tabulated
-    (10, 10, 0.6915029, 1.0),
-    (5, 10, 0.1870860, 0.8129140),
-])
+@pytest.mark.parametrize(
+    "hits, n, low, high",
+    [
+        (0, 10, 0.0, 0.3084971),  # Clopper–Pearson, as tabulated
+        (10, 10, 0.6915029, 1.0),
+        (5, 10, 0.1870860, 0.8129140),
+    ],
+)
 def test_coverage_interval_is_clopper_pearson(hits, n, low, high):
     assert intervals.coverage_interval(hits, n) == pytest.approx([low, high], abs=1e-6)
 

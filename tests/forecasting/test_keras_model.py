@@ -1,4 +1,5 @@
 """The Keras model: normalization inside, deterministic fit, byte-stable save, safe load."""
+
 import os
 import subprocess
 import sys
@@ -11,8 +12,18 @@ from hhforecast.core import config
 from hhforecast.forecasting import keras_model
 from tests.helpers import REPO
 
-TRAIN = config.TrainParams(layers=1, units=8, dropout=0.1, learning_rate=0.01, epochs=5, batch_size=16,
-                           patience=3, loss="mae", linear_skip=True, seed=7)
+TRAIN = config.TrainParams(
+    layers=1,
+    units=8,
+    dropout=0.1,
+    learning_rate=0.01,
+    epochs=5,
+    batch_size=16,
+    patience=3,
+    loss="mae",
+    linear_skip=True,
+    seed=7,
+)
 # Two members: the byte-stability test then covers the nested (averaged) model too.
 PAIR = TRAIN.model_copy(update={"ensemble": 2})
 
@@ -30,8 +41,13 @@ keras_model.save(fitted, sys.argv[1])
 
 def fit_in_fresh_process(path) -> bytes:
     env = {**os.environ, "PYTHONPATH": str(REPO), "TF_ENABLE_ONEDNN_OPTS": "0", "TF_CPP_MIN_LOG_LEVEL": "2"}
-    subprocess.run([sys.executable, "-c", FIT_AND_SAVE, str(path), PAIR.model_dump_json()],
-                   check=True, env=env, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-c", FIT_AND_SAVE, str(path), PAIR.model_dump_json()],
+        check=True,
+        env=env,
+        capture_output=True,
+        timeout=300,
+    )
     return path.read_bytes()
 
 
@@ -91,4 +107,5 @@ def test_normalization_is_adapted_on_training_rows_only(params):
 def test_shared_object_ids_are_renumbered_in_order():
     text = '{"a": {"shared_object_id": 140234}, "b": {"shared_object_id": 99}, "c": {"shared_object_id": 140234}}'
     assert keras_model._renumber_shared_ids(text) == (
-        '{"a": {"shared_object_id": 0}, "b": {"shared_object_id": 1}, "c": {"shared_object_id": 0}}')
+        '{"a": {"shared_object_id": 0}, "b": {"shared_object_id": 1}, "c": {"shared_object_id": 0}}'
+    )

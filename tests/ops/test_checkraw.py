@@ -1,4 +1,5 @@
 """hh check-raw: every problem at once, and the onboarding path for exports with new headers."""
+
 import json
 
 import yaml
@@ -23,7 +24,9 @@ def test_reports_every_problem_of_a_folder_at_once(tmp_path, params):
     assert found == {("unknown_source", 2, (3, 4)), ("unparseable_hh", 1, (5,)), ("unparseable_date", 1, (6,))}
     assert "'GROUND' x1" in next(p["detail"] for p in events["problems"] if p["kind"] == "unknown_source")
     assert {c["canonical"]: c["header"] for c in events["columns"]}["event_id"] == "WO Defect No"
-    assert [(p["kind"], p["first_rows"], p["fatal"]) for p in utilization["problems"]] == [("unparseable_hours", [12], True)]
+    assert [(p["kind"], p["first_rows"], p["fatal"]) for p in utilization["problems"]] == [
+        ("unparseable_hours", [12], True)
+    ]
     assert result["verdict"] == "fail"
     assert any("unparseable_hours in 'flight_hours', first rows [12]" in p for p in result["problems"])
 
@@ -33,7 +36,9 @@ def test_gaps_between_utilization_files_fail_the_check(tmp_path, params):
     later = raw / "aircraft_utilization" / "utilization_2021.csv"
     later.write_text("Date,Registration,Flight Hours,Cycles,Manufacture Date\n2020-06-01,PR-AXA,9,7,2012-05-01\n")
     result = checkraw.check_folder(raw, params)
-    assert result["gaps"]["utilization"] == [{"from": "2020-02-10", "to": "2020-05-31", "before": "aircraft_utilization/utilization_2021.csv"}]
+    assert result["gaps"]["utilization"] == [
+        {"from": "2020-02-10", "to": "2020-05-31", "before": "aircraft_utilization/utilization_2021.csv"}
+    ]
     assert result["verdict"] == "fail"
 
 
@@ -69,8 +74,11 @@ def test_an_unreadable_file_fails_the_check_by_name_and_coverage_is_reported(tmp
     (raw / "events_unscheduled" / "events_2021.xls.bak").write_text("old export")
     result = checkraw.check_folder(raw, params)
     assert result["verdict"] == "fail"
-    assert any(p.startswith("events_unscheduled/events_2021.xls.bak: not a format ingest reads")
-               for p in result["problems"])
-    assert result["coverage"] == {"events": {"first": "2020-02-03", "last": "2020-02-05"},
-                                  "utilization": {"first": "2020-01-06", "last": "2020-02-09"}}
+    assert any(
+        p.startswith("events_unscheduled/events_2021.xls.bak: not a format ingest reads") for p in result["problems"]
+    )
+    assert result["coverage"] == {
+        "events": {"first": "2020-02-03", "last": "2020-02-05"},
+        "utilization": {"first": "2020-01-06", "last": "2020-02-09"},
+    }
     assert "events cover 2020-02-03 to 2020-02-05" in checkraw.format_report(result)

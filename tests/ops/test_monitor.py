@@ -32,8 +32,9 @@ def test_age_adjustment_removes_plain_aging():
 def test_drift_status_needs_size_and_significance(mparams, current_shift, expected):
     rng = np.random.default_rng(1)
     reference = pd.DataFrame({"date": pd.date_range("2022-01-03", periods=52, freq="7D"), "x": rng.normal(size=52)})
-    current = pd.DataFrame({"date": pd.date_range("2023-01-02", periods=40, freq="7D"),
-                            "x": rng.normal(current_shift, 1, size=40)})
+    current = pd.DataFrame(
+        {"date": pd.date_range("2023-01-02", periods=40, freq="7D"), "x": rng.normal(current_shift, 1, size=40)}
+    )
     table = monitor.feature_drift(reference, current, ["x"], mparams)
     assert table["status"].tolist() == [expected]
 
@@ -41,9 +42,16 @@ def test_drift_status_needs_size_and_significance(mparams, current_shift, expect
 def forecast_frame(actual, predicted, width=10.0):
     dates = pd.date_range("2024-01-01", periods=len(actual), freq="7D")
     predicted = np.asarray(predicted, float)
-    forecasts = pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), "predicted_hh": predicted,
-                              "lower_80": predicted - width, "upper_80": predicted + width,
-                              "lower_95": predicted - 2 * width, "upper_95": predicted + 2 * width})
+    forecasts = pd.DataFrame(
+        {
+            "date": dates.strftime("%Y-%m-%d"),
+            "predicted_hh": predicted,
+            "lower_80": predicted - width,
+            "upper_80": predicted + width,
+            "lower_95": predicted - 2 * width,
+            "upper_95": predicted + 2 * width,
+        }
+    )
     return forecasts, pd.Series(np.asarray(actual, float), index=dates)
 
 
@@ -73,19 +81,36 @@ RISING = monitor.ErrorRise(recent_mae=55.0, validation_mae=40.0, p_value=0.03, w
 ONE_CHECK_LOW = monitor.ErrorRise(recent_mae=60.0, validation_mae=40.0, p_value=0.005, weeks=8, critical_p=0.002)
 
 
-@pytest.mark.parametrize("rise, psi_status, age, missing, level, fragment", [
-    (CALM, "ok", 10, [], monitor.HEALTHY, None),
-    (None, "ok", 10, [], monitor.HEALTHY, None),
-    (ROSE, "ok", 10, [], monitor.RETRAIN, "one-sided rank test on level-scaled errors p = 0.0001 < 0.002, the "
-                                           "per-check level that keeps false alarms to monitor.false_alarm_rate 0.05 "
-                                           "over monitor.horizon_weeks 52 weekly checks: the errors rose"),
-    (RISING, "ok", 10, [], monitor.WARNING, "errors may be rising (below monitor.error_rise_warn 0.05, not below 0.002"),
-    (ONE_CHECK_LOW, "ok", 10, [], monitor.WARNING, "p = 0.005: errors may be rising"),
-    (CALM, "alert", 10, [], monitor.RETRAIN, "feature age_fleet drifted"),
-    (CALM, "ok", 60, [], monitor.RETRAIN, "model is 60 weeks old"),
-    (CALM, "warn", 10, [], monitor.WARNING, "may be drifting"),
-    (CALM, "ok", 10, ["2024-02-05"], monitor.WARNING, "1 missing week(s)"),
-])
+@pytest.mark.parametrize(
+    "rise, psi_status, age, missing, level, fragment",
+    [
+        (CALM, "ok", 10, [], monitor.HEALTHY, None),
+        (None, "ok", 10, [], monitor.HEALTHY, None),
+        (
+            ROSE,
+            "ok",
+            10,
+            [],
+            monitor.RETRAIN,
+            "one-sided rank test on level-scaled errors p = 0.0001 < 0.002, the "
+            "per-check level that keeps false alarms to monitor.false_alarm_rate 0.05 "
+            "over monitor.horizon_weeks 52 weekly checks: the errors rose",
+        ),
+        (
+            RISING,
+            "ok",
+            10,
+            [],
+            monitor.WARNING,
+            "errors may be rising (below monitor.error_rise_warn 0.05, not below 0.002",
+        ),
+        (ONE_CHECK_LOW, "ok", 10, [], monitor.WARNING, "p = 0.005: errors may be rising"),
+        (CALM, "alert", 10, [], monitor.RETRAIN, "feature age_fleet drifted"),
+        (CALM, "ok", 60, [], monitor.RETRAIN, "model is 60 weeks old"),
+        (CALM, "warn", 10, [], monitor.WARNING, "may be drifting"),
+        (CALM, "ok", 10, ["2024-02-05"], monitor.WARNING, "1 missing week(s)"),
+    ],
+)
 def test_retraining_policy(mparams, rise, psi_status, age, missing, level, fragment):
     drift = pd.DataFrame([{"feature": "age_fleet", "psi": 2.0, "ks_pvalue": 1e-9, "status": psi_status}])
     volume_table = pd.DataFrame(columns=["series", "weeks_below", "first_week_below"])
@@ -157,18 +182,24 @@ def test_a_growing_level_with_unchanged_noise_fires_in_at_most_the_stated_share_
     rng = np.random.default_rng(8)
     horizons, weeks, window = 400, mparams.horizon_weeks, mparams.window_weeks
     level, validation_level = np.linspace(300, 420, weeks), np.full(52, 300.0)
-    validation = monitor.error_scores(np.abs(rng.normal(0, np.sqrt(validation_level) * 2.5, (horizons, 52))),
-                                      validation_level)
+    validation = monitor.error_scores(
+        np.abs(rng.normal(0, np.sqrt(validation_level) * 2.5, (horizons, 52))), validation_level
+    )
     recent = monitor.error_scores(np.abs(rng.normal(0, np.sqrt(level) * 2.5, (horizons, weeks))), level)
-    p_values = stats.mannwhitneyu(sliding_window_view(recent, window, axis=1), validation[:, None, :],
-                                  alternative="greater", axis=-1).pvalue
+    p_values = stats.mannwhitneyu(
+        sliding_window_view(recent, window, axis=1), validation[:, None, :], alternative="greater", axis=-1
+    ).pvalue
     critical = monitor.critical_p_value(52, window, weeks - window + 1, mparams.false_alarm_rate)
     fired = (p_values < critical).any(axis=1)
     rate = mparams.false_alarm_rate
     assert fired.mean() <= rate + 3 * np.sqrt(rate * (1 - rate) / horizons)
     # Unscaled, the same errors fire far more often: the growing level alone looks like decay.
-    raw = stats.mannwhitneyu(sliding_window_view(recent * np.sqrt(level), window, axis=1),
-                             (validation * np.sqrt(validation_level))[:, None, :], alternative="greater", axis=-1).pvalue
+    raw = stats.mannwhitneyu(
+        sliding_window_view(recent * np.sqrt(level), window, axis=1),
+        (validation * np.sqrt(validation_level))[:, None, :],
+        alternative="greater",
+        axis=-1,
+    ).pvalue
     assert (raw < critical).any(axis=1).mean() > 2 * fired.mean()
 
 
@@ -186,20 +217,32 @@ def world_verdict(params, synthetic):
         forecasts[f"lower_{key}"], forecasts[f"upper_{key}"] = calibration.bounds(predicted, key)
     val_errors = np.abs(val["HH"].to_numpy(float) - linear.predict(val, truth))
     counts = pd.DataFrame({"date": truth["date"], "event_rows": 100, "utilization_rows": 200})
-    summary, _, drift = monitor.assess(truth[["date", *weekly_dataset.FEATURES, "HH"]], forecasts, counts,
-                                       {"metrics": {"val": {"mae": float(val_errors.mean())}},
-                                        "validation_abs_errors": val_errors.tolist(),
-                                        "validation_predictions": linear.predict(val, truth).tolist()},
-                                       known["date"].max(),
-                                       weekly_dataset.FEATURES, params.monitor)
+    summary, _, drift = monitor.assess(
+        truth[["date", *weekly_dataset.FEATURES, "HH"]],
+        forecasts,
+        counts,
+        {
+            "metrics": {"val": {"mae": float(val_errors.mean())}},
+            "validation_abs_errors": val_errors.tolist(),
+            "validation_predictions": linear.predict(val, truth).tolist(),
+        },
+        known["date"].max(),
+        weekly_dataset.FEATURES,
+        params.monitor,
+    )
     return summary, drift.set_index("feature")["status"]
 
 
 @pytest.mark.slow
 def test_planted_drift_is_found_on_age_fleet_only_and_recommends_retraining(params):
     summary, status = world_verdict(params, params.synthetic)
-    assert status.to_dict() == {"acft": "ok", "sum_daily_hours": "ok", "age_fleet": "alert", "Cycles": "ok",
-                                "sum_uti_mensal": "ok"}
+    assert status.to_dict() == {
+        "acft": "ok",
+        "sum_daily_hours": "ok",
+        "age_fleet": "alert",
+        "Cycles": "ok",
+        "sum_uti_mensal": "ok",
+    }
     assert summary["retrain_recommended"] and summary["exit_code"] == monitor.RETRAIN
     assert any(r.startswith("feature age_fleet drifted") for r in summary["reasons"])
     assert not any("feature" in r and "age_fleet" not in r for r in summary["reasons"])
@@ -222,11 +265,26 @@ def test_feature_drift_waits_for_min_drift_weeks(mparams, production_weeks, asse
 
     data = small_weekly_dataset(100 + production_weeks)
     data.loc[100:, "acft"] += 2000  # every production week far above anything in the reference
-    forecasts = pd.DataFrame({"date": data["date"].iloc[100:], "predicted_hh": data["HH"].iloc[100:],
-                              "lower_80": 0.0, "upper_80": 1e6, "lower_95": 0.0, "upper_95": 1e6})
+    forecasts = pd.DataFrame(
+        {
+            "date": data["date"].iloc[100:],
+            "predicted_hh": data["HH"].iloc[100:],
+            "lower_80": 0.0,
+            "upper_80": 1e6,
+            "lower_95": 0.0,
+            "upper_95": 1e6,
+        }
+    )
     counts = pd.DataFrame({"date": data["date"], "event_rows": 100, "utilization_rows": 200})
-    summary, _, drift = monitor.assess(data, forecasts, counts, {"metrics": {"val": {"mae": 5.0}}},
-                                       data["date"].iloc[99], weekly_dataset.FEATURES, mparams)
+    summary, _, drift = monitor.assess(
+        data,
+        forecasts,
+        counts,
+        {"metrics": {"val": {"mae": 5.0}}},
+        data["date"].iloc[99],
+        weekly_dataset.FEATURES,
+        mparams,
+    )
     assert (not drift.empty) == assessed
     assert any("acft drifted" in r for r in summary["reasons"]) == assessed
 
@@ -249,8 +307,9 @@ def test_a_seasonal_feature_is_compared_with_the_same_weeks_a_year_before(mparam
     reference, current = data.iloc[52:104], data.iloc[104:]
     table = monitor.feature_drift(reference, current, ["sum_daily_hours"], mparams).set_index("feature")
     assert table.loc["sum_daily_hours", "status"] == status
-    whole_year = monitor.feature_drift(reference, current, ["sum_daily_hours"],
-                                       mparams.model_copy(update={"seasonal_features": []}))
+    whole_year = monitor.feature_drift(
+        reference, current, ["sum_daily_hours"], mparams.model_copy(update={"seasonal_features": []})
+    )
     assert whole_year["status"].tolist() == ["alert"]
 
 
@@ -267,8 +326,8 @@ def test_a_move_alerts_only_beyond_every_week_the_model_knew(mparams, level, sta
     from tests.helpers import small_weekly_dataset
 
     data = small_weekly_dataset(160)
-    data.loc[:49, "acft"] = 700.0     # a level of the distant past
-    data.loc[150:, "acft"] = level    # the production weeks
+    data.loc[:49, "acft"] = 700.0  # a level of the distant past
+    data.loc[150:, "acft"] = level  # the production weeks
     known, current = data.iloc[:150], data.iloc[150:]
     table = monitor.feature_drift(known.tail(52), current, ["acft", "age_fleet"], mparams, known).set_index("feature")
     assert table.loc["acft", "status"] == status and table.loc["acft", "outside_known"] == outside

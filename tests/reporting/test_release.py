@@ -1,4 +1,5 @@
 """tools/release.py on a temporary repository: it tags only a clean, verified tree."""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,12 @@ import pytest
 from hhforecast.reporting import release
 from tests.helpers import REPO, git_dvc_repo
 
-EVALUATION = {"test": {"mae": 37.460667, "coverage_80": 0.903846}, "backtest": {"mae_mean": 44.634298},
-              "baselines": {"gbm": {"mae": 35.788451}}, "mae_ratio_to_oracle": 0.983371}
+EVALUATION = {
+    "test": {"mae": 37.460667, "coverage_80": 0.903846},
+    "backtest": {"mae_mean": 44.634298},
+    "baselines": {"gbm": {"mae": 35.788451}},
+    "mae_ratio_to_oracle": 0.983371,
+}
 QUALITY = {"weeks": 380, "first_week": "2017-01-02", "last_week": "2024-04-01"}
 
 
@@ -22,8 +27,11 @@ REAL_DVC = str(Path(sys.executable).parent / "dvc")
 
 
 def git_repo(root: Path) -> Path:
-    for command in (["git", "init", "-q"], ["git", "config", "user.email", "ops@example.com"],
-                    ["git", "config", "user.name", "ops"]):
+    for command in (
+        ["git", "init", "-q"],
+        ["git", "config", "user.email", "ops@example.com"],
+        ["git", "config", "user.name", "ops"],
+    ):
         subprocess.run(command, cwd=root, check=True, capture_output=True)
     return root
 
@@ -39,9 +47,16 @@ def repo(tmp_path: Path) -> Path:
     return root
 
 
-def run_release(root: Path, version: str, verify: str = "true", dvc: str = CLEAN_DVC) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(REPO / "tools/release.py"), version, "--verify", verify, "--dvc", dvc],
-                          cwd=root, capture_output=True, text=True, timeout=120)
+def run_release(
+    root: Path, version: str, verify: str = "true", dvc: str = CLEAN_DVC
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(REPO / "tools/release.py"), version, "--verify", verify, "--dvc", dvc],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def tags(root: Path) -> list[str]:
@@ -54,8 +69,9 @@ def test_a_clean_verified_tree_gets_an_annotated_tag_with_the_headline_numbers(r
     assert tags(repo) == ["tcc-v1.0.0"]
     kind = subprocess.run(["git", "cat-file", "-t", "tcc-v1.0.0"], cwd=repo, capture_output=True, text=True).stdout
     assert kind.strip() == "tag"  # annotated, not lightweight
-    message = subprocess.run(["git", "tag", "-l", "--format=%(contents)", "tcc-v1.0.0"], cwd=repo,
-                             capture_output=True, text=True).stdout
+    message = subprocess.run(
+        ["git", "tag", "-l", "--format=%(contents)", "tcc-v1.0.0"], cwd=repo, capture_output=True, text=True
+    ).stdout
     assert "test MAE (HH per week): 37.46" in message
     assert "test MAE, baseline gbm: 35.79" in message
     assert "weeks in the dataset: 380 (2017-01-02 – 2024-04-01)" in message

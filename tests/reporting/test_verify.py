@@ -15,14 +15,26 @@ def checks_for(reproduced: dict, rel_tol: float = 1e-3) -> dict[str, verify.Chec
 
 def test_flatten_json_joins_nested_keys_and_list_positions():
     assert verify.flatten_json({"a": {"b": 1, "c": [2, {"d": 3}]}, "e": None}) == {
-        "a.b": 1, "a.c.0": 2, "a.c.1.d": 3, "e": None}
+        "a.b": 1,
+        "a.c.0": 2,
+        "a.c.1.d": 3,
+        "e": None,
+    }
 
 
 def test_flatten_csv_names_rows_by_a_unique_first_column_else_by_number():
-    assert verify.flatten_csv("fold,mae\n1,30.5\n2,31.0\n") == {"1.fold": "1", "1.mae": "30.5",
-                                                                "2.fold": "2", "2.mae": "31.0"}
-    assert verify.flatten_csv("model,mae\nlin,1\nlin,2\n") == {"1.model": "lin", "1.mae": "1",
-                                                               "2.model": "lin", "2.mae": "2"}
+    assert verify.flatten_csv("fold,mae\n1,30.5\n2,31.0\n") == {
+        "1.fold": "1",
+        "1.mae": "30.5",
+        "2.fold": "2",
+        "2.mae": "31.0",
+    }
+    assert verify.flatten_csv("model,mae\nlin,1\nlin,2\n") == {
+        "1.model": "lin",
+        "1.mae": "1",
+        "2.model": "lin",
+        "2.mae": "2",
+    }
 
 
 def test_equal_trees_pass_exactly():
@@ -71,10 +83,16 @@ def test_text_compares_as_text_and_numbers_written_differently_are_equal():
 
 
 def test_compare_files_fails_a_missing_or_new_file_and_checks_csv_cells():
-    committed = {"metrics/eval.json": json.dumps(COMMITTED), "metrics/backtest.csv": "fold,mae\n1,30.0\n",
-                 "metrics/old.json": "{}"}
-    reproduced = {"metrics/eval.json": json.dumps(COMMITTED), "metrics/backtest.csv": "fold,mae\n1,30.01\n",
-                  "metrics/study.json": "{}"}
+    committed = {
+        "metrics/eval.json": json.dumps(COMMITTED),
+        "metrics/backtest.csv": "fold,mae\n1,30.0\n",
+        "metrics/old.json": "{}",
+    }
+    reproduced = {
+        "metrics/eval.json": json.dumps(COMMITTED),
+        "metrics/backtest.csv": "fold,mae\n1,30.01\n",
+        "metrics/study.json": "{}",
+    }
     by = {(c.file, c.key): c.status for c in verify.compare_files(committed, reproduced, rel_tol=1e-3)}
     assert by[("metrics/backtest.csv", "1.mae")] == "within"
     assert by[("metrics/old.json", "(file)")] == "missing"
@@ -106,11 +124,16 @@ def test_worst_is_the_largest_relative_difference():
     assert verify.worst(checks) == pytest.approx(1e-4, rel=1e-3)
 
 
-@pytest.mark.parametrize("name, listed", [
-    ("metrics/eval.json", True), ("metrics/backtest_weeks.csv", True), ("dvclive/metrics.json", True),
-    ("metrics/study/baseline_1.json", False),   # the study's own pipeline writes these; verify does not re-run it
-    ("dvclive/plots/metrics/train/loss.tsv", False),
-])
+@pytest.mark.parametrize(
+    "name, listed",
+    [
+        ("metrics/eval.json", True),
+        ("metrics/backtest_weeks.csv", True),
+        ("dvclive/metrics.json", True),
+        ("metrics/study/baseline_1.json", False),  # the study's own pipeline writes these; verify does not re-run it
+        ("dvclive/plots/metrics/train/loss.tsv", False),
+    ],
+)
 def test_verify_compares_the_files_it_re_runs_and_no_others(name, listed):
     import importlib.util
 

@@ -1,4 +1,5 @@
 """The REST API: a real uvicorn process on a free loopback port, and the app in-process (schemathesis)."""
+
 import json
 import subprocess
 import urllib.error
@@ -35,10 +36,21 @@ def test_predict_one_and_many_weeks_and_log_them(server):
     status, one = request(base, "/predict", {"weeks": [WEEK]})
     assert status == 200 and len(one["forecasts"]) == 1
     forecast = one["forecasts"][0]
-    assert forecast["lower_95"] <= forecast["lower_80"] <= forecast["predicted_hh"] <= forecast["upper_80"] <= forecast["upper_95"]
+    assert (
+        forecast["lower_95"]
+        <= forecast["lower_80"]
+        <= forecast["predicted_hh"]
+        <= forecast["upper_80"]
+        <= forecast["upper_95"]
+    )
     many = [{**WEEK, "date": f"2018-03-{d:02d}"} for d in (5, 12, 19, 26)]
     status, body = request(base, "/predict", {"weeks": many})
-    assert status == 200 and [f["date"] for f in body["forecasts"]] == ["2018-03-05", "2018-03-12", "2018-03-19", "2018-03-26"]
+    assert status == 200 and [f["date"] for f in body["forecasts"]] == [
+        "2018-03-05",
+        "2018-03-12",
+        "2018-03-19",
+        "2018-03-26",
+    ]
     assert len(store.read_predictions(db)) == 5
 
 
@@ -50,21 +62,24 @@ def test_far_outside_the_training_range_is_predicted_but_flagged(server):
     assert body["forecasts"][0]["extrapolated_features"] == ["acft"]
 
 
-@pytest.mark.parametrize("week, field", [
-    ({**WEEK, "date": "2018-02-30"}, "date"),
-    ({**WEEK, "acft": -1}, "acft"),
-    ({**WEEK, "acft": 2001}, "acft"),
-    ({**WEEK, "sum_daily_hours": 1e308}, "sum_daily_hours"),
-    ({**WEEK, "sum_daily_hours": 12 * 168 + 1}, "sum_daily_hours"),
-    ({**WEEK, "sum_uti_mensal": 12 * 672 + 1}, "sum_uti_mensal"),
-    ({**WEEK, "Cycles": 6 * 750 + 1}, "Cycles"),
-    ({**WEEK, "age_fleet": 61}, "age_fleet"),
-    ({**WEEK, "Cycles": "many"}, "Cycles"),
-    ({**WEEK, "age_fleet": False}, "age_fleet"),  # a JSON boolean is not the number 0
-    ({**WEEK, "acft": "12"}, "acft"),             # nor is a string of digits
-    ({k: v for k, v in WEEK.items() if k != "sum_uti_mensal"}, "sum_uti_mensal"),
-    ({**WEEK, "colour": "red"}, "colour"),
-])
+@pytest.mark.parametrize(
+    "week, field",
+    [
+        ({**WEEK, "date": "2018-02-30"}, "date"),
+        ({**WEEK, "acft": -1}, "acft"),
+        ({**WEEK, "acft": 2001}, "acft"),
+        ({**WEEK, "sum_daily_hours": 1e308}, "sum_daily_hours"),
+        ({**WEEK, "sum_daily_hours": 12 * 168 + 1}, "sum_daily_hours"),
+        ({**WEEK, "sum_uti_mensal": 12 * 672 + 1}, "sum_uti_mensal"),
+        ({**WEEK, "Cycles": 6 * 750 + 1}, "Cycles"),
+        ({**WEEK, "age_fleet": 61}, "age_fleet"),
+        ({**WEEK, "Cycles": "many"}, "Cycles"),
+        ({**WEEK, "age_fleet": False}, "age_fleet"),  # a JSON boolean is not the number 0
+        ({**WEEK, "acft": "12"}, "acft"),  # nor is a string of digits
+        ({k: v for k, v in WEEK.items() if k != "sum_uti_mensal"}, "sum_uti_mensal"),
+        ({**WEEK, "colour": "red"}, "colour"),
+    ],
+)
 def test_bad_weeks_get_422_naming_the_field(server, week, field):
     base, _ = server
     status, body = request(base, "/predict", {"weeks": [week]})
@@ -72,8 +87,9 @@ def test_bad_weeks_get_422_naming_the_field(server, week, field):
     assert [err["loc"][-1] for err in body["detail"]] == [field]
 
 
-@pytest.mark.parametrize("literal, field", [("NaN", "acft"), ("Infinity", "age_fleet"), ("-Infinity", "Cycles"),
-                                            ("1e999", "sum_uti_mensal")])
+@pytest.mark.parametrize(
+    "literal, field", [("NaN", "acft"), ("Infinity", "age_fleet"), ("-Infinity", "Cycles"), ("1e999", "sum_uti_mensal")]
+)
 def test_non_finite_numbers_get_422_never_500(server, literal, field):
     base, db = server
     before = len(store.read_predictions(db))
@@ -110,6 +126,7 @@ def test_openapi_documents_the_endpoints(server):
 
 # In-process: the same app, driven through schemathesis' ASGI client.
 
+
 def asgi_client(app):
     from schemathesis.python import asgi
 
@@ -127,6 +144,7 @@ def test_an_unexpected_error_is_a_json_500_with_a_request_id_and_no_traceback(se
     from hhforecast.serving import api
 
     app = api.create_app(served_bundle, None, "test")
+
     def broken(self, x):
         raise RuntimeError("secret detail")
 
@@ -146,8 +164,12 @@ def test_a_token_guards_predict_and_model_but_not_health(served_bundle):
     app = api.create_app(served_bundle, None, "test", token="s3cret")
     with asgi_client(app) as client:
         assert client.get("/health").status_code == 200
-        for headers, status in [({}, 401), ({"Authorization": "Bearer wrong"}, 401),
-                                ({"Authorization": "Basic czNjcmV0"}, 401), ({"Authorization": "Bearer s3cret"}, 200)]:
+        for headers, status in [
+            ({}, 401),
+            ({"Authorization": "Bearer wrong"}, 401),
+            ({"Authorization": "Basic czNjcmV0"}, 401),
+            ({"Authorization": "Bearer s3cret"}, 200),
+        ]:
             assert client.get("/model", headers=headers).status_code == status
             assert client.post("/predict", json={"weeks": [WEEK]}, headers=headers).status_code == status
         spec = client.get("/openapi.json").json()
@@ -175,9 +197,15 @@ def within_relations(body):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path, method, mode", [  # the GETs take no input: no invalid request to make
-    ("/predict", "POST", "positive"), ("/predict", "POST", "negative"),
-    ("/model", "GET", "positive"), ("/health", "GET", "positive")])
+@pytest.mark.parametrize(
+    "path, method, mode",
+    [  # the GETs take no input: no invalid request to make
+        ("/predict", "POST", "positive"),
+        ("/predict", "POST", "negative"),
+        ("/model", "GET", "positive"),
+        ("/health", "GET", "positive"),
+    ],
+)
 def test_the_api_keeps_every_promise_of_its_schema(api_schema, path, method, mode):
     """Every schemathesis check: no 5xx, responses match the schema, valid data accepted, invalid refused."""
     from hypothesis import HealthCheck, given, settings
@@ -214,9 +242,20 @@ def test_a_body_without_content_length_is_cut_off_at_the_limit(served_bundle):
     async def send(message):
         sent.append(message)
 
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-             "path": "/predict", "raw_path": b"/predict", "root_path": "", "query_string": b"",
-             "headers": [(b"content-type", b"application/json")], "client": ("127.0.0.1", 1), "server": ("t", 80)}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/predict",
+        "raw_path": b"/predict",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"content-type", b"application/json")],
+        "client": ("127.0.0.1", 1),
+        "server": ("t", 80),
+    }
     asyncio.run(app(scope, receive, send))
     assert sent[0]["status"] == 413
     assert json.loads(sent[1]["body"])["detail"] == "request body above 262144 bytes"

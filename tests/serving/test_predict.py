@@ -28,8 +28,17 @@ def test_feature_csv_is_forecast_with_ranges_and_version(tmp_path, params, bundl
     weeks, kind = predict.read_planned(planned_csv(tmp_path), params)
     result = predict.forecast(bundle.load_workspace(bundle_root), weeks)
     assert kind == "features"
-    assert list(result.columns) == ["date", "predicted_hh", "lower_80", "upper_80", "lower_95", "upper_95",
-                                    "model_version", "extrapolation", "extrapolated_features"]
+    assert list(result.columns) == [
+        "date",
+        "predicted_hh",
+        "lower_80",
+        "upper_80",
+        "lower_95",
+        "upper_95",
+        "model_version",
+        "extrapolation",
+        "extrapolated_features",
+    ]
     assert result["date"].tolist() == ["2018-01-01", "2018-01-08", "2018-01-15", "2018-01-22"]
 
 
@@ -46,28 +55,42 @@ def test_planned_utilization_goes_through_the_pipeline_aggregation(tmp_path, par
     assert weeks[["acft", "sum_daily_hours", "Cycles", "sum_uti_mensal"]].iloc[0].tolist() == [2, 133.0, 98, 532.0]
 
 
-@pytest.mark.parametrize("damage, message", [
-    ({(2, "acft"): "many"}, r"planned\.csv, row 4, column 'acft': not a number: 'many'"),
-    ({(0, "sum_daily_hours"): "-5"}, r"planned\.csv, row 2, column 'sum_daily_hours': negative: '-5'"),
-    ({(1, "date"): "2018-01-09"}, r"planned\.csv, row 3, column 'date': not a Monday"),
-    ({(3, "date"): "next week"}, r"planned\.csv, row 5, column 'date': not a date"),
-    ({(1, "Cycles"): ""}, r"planned\.csv, row 3, column 'Cycles': not a number: ''"),
-    ({(1, "sum_daily_hours"): "1e308"},
-     r"planned\.csv, row 3, column 'sum_daily_hours': 1e\+308 is out of bounds: must be within \[0, 336000\]"),
-    ({(2, "age_fleet"): "75"}, r"planned\.csv, row 4, column 'age_fleet': 75 is out of bounds: must be within \[0, 60\]"),
-    ({(0, "acft"): "1"}, r"planned\.csv, row 2, column 'sum_daily_hours': .* is out of bounds: must be <= 168 "
-                         r"\(at most 168 flight hours per aircraft per week; acft = 1\)"),
-])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        ({(2, "acft"): "many"}, r"planned\.csv, row 4, column 'acft': not a number: 'many'"),
+        ({(0, "sum_daily_hours"): "-5"}, r"planned\.csv, row 2, column 'sum_daily_hours': negative: '-5'"),
+        ({(1, "date"): "2018-01-09"}, r"planned\.csv, row 3, column 'date': not a Monday"),
+        ({(3, "date"): "next week"}, r"planned\.csv, row 5, column 'date': not a date"),
+        ({(1, "Cycles"): ""}, r"planned\.csv, row 3, column 'Cycles': not a number: ''"),
+        (
+            {(1, "sum_daily_hours"): "1e308"},
+            r"planned\.csv, row 3, column 'sum_daily_hours': 1e\+308 is out of bounds: must be within \[0, 336000\]",
+        ),
+        (
+            {(2, "age_fleet"): "75"},
+            r"planned\.csv, row 4, column 'age_fleet': 75 is out of bounds: must be within \[0, 60\]",
+        ),
+        (
+            {(0, "acft"): "1"},
+            r"planned\.csv, row 2, column 'sum_daily_hours': .* is out of bounds: must be <= 168 "
+            r"\(at most 168 flight hours per aircraft per week; acft = 1\)",
+        ),
+    ],
+)
 def test_bad_planned_weeks_name_row_and_column(tmp_path, params, damage, message):
     with pytest.raises(ContractError, match=message):
         predict.read_planned(planned_csv(tmp_path, damage), params)
 
 
-@pytest.mark.parametrize("text, message", [
-    ("date,acft,sum_daily_hours,age_fleet,Cycles\n2018-01-01,1,2,3,4\n", r"missing column\(s\) 'sum_uti_mensal'"),
-    ("date,acft,sum_daily_hours,age_fleet,Cycles,sum_uti_mensal\n", "no planned weeks"),
-    ("", "file is empty"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("date,acft,sum_daily_hours,age_fleet,Cycles\n2018-01-01,1,2,3,4\n", r"missing column\(s\) 'sum_uti_mensal'"),
+        ("date,acft,sum_daily_hours,age_fleet,Cycles,sum_uti_mensal\n", "no planned weeks"),
+        ("", "file is empty"),
+    ],
+)
 def test_malformed_planned_file_is_refused(tmp_path, params, text, message):
     with pytest.raises(ContractError, match=message):
         predict.read_planned(planned_csv(tmp_path, text=text), params)
@@ -77,8 +100,9 @@ def test_hh_predict_writes_json_and_logs_every_week(tmp_path, bundle_root):
     (bundle_root / "params.yaml").write_text((REPO / "params.yaml").read_text())
     subprocess.run(["git", "init", "-q"], cwd=bundle_root, check=True)
     out, db = tmp_path / "forecast.json", tmp_path / "log.db"
-    result = hh(bundle_root, "predict", str(planned_csv(tmp_path)), "--format", "json", "-o", str(out),
-                "--log-db", str(db))
+    result = hh(
+        bundle_root, "predict", str(planned_csv(tmp_path)), "--format", "json", "-o", str(out), "--log-db", str(db)
+    )
     assert result.returncode == 0, result.stderr
     assert "no model has been promoted to prod yet: serving the workspace model" in result.stderr
     forecasts = json.loads(out.read_text())
@@ -104,9 +128,20 @@ def test_a_non_finite_forecast_is_refused_never_written(tmp_path, params):
 
     weeks, _ = predict.read_planned(planned_csv(tmp_path), params)
     broken = SimpleNamespace(
-        features=list(weeks.columns[1:]), version="v0",
-        predict=lambda f: pd.DataFrame({"predicted_hh": [1.0, float("nan"), 2.0, float("inf")],
-                                        "lower_80": 0.0, "upper_80": 3.0, "lower_95": 0.0, "upper_95": 4.0}),
-        extrapolation=lambda f: pd.Series([""] * len(f)))
-    with pytest.raises(HHForecastError, match="non-finite forecast for week\\(s\\) 2018-01-08, 2018-01-22; nothing written"):
+        features=list(weeks.columns[1:]),
+        version="v0",
+        predict=lambda f: pd.DataFrame(
+            {
+                "predicted_hh": [1.0, float("nan"), 2.0, float("inf")],
+                "lower_80": 0.0,
+                "upper_80": 3.0,
+                "lower_95": 0.0,
+                "upper_95": 4.0,
+            }
+        ),
+        extrapolation=lambda f: pd.Series([""] * len(f)),
+    )
+    with pytest.raises(
+        HHForecastError, match="non-finite forecast for week\\(s\\) 2018-01-08, 2018-01-22; nothing written"
+    ):
         predict.forecast(broken, weeks)

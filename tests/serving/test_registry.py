@@ -1,4 +1,5 @@
 """Promote, refuse, roll back and serve-after-rollback, in a temporary git + DVC repository."""
+
 import json
 import shutil
 import subprocess
@@ -33,15 +34,35 @@ def backtest_weeks(mae, coverage=0.8, seed=0, n=104):
     covered = np.arange(n) < round(coverage * n)
     half = np.where(covered, np.abs(miss) + 1, np.abs(miss) / 2)
     dates = pd.date_range("2019-01-07", periods=n, freq="7D").strftime("%Y-%m-%d")
-    return pd.DataFrame({"fold": np.arange(n) // 13 + 1, "date": dates, "actual": actual, "network": predicted,
-                         "lower_80": predicted - half, "upper_80": predicted + half})
+    return pd.DataFrame(
+        {
+            "fold": np.arange(n) // 13 + 1,
+            "date": dates,
+            "actual": actual,
+            "network": predicted,
+            "lower_80": predicted - half,
+            "upper_80": predicted + half,
+        }
+    )
 
 
 def commit_model(repo, seed, backtest_mae, coverage=0.8):
     """A trained bundle tracked by DVC and its backtest tables in git, committed."""
     make_bundle(repo, seed=seed, epochs=2)
-    table = pd.DataFrame([{"fold": i + 1, "test_start": a, "test_end": b, "n_weeks": 13, "mae": backtest_mae,
-                           "coverage_80": coverage, "coverage_95": 0.95} for i, (a, b) in enumerate(FOLDS)])
+    table = pd.DataFrame(
+        [
+            {
+                "fold": i + 1,
+                "test_start": a,
+                "test_end": b,
+                "n_weeks": 13,
+                "mae": backtest_mae,
+                "coverage_80": coverage,
+                "coverage_95": 0.95,
+            }
+            for i, (a, b) in enumerate(FOLDS)
+        ]
+    )
     (repo / "metrics").mkdir(exist_ok=True)
     table.to_csv(repo / paths.BACKTEST, index=False)
     backtest_weeks(backtest_mae, coverage, seed).to_csv(repo / paths.BACKTEST_WEEKS, index=False)
@@ -154,4 +175,7 @@ def test_compare_pairs_two_revisions_and_calls_a_tie_a_tie(tmp_path):
     result = hh(repo, "compare", "HEAD", "HEAD~1")
     assert "HEAD vs HEAD~1: tie (" in result.stdout
     result = hh(repo, "compare", "no-such-run")
-    assert result.returncode != 0 and "'no-such-run' is neither a git revision nor one DVC experiment's name" in result.stderr
+    assert (
+        result.returncode != 0
+        and "'no-such-run' is neither a git revision nor one DVC experiment's name" in result.stderr
+    )

@@ -1,6 +1,7 @@
 """The simulation study: worlds and their seeds, the statistics per family, the report, and runs
 (a smoke run over two families and two worlds, the same numbers on a Dask cluster, and the
 in-memory dataset against the one the pipeline builds from the exported files)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -83,16 +84,19 @@ def _params_file(tmp_path: Path, **study_update) -> Path:
     return path
 
 
-@pytest.mark.parametrize("update, message", [
-    ({"families": {"odd": {"fleet_start": 0}}}, r"study\.families\.odd\.fleet_start"),
-    ({"families": {"odd": {"drift": {"rate_multiplier": -1}}}}, r"study\.families\.odd\.drift\.rate_multiplier"),
-    ({"families": {"odd": {"no_such_key": 1}}}, r"study\.families\.odd\.no_such_key"),
-    ({"families": {"Bad Name": {}}}, r"study\.families.*lowercase"),
-    ({"blocks": [1, 3]}, r"study.*blocks must start at numbers >= 1 at least block_size \(5\) apart.*\[1, 3\]"),
-    ({"blocks": [0]}, r"study.*blocks must start at numbers >= 1"),
-    ({"blocks": [1], "block_size": 1}, r"study.*at least 2 worlds"),
-    ({"backend": "dask"}, r"study.*scheduler"),
-])
+@pytest.mark.parametrize(
+    "update, message",
+    [
+        ({"families": {"odd": {"fleet_start": 0}}}, r"study\.families\.odd\.fleet_start"),
+        ({"families": {"odd": {"drift": {"rate_multiplier": -1}}}}, r"study\.families\.odd\.drift\.rate_multiplier"),
+        ({"families": {"odd": {"no_such_key": 1}}}, r"study\.families\.odd\.no_such_key"),
+        ({"families": {"Bad Name": {}}}, r"study\.families.*lowercase"),
+        ({"blocks": [1, 3]}, r"study.*blocks must start at numbers >= 1 at least block_size \(5\) apart.*\[1, 3\]"),
+        ({"blocks": [0]}, r"study.*blocks must start at numbers >= 1"),
+        ({"blocks": [1], "block_size": 1}, r"study.*at least 2 worlds"),
+        ({"backend": "dask"}, r"study.*scheduler"),
+    ],
+)
 def test_a_bad_study_section_names_the_key(tmp_path, update, message):
     with pytest.raises(ConfigError, match=message):
         config.load(_params_file(tmp_path, **update))
@@ -124,30 +128,60 @@ def test_paired_p_value_is_the_one_sample_t_test():
     assert study.paired_p_value([0.0, 0.0]) == 1.0
 
 
-@pytest.mark.parametrize("low, high, p_holm, word", [
-    (-0.1, 0.2, 0.5, "tie"), (-0.3, -0.1, 0.01, "network better"), (0.05, 0.2, 0.01, "network worse"),
-    (0.0, 0.1, 0.2, "tie"),
-    (-2.2, -0.6, 0.09, "tie"),   # the interval excludes 0, but not after Holm's correction for the family's tests
-])
+@pytest.mark.parametrize(
+    "low, high, p_holm, word",
+    [
+        (-0.1, 0.2, 0.5, "tie"),
+        (-0.3, -0.1, 0.01, "network better"),
+        (0.05, 0.2, 0.01, "network worse"),
+        (0.0, 0.1, 0.2, "tie"),
+        (-2.2, -0.6, 0.09, "tie"),  # the interval excludes 0, but not after Holm's correction for the family's tests
+    ],
+)
 def test_an_interval_holding_zero_or_a_holm_p_above_alpha_is_a_tie(low, high, p_holm, word):
     assert study.comparison_word(low, high, p_holm) == word
 
 
-def world_json(family: str, world: int, network: float, linear: float, twin_fired: int | None,
-               drifted_fired: int | None, delay: int | None, reasons: tuple[str, ...] = (),
-               production_ratio: float = 1.0, oracle_fired: int | None = None) -> dict:
-    return {"family": family, "world": world, "seeds": {}, "oracle_expected_mae": 40.0, "oracle_coverage_80": 0.81,
-            "models": {"network": {"expected_mae": 40 * network, "ratio": network, "coverage_80": 0.7 + network / 10},
-                       "linear": {"expected_mae": 40 * linear, "ratio": linear, "coverage_80": None}},
-            "monitor": {"drift_free_retrain_week": twin_fired, "drift_free_reasons": list(reasons),
-                        "drift_free_production_ratio": production_ratio, "oracle_alarm_week": oracle_fired,
-                        "drifted_retrain_week": drifted_fired, "detection_delay_weeks": delay}}
+def world_json(
+    family: str,
+    world: int,
+    network: float,
+    linear: float,
+    twin_fired: int | None,
+    drifted_fired: int | None,
+    delay: int | None,
+    reasons: tuple[str, ...] = (),
+    production_ratio: float = 1.0,
+    oracle_fired: int | None = None,
+) -> dict:
+    return {
+        "family": family,
+        "world": world,
+        "seeds": {},
+        "oracle_expected_mae": 40.0,
+        "oracle_coverage_80": 0.81,
+        "models": {
+            "network": {"expected_mae": 40 * network, "ratio": network, "coverage_80": 0.7 + network / 10},
+            "linear": {"expected_mae": 40 * linear, "ratio": linear, "coverage_80": None},
+        },
+        "monitor": {
+            "drift_free_retrain_week": twin_fired,
+            "drift_free_reasons": list(reasons),
+            "drift_free_production_ratio": production_ratio,
+            "oracle_alarm_week": oracle_fired,
+            "drifted_retrain_week": drifted_fired,
+            "detection_delay_weeks": delay,
+        },
+    }
 
 
-HAND_MADE = [world_json("a", 1, 1.00, 1.10, None, 3, 3, production_ratio=1.30),
-             world_json("a", 2, 1.02, 1.10, 8, None, None, ("errors", "feature"), 1.50, oracle_fired=20),
-             world_json("a", 3, 1.04, 1.16, None, 5, 5, production_ratio=1.40),
-             world_json("b", 1, 1.0, 1.0, None, None, None), world_json("b", 2, 1.1, 1.0, None, None, None)]
+HAND_MADE = [
+    world_json("a", 1, 1.00, 1.10, None, 3, 3, production_ratio=1.30),
+    world_json("a", 2, 1.02, 1.10, 8, None, None, ("errors", "feature"), 1.50, oracle_fired=20),
+    world_json("a", 3, 1.04, 1.16, None, 5, 5, production_ratio=1.40),
+    world_json("b", 1, 1.0, 1.0, None, None, None),
+    world_json("b", 2, 1.1, 1.0, None, None, None),
+]
 
 
 def test_aggregate_gives_each_familys_ratios_differences_and_monitoring_rates():
@@ -161,13 +195,18 @@ def test_aggregate_gives_each_familys_ratios_differences_and_monitoring_rates():
     assert vs["diff_mean"] == pytest.approx(-0.10)  # diffs -0.10, -0.08, -0.12
     assert vs["ci_low"] < vs["diff_mean"] < vs["ci_high"] < 0 and vs["verdict"] == "network better"
     assert vs["p_holm"] == pytest.approx(study.paired_p_value([-0.10, -0.08, -0.12]))
-    assert a["monitor"] == {"false_alarm_rate": pytest.approx(1 / 3), "detection_rate": pytest.approx(2 / 3),
-                            "detection_delay_weeks": 4.0,
-                            "false_alarm_reasons": {"errors": pytest.approx(1 / 3), "feature": pytest.approx(1 / 3)},
-                            "noise_false_alarm_rate": pytest.approx(1 / 3),
-                            "drift_free_production_ratio_mean": pytest.approx(1.40),
-                            "drift_free_production_ratio_ci": [pytest.approx(1.40 - 0.2484, abs=1e-3),
-                                                               pytest.approx(1.40 + 0.2484, abs=1e-3)]}
+    assert a["monitor"] == {
+        "false_alarm_rate": pytest.approx(1 / 3),
+        "detection_rate": pytest.approx(2 / 3),
+        "detection_delay_weeks": 4.0,
+        "false_alarm_reasons": {"errors": pytest.approx(1 / 3), "feature": pytest.approx(1 / 3)},
+        "noise_false_alarm_rate": pytest.approx(1 / 3),
+        "drift_free_production_ratio_mean": pytest.approx(1.40),
+        "drift_free_production_ratio_ci": [
+            pytest.approx(1.40 - 0.2484, abs=1e-3),
+            pytest.approx(1.40 + 0.2484, abs=1e-3),
+        ],
+    }
     b = summary["scenarios"]["b"]
     assert b["vs_network"]["linear"]["verdict"] == "tie" and b["monitor"]["detection_delay_weeks"] is None
 
@@ -175,7 +214,10 @@ def test_aggregate_gives_each_familys_ratios_differences_and_monitoring_rates():
 def test_the_report_states_the_numbers_it_is_given():
     summary = study.aggregate(HAND_MADE, ["a", "b"])
     text = study.markdown(summary)
-    assert "| a | 3 | network | 1.020 | [0.970, 1.070] | 0.80 |" in text and "| a | 3 | linear regression | 1.120 |" in text
+    assert (
+        "| a | 3 | network | 1.020 | [0.970, 1.070] | 0.80 |" in text
+        and "| a | 3 | linear regression | 1.120 |" in text
+    )
     assert "covers 80% of the weeks in expectation (the oracle's own 10–90 % range: 81%)" in text
     assert "beats linear regression by 0.100" in text
     # family b: a tie still says its interval and Holm p-value
@@ -193,9 +235,11 @@ def test_aggregate_without_worlds_for_a_family_names_it():
 
 # --- runs ---------------------------------------------------------------------------------
 
+
 def test_weekly_frames_are_the_truth_in_the_datasets_form(params):
-    small = params.synthetic.model_copy(update={**SMALL_WORLD, "drift": params.synthetic.drift.model_copy(
-        update=SMALL_DRIFT)})
+    small = params.synthetic.model_copy(
+        update={**SMALL_WORLD, "drift": params.synthetic.drift.model_copy(update=SMALL_DRIFT)}
+    )
     world = synth.build_world(small)
     dataset, truth = study.weekly_frames(world)
     assert list(dataset.columns) == weekly_dataset.DATASET_COLUMNS
@@ -222,10 +266,18 @@ def test_the_in_memory_dataset_equals_what_the_pipeline_builds_from_the_files(pa
 def tiny_study(params: config.Params) -> config.Params:
     """One network of 3 epochs per fit, on worlds of 4-8 aircraft from 2019 (the same split, a third of the weeks
     and a fifth of the events): the whole per-world path, at a price the test suite can pay."""
-    synthetic = {**params.synthetic.model_dump(), "start": dt.date(2019, 1, 7), "weeks": 314, "fleet_start": 4,
-                 "fleet_end": 8, "retirements": 1, "drift": {**params.synthetic.drift.model_dump(), "used_aircraft": 2}}
-    return with_study(params.model_copy(update={"synthetic": config.SyntheticParams.model_validate(synthetic)}),
-                      ensemble=1, epochs=3)
+    synthetic = {
+        **params.synthetic.model_dump(),
+        "start": dt.date(2019, 1, 7),
+        "weeks": 314,
+        "fleet_start": 4,
+        "fleet_end": 8,
+        "retirements": 1,
+        "drift": {**params.synthetic.drift.model_dump(), "used_aircraft": 2},
+    }
+    return with_study(
+        params.model_copy(update={"synthetic": config.SyntheticParams.model_validate(synthetic)}), ensemble=1, epochs=3
+    )
 
 
 @pytest.fixture(scope="module")
@@ -256,10 +308,13 @@ def test_two_worlds_on_a_dask_cluster_give_the_same_numbers_as_loky(smoke):
 
     tiny, results = smoke
     specs = [study.world_spec(tiny, "baseline", world) for world in (1, 2)]
-    with dask.config.set({"distributed.worker.daemon": False}), \
-            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        on_dask = study.run_worlds(specs, tiny.split, tiny.monitor, backend="dask",
-                                   scheduler=cluster.scheduler_address, n_jobs=2)
+    with (
+        dask.config.set({"distributed.worker.daemon": False}),
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+    ):
+        on_dask = study.run_worlds(
+            specs, tiny.split, tiny.monitor, backend="dask", scheduler=cluster.scheduler_address, n_jobs=2
+        )
     assert on_dask == results[:2]
 
 
@@ -267,13 +322,15 @@ def test_the_aggregate_stage_writes_the_summary_report_and_figure_from_the_block
     import json
 
     worlds = HAND_MADE[:3] + [world_json("b", 3, 1.05, 1.0, None, 2, 2)] + HAND_MADE[3:]
-    work = project_copy(tmp_path, Path("data/synthetic/raw"), study={"families": {"a": {}, "b": {}}, "blocks": [1],
-                                                                     "block_size": 3})
+    work = project_copy(
+        tmp_path, Path("data/synthetic/raw"), study={"families": {"a": {}, "b": {}}, "blocks": [1], "block_size": 3}
+    )
     for family in ("a", "b"):
         path = work / paths.study_block(family, 1)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"family": family, "worlds": [w for w in worlds if w["family"] == family]}),
-                        encoding="utf-8")
+        path.write_text(
+            json.dumps({"family": family, "worlds": [w for w in worlds if w["family"] == family]}), encoding="utf-8"
+        )
     done = run_stage(work, "study_aggregate")
     assert done.returncode == 0, done.stderr
     assert "6 worlds in 2 families" in done.stderr
@@ -285,17 +342,26 @@ def test_the_aggregate_stage_writes_the_summary_report_and_figure_from_the_block
 
 
 def test_the_aggregate_stage_names_a_missing_block_file(tmp_path):
-    work = project_copy(tmp_path, Path("data/synthetic/raw"), study={"families": {"a": {}}, "blocks": [1, 3],
-                                                                     "block_size": 2})
+    work = project_copy(
+        tmp_path, Path("data/synthetic/raw"), study={"families": {"a": {}}, "blocks": [1, 3], "block_size": 2}
+    )
     done = run_stage(work, "study_aggregate")
     assert done.returncode == 1 and "Traceback" not in done.stderr
-    assert re.search(r"2 block\(s\) of worlds: metrics/study/a_1\.json, metrics/study/a_3\.json.*make study", done.stderr)
+    assert re.search(
+        r"2 block\(s\) of worlds: metrics/study/a_1\.json, metrics/study/a_3\.json.*make study", done.stderr
+    )
 
 
 def test_a_block_stage_refuses_a_block_params_yaml_does_not_have(tmp_path):
     work = project_copy(tmp_path, Path("data/synthetic/raw"))
-    done = subprocess.run([sys.executable, str(REPO / "stages" / "study_block.py"), "baseline", "2"], cwd=work,
-                          env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(REPO / "stages" / "study_block.py"), "baseline", "2"],
+        cwd=work,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "study.blocks: no block starts at world 2 (blocks: [1, 6, 11, 16])" in done.stderr
     assert not (work / paths.study_block("baseline", 2)).exists()

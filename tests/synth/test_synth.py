@@ -3,6 +3,7 @@
 The readers here are deliberately independent of `ingest`/`clean`: they re-parse the written files
 with openpyxl and csv and must land exactly on the truth and the planted counts.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -115,7 +116,8 @@ def read_workbooks(raw: Path, params: config.Params) -> tuple[list[dict[str, Any
         rows = [list(r) for r in workbook.worksheets[0].iter_rows(values_only=True)]
         workbook.close()
         header = next(
-            i for i, r in enumerate(rows[: contract.header_search_rows])
+            i
+            for i, r in enumerate(rows[: contract.header_search_rows])
             if set(contract.events.required) <= set(match_header(r, lookup).values())
         )
         columns = match_header(rows[header], lookup)
@@ -135,16 +137,18 @@ def read_workbooks(raw: Path, params: config.Params) -> tuple[list[dict[str, Any
 def classify_events(records: list[dict[str, Any]], params: config.Params) -> pd.DataFrame:
     """Parsed rows plus every defect each one has (a clean row has none)."""
     sources = params.contract.events.sources
-    frame = pd.DataFrame({
-        "file": [r["file"] for r in records],
-        "event_id": pd.Series([r["event_id"] for r in records], dtype=object),
-        "action_id": pd.Series([r["action_id"] for r in records], dtype=object),
-        "registration": registration_key(pd.Series([r["registration"] for r in records], dtype="string")),
-        "source": canonical_source(pd.Series([r["source"] for r in records], dtype="string"), sources),
-        "raised_at": pd.Series([parse_when(r["raised_at"]) for r in records], dtype="datetime64[us]"),
-        "hh_raw": pd.Series([r["hh"] for r in records], dtype=object),
-        "hh": pd.Series([parse_hh(r["hh"]) for r in records], dtype=float),
-    })
+    frame = pd.DataFrame(
+        {
+            "file": [r["file"] for r in records],
+            "event_id": pd.Series([r["event_id"] for r in records], dtype=object),
+            "action_id": pd.Series([r["action_id"] for r in records], dtype=object),
+            "registration": registration_key(pd.Series([r["registration"] for r in records], dtype="string")),
+            "source": canonical_source(pd.Series([r["source"] for r in records], dtype="string"), sources),
+            "raised_at": pd.Series([parse_when(r["raised_at"]) for r in records], dtype="datetime64[us]"),
+            "hh_raw": pd.Series([r["hh"] for r in records], dtype=object),
+            "hh": pd.Series([parse_hh(r["hh"]) for r in records], dtype=float),
+        }
+    )
     defects = {
         "missing_event_id": frame["event_id"].isna(),
         "unparseable_date": frame["raised_at"].isna(),
@@ -154,9 +158,7 @@ def classify_events(records: list[dict[str, Any]], params: config.Params) -> pd.
         "negative_hh": frame["hh"] < 0,
         "hh_above_max": frame["hh"] > params.clean.max_hh_per_row,
     }
-    frame["defects"] = [
-        tuple(reason for reason, flags in defects.items() if flags.iloc[i]) for i in range(len(frame))
-    ]
+    frame["defects"] = [tuple(reason for reason, flags in defects.items() if flags.iloc[i]) for i in range(len(frame))]
     return frame
 
 
@@ -179,21 +181,31 @@ def read_csvs(raw: Path, params: config.Params) -> tuple[pd.DataFrame, list[dict
         columns = match_header(rows[0], lookup)
         frame = pd.DataFrame([[r[p] for p in columns] for r in rows[1:]], columns=list(columns.values()), dtype=object)
         frames.append(frame.assign(file=path.name))
-        formats.append({"file": path.name, "encoding": encoding, "delimiter": delimiter,
-                        "header": rows[0], "newline": "\r\n" if "\r\n" in text else "\n", "canonical": columns})
+        formats.append(
+            {
+                "file": path.name,
+                "encoding": encoding,
+                "delimiter": delimiter,
+                "header": rows[0],
+                "newline": "\r\n" if "\r\n" in text else "\n",
+                "canonical": columns,
+            }
+        )
     frame = pd.concat(frames, ignore_index=True)
     fh_text = frame["flight_hours"]
-    parsed = pd.DataFrame({
-        "file": frame["file"],
-        "date": _parse_days(frame["date"]),
-        "registration": registration_key(frame["registration"].astype("string")),
-        "flight_hours": fh_text.map(parse_fh),
-        "cycles": frame["cycles"].astype(int),
-        "manufacture_date": _parse_days(frame["manufacture_date"]),
-        "aircraft_type": frame["aircraft_type"].astype(str),
-        "fh_text": fh_text.astype(str),
-        "registration_text": frame["registration"].astype(str),
-    })
+    parsed = pd.DataFrame(
+        {
+            "file": frame["file"],
+            "date": _parse_days(frame["date"]),
+            "registration": registration_key(frame["registration"].astype("string")),
+            "flight_hours": fh_text.map(parse_fh),
+            "cycles": frame["cycles"].astype(int),
+            "manufacture_date": _parse_days(frame["manufacture_date"]),
+            "aircraft_type": frame["aircraft_type"].astype(str),
+            "fh_text": fh_text.astype(str),
+            "registration_text": frame["registration"].astype(str),
+        }
+    )
     return parsed, formats
 
 
@@ -388,10 +400,14 @@ def test_utilization_overlaps_plant_duplicates_and_conflicts_the_last_file_resol
     frame, _ = csvs
     key = ["date", "registration"]
     values = ["flight_hours", "cycles", "manufacture_date", "aircraft_type"]
-    kept = frame.drop_duplicates(key, keep="last")          # files are read in name order
+    kept = frame.drop_duplicates(key, keep="last")  # files are read in name order
     others = frame.drop(kept.index).merge(kept, on=key, suffixes=("", "_kept"))
-    same = np.logical_and.reduce([np.isclose(others[v], others[f"{v}_kept"]) if v == "flight_hours"
-                                  else others[v] == others[f"{v}_kept"] for v in values])
+    same = np.logical_and.reduce(
+        [
+            np.isclose(others[v], others[f"{v}_kept"]) if v == "flight_hours" else others[v] == others[f"{v}_kept"]
+            for v in values
+        ]
+    )
     assert int(same.sum()) == world.planted["utilization"]["duplicate"]
     assert int((~same).sum()) == world.planted["utilization"]["superseded"]
     truth = world.utilization.assign(registration=registration_key(world.utilization["registration"]))
@@ -407,7 +423,7 @@ def test_utilization_overlaps_plant_duplicates_and_conflicts_the_last_file_resol
 def test_reparsed_hh_strings_reproduce_the_truth_hh(events_read, written, small):
     valid = events_read[events_read["defects"].map(len) == 0].drop_duplicates(["event_id", "action_id"])
     kept = valid[valid["source"].isin(KEEP)]
-    monday = (kept["raised_at"].dt.normalize() - pd.to_timedelta(kept["raised_at"].dt.day_of_week, unit="D"))
+    monday = kept["raised_at"].dt.normalize() - pd.to_timedelta(kept["raised_at"].dt.day_of_week, unit="D")
     weekly = kept.groupby(monday.dt.strftime("%Y-%m-%d"))["hh"].sum()
     truth = pd.read_csv(written / "truth" / "weekly_truth.csv")
     assert set(weekly.index) <= set(truth["date"])
@@ -423,13 +439,15 @@ def test_reparsed_utilization_reproduces_the_truth_features(csvs, written, small
     weeks = pd.date_range(small.start, periods=small.weeks, freq="7D")
     fh = kept.groupby("monday")["flight_hours"].sum().reindex(weeks, fill_value=0.0)
     per_aircraft = kept.groupby(["monday", "registration"])["age"].first()
-    features = pd.DataFrame({
-        "acft": per_aircraft.groupby(level=0).size(),
-        "sum_daily_hours": fh,
-        "age_fleet": per_aircraft.groupby(level=0).mean(),
-        "Cycles": kept.groupby("monday")["cycles"].sum(),
-        "sum_uti_mensal": fh.rolling(4, min_periods=1).sum(),
-    }).reindex(weeks)
+    features = pd.DataFrame(
+        {
+            "acft": per_aircraft.groupby(level=0).size(),
+            "sum_daily_hours": fh,
+            "age_fleet": per_aircraft.groupby(level=0).mean(),
+            "Cycles": kept.groupby("monday")["cycles"].sum(),
+            "sum_uti_mensal": fh.rolling(4, min_periods=1).sum(),
+        }
+    ).reindex(weeks)
     truth = pd.read_csv(written / "truth" / "weekly_truth.csv", parse_dates=["date"]).set_index("date")
     got = features.loc[truth.index]
     for column in got.columns:
@@ -438,9 +456,22 @@ def test_reparsed_utilization_reproduces_the_truth_features(csvs, written, small
 
 def test_truth_invariants(world, small):
     truth = world.truth
-    assert list(truth.columns) == ["date", "acft", "sum_daily_hours", "age_fleet", "Cycles",
-                                   "sum_uti_mensal", "HH", "HH_expected", "drift",
-                                   "HH_median", "HH_q025", "HH_q10", "HH_q90", "HH_q975"]
+    assert list(truth.columns) == [
+        "date",
+        "acft",
+        "sum_daily_hours",
+        "age_fleet",
+        "Cycles",
+        "sum_uti_mensal",
+        "HH",
+        "HH_expected",
+        "drift",
+        "HH_median",
+        "HH_q025",
+        "HH_q10",
+        "HH_q90",
+        "HH_q975",
+    ]
     dates = truth["date"]
     assert dates.iloc[0] == pd.Timestamp(small.start) + pd.Timedelta(weeks=small.events_lag_weeks)
     assert (dates.dt.day_of_week == 0).all() and dates.diff().iloc[1:].eq(pd.Timedelta(days=7)).all()
@@ -454,8 +485,10 @@ def test_truth_invariants(world, small):
 
 def test_truth_files_are_written_with_fixed_precision(written):
     lines = (written / "truth" / "weekly_truth.csv").read_text().splitlines()
-    assert lines[0] == ("date,acft,sum_daily_hours,age_fleet,Cycles,sum_uti_mensal,HH,HH_expected,drift,"
-                        "HH_median,HH_q025,HH_q10,HH_q90,HH_q975")
+    assert lines[0] == (
+        "date,acft,sum_daily_hours,age_fleet,Cycles,sum_uti_mensal,HH,HH_expected,drift,"
+        "HH_median,HH_q025,HH_q10,HH_q90,HH_q975"
+    )
     row = re.compile(r"\d{4}-\d{2}-\d{2},\d+,(\d+\.\d{6},){2}\d+,(\d+\.\d{6},){3}[01](,\d+\.\d{6}){5}")
     assert all(row.fullmatch(line) for line in lines[1:])
     aircraft = (written / "truth" / "aircraft.csv").read_text().splitlines()
@@ -487,7 +520,8 @@ def test_aging_multiplier_is_log_linear_with_each_bands_slope(small, band, slope
 
 
 @given(
-    b0=st.floats(0.5, 15.0), gap=st.floats(0.5, 15.0),
+    b0=st.floats(0.5, 15.0),
+    gap=st.floats(0.5, 15.0),
     slopes=st.tuples(st.floats(1e-4, 0.5), st.floats(1e-4, 0.5), st.floats(1e-4, 0.5)),
 )
 def test_aging_multiplier_is_continuous_and_increasing_for_any_positive_slopes(b0, gap, slopes):
@@ -506,12 +540,15 @@ def test_aging_multiplier_starts_at_one_and_increases(small):
     assert m[0] == 1.0 and (np.diff(m) > 0).all()
 
 
-@pytest.mark.parametrize("day, low, high", [
-    ("2020-03-22", 1.0, 1.0),          # before the collapse
-    ("2020-04-06", 0.2, 0.2),          # the trough, two weeks in
-    ("2020-12-01", 0.2, 1.0),          # recovering
-    ("2021-09-01", 1.0, 1.0),          # recovered after collapse_recovery_weeks
-])
+@pytest.mark.parametrize(
+    "day, low, high",
+    [
+        ("2020-03-22", 1.0, 1.0),  # before the collapse
+        ("2020-04-06", 0.2, 0.2),  # the trough, two weeks in
+        ("2020-12-01", 0.2, 1.0),  # recovering
+        ("2021-09-01", 1.0, 1.0),  # recovered after collapse_recovery_weeks
+    ],
+)
 def test_collapse_factor(params, day, low, high):
     factor = synth.collapse_factor(np.array([np.datetime64(day)]), params.synthetic)[0]
     assert low - 1e-9 <= factor <= high + 1e-9
@@ -580,14 +617,17 @@ def test_the_default_world_has_about_100k_event_rows(params):
     assert 90_000 <= len(world.events) <= 110_000
 
 
-@pytest.mark.parametrize("update, key", [
-    ({"overlap_days": 0}, "conflicting_utilization_rows"),
-    ({"source_mix": {"PILOT": 1.0, "GROUND": 1.0}}, "source_mix"),
-    ({"invalid_event_rows": {"bad_reason": 1}}, "invalid_event_rows"),
-    ({"retirements": 9}, "retirements"),
-    ({"weeks": 12}, "drift.weeks"),
-    ({"plateau_weeks": 60}, "plateau_weeks"),
-])
+@pytest.mark.parametrize(
+    "update, key",
+    [
+        ({"overlap_days": 0}, "conflicting_utilization_rows"),
+        ({"source_mix": {"PILOT": 1.0, "GROUND": 1.0}}, "source_mix"),
+        ({"invalid_event_rows": {"bad_reason": 1}}, "invalid_event_rows"),
+        ({"retirements": 9}, "retirements"),
+        ({"weeks": 12}, "drift.weeks"),
+        ({"plateau_weeks": 60}, "plateau_weeks"),
+    ],
+)
 def test_inconsistent_params_name_the_key(params, update, key):
     with pytest.raises(ConfigError, match=rf"synthetic\.{re.escape(key)}"):
         synth.build_world(small_params(params, **update))
@@ -620,10 +660,13 @@ def test_generate_stage_fails_with_one_line_naming_the_key(params, tmp_path):
     assert not (work / "data" / "synthetic").exists() or not any((work / "data" / "synthetic").rglob("*.csv"))
 
 
-@pytest.mark.parametrize("lag, first_week", [
-    (3, 3),  # events from week 3: the 28-day window (weeks 0-3) decides, as weeks.dataset_week_range does
-    (5, 5),  # events from week 5: the events' range decides
-])
+@pytest.mark.parametrize(
+    "lag, first_week",
+    [
+        (3, 3),  # events from week 3: the 28-day window (weeks 0-3) decides, as weeks.dataset_week_range does
+        (5, 5),  # events from week 5: the events' range decides
+    ],
+)
 def test_truth_follows_the_dataset_week_rule(params, lag, first_week):
     small = small_params(params, events_lag_weeks=lag)
     truth = synth.build_world(small).truth

@@ -1,4 +1,5 @@
 """The exact weekly distribution: checked against the generator's own draws and against realized weeks."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -59,9 +60,11 @@ def test_truth_quantiles_are_calibrated_over_every_week_of_the_default_world(def
     truth = default_world.truth
     n = len(truth)
     realized = truth["HH"]
-    for name, (low, high), level in [("median", ("HH_median", "HH_median"), None),
-                                     ("80", truthdist.INTERVAL_QUANTILES["80"], 0.8),
-                                     ("95", truthdist.INTERVAL_QUANTILES["95"], 0.95)]:
+    for name, (low, high), level in [
+        ("median", ("HH_median", "HH_median"), None),
+        ("80", truthdist.INTERVAL_QUANTILES["80"], 0.8),
+        ("95", truthdist.INTERVAL_QUANTILES["95"], 0.95),
+    ]:
         if level is None:
             share, target = float(np.mean(realized < truth[low])), 0.5
         else:
@@ -79,15 +82,15 @@ def test_quantiles_are_ordered_and_bracket_the_mean(default_world):
 
 def test_expected_abs_error_of_a_point_mass_is_the_distance():
     pmf = np.zeros((2, 64))
-    pmf[0, 40] = 1.0                       # 2 hours, surely
-    pmf[1, [20, 60]] = 0.5                 # 1 or 3 hours
+    pmf[0, 40] = 1.0  # 2 hours, surely
+    pmf[1, [20, 60]] = 0.5  # 1 or 3 hours
     got = truthdist.expected_abs_error(pmf, np.array([1.5, 2.0]))
     assert got == pytest.approx([0.5, 1.0])
 
 
 def test_expected_coverage_and_interval_score_by_hand():
     pmf = np.zeros((1, 100))
-    pmf[0, [20, 40, 80]] = [0.25, 0.5, 0.25]      # 1, 2 or 4 hours
+    pmf[0, [20, 40, 80]] = [0.25, 0.5, 0.25]  # 1, 2 or 4 hours
     lower, upper = np.array([1.5]), np.array([3.0])
     assert truthdist.expected_coverage(pmf, lower, upper) == pytest.approx([0.5])
     # width 1.5 + (2 / 0.2) * (0.25 * 0.5 + 0.25 * 1.0)
