@@ -8,8 +8,7 @@ UV_VERSION := 0.13.9
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 export PATH := $(abspath $(BIN)):$(PATH)
-# Quiet TensorFlow's C++ start-up chatter; real warnings still show.
-export TF_CPP_MIN_LOG_LEVEL ?= 2
+# TensorFlow's environment (oneDNN off, quiet start-up) is set by the library itself: hhforecast/core/tensorflow_env.py.
 # Every process (each stage, test subprocess, worker) imports TensorFlow and pandas. Where the caller's
 # environment sets PYTHONDONTWRITEBYTECODE, each one would recompile them from source (TensorFlow: 24 s
 # instead of 6 s); unset here, the first import writes the .pyc files and the others read them. Only what is
@@ -19,15 +18,21 @@ unexport PYTHONDONTWRITEBYTECODE
 TEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help setup repro verify release expected retrain monitor test test-fast lock bench bench-scale study bench-study clean-venv results-readme
+.PHONY: help setup repro verify release docs-numbers retrain monitor test test-fast lock bench bench-scale study bench-study clean-venv
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
 
-# uv installs the lock; pip fetches it from the package registry into a folder of its own.
+# uv installs the lock; pip fetches uv from the package registry into a venv of its own, .tools. `python3 -m venv`
+# works from any shell: with a venv active, python3 is that venv's (uv's has no pip) and venv builds on its base
+# interpreter, which has pip. An interpreter without the venv module (ensurepip) installs with its own pip instead.
 $(UV):
 	rm -rf $(TOOLS)
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(TOOLS) uv==$(UV_VERSION)
+	if $(PYTHON) -m venv $(TOOLS); then \
+		$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION); \
+	else \
+		rm -rf $(TOOLS) && $(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(TOOLS) uv==$(UV_VERSION); \
+	fi
 
 $(STAMP): uv.lock pyproject.toml | $(UV)
 	$(UV) sync --locked
@@ -39,14 +44,14 @@ repro: setup ## run the whole DVC pipeline on the configured raw data
 	$(BIN)/hh runlog pipeline -- $(BIN)/dvc repro
 
 verify: setup ## re-run the pipeline and compare every metric with the committed one (PASS/FAIL table)
-	$(BIN)/python tools/verify.py
+	$(BIN)/hh verify
 
 release: setup ## tag tcc-vVERSION (make release VERSION=1.0.0) from a clean tree that passes verify
 	@test -n "$(VERSION)" || { echo "usage: make release VERSION=x.y.z" >&2; exit 2; }
-	$(BIN)/python tools/release.py "$(VERSION)"
+	$(BIN)/hh release "$(VERSION)"
 
-expected: setup ## rewrite the README's numbers to expect from the committed metrics
-	$(BIN)/python tools/expected.py
+docs-numbers: setup ## rewrite every generated number in README*.md and docs/ from the committed metrics
+	$(BIN)/python -m hhforecast.reporting.docnumbers
 
 retrain: setup ## rebuild with the newest data, commit, and promote through the gate (for cron / Airflow / Prefect)
 	$(BIN)/hh runlog retrain -- $(BIN)/dvc repro
@@ -82,9 +87,6 @@ study: setup ## the simulation study: every family x world of params.yaml, then 
 
 bench-study: setup ## time the simulation study per world and project the total (minutes)
 	$(BIN)/python benchmarks/study.py
-
-results-readme: ## copy reports/results.md (written by dvc repro) into the README's Results section
-	$(BIN)/python -m hhforecast.evaluation.results
 
 lock: $(UV) ## re-resolve pyproject.toml into uv.lock for every platform (needs the package registry)
 	$(UV) lock

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import socket
 import statistics
 import subprocess
@@ -87,12 +86,10 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     args = parser.parse_args()
     port = free_port()
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
     with tempfile.TemporaryDirectory() as scratch:
         server = subprocess.Popen(
             [sys.executable, "-m", "hhforecast.cli", "serve", "--port", str(port), "--log-db", f"{scratch}/mlops.db"],
             cwd=REPO,
-            env=env,
             stderr=subprocess.DEVNULL,
         )
         try:

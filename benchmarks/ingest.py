@@ -31,7 +31,6 @@ def _peak_rss_bytes() -> int:
 
 
 def measure(kind: str, raw_dir: Path, workers: int) -> dict:
-    sys.path.insert(0, str(REPO))
     import pandas as pd
 
     from hhforecast.core import config
@@ -62,7 +61,6 @@ def run_measurement(kind: str, raw_dir: Path, workers: int = 1) -> dict:
 
 
 def generate(scale: float, target: Path) -> Path:
-    sys.path.insert(0, str(REPO))
     from hhforecast import synth
     from hhforecast.core import config
 

@@ -9,16 +9,12 @@ model call, conformal ranges and extrapolation flags, not file I/O.
 from __future__ import annotations
 
 import argparse
-import os
 import time
 
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import numpy as np
+import pandas as pd
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from hhforecast.serving import bundle, predict  # noqa: E402
+from hhforecast.serving import bundle, predict
 
 
 def main() -> None:
@@ -26,16 +22,16 @@ def main() -> None:
     parser.add_argument("--weeks", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    served = bundle.load_workspace()
+    model = bundle.load_workspace()
     rng = np.random.default_rng(0)
     weeks = pd.DataFrame({"date": pd.date_range("2025-01-06", periods=args.weeks, freq="7D", unit="s")})
-    for name, (low, high) in served.feature_ranges.items():
+    for name, (low, high) in model.feature_ranges.items():
         weeks[name] = rng.uniform(low * 0.9, high * 1.1, args.weeks)
-    predict.forecast(served, weeks.head(10))  # warm-up: the first call builds the graph
+    predict.forecast(model, weeks.head(10))  # warm-up: the first call builds the graph
     seconds = []
     for _ in range(args.repeat):
         started = time.perf_counter()
-        result = predict.forecast(served, weeks)
+        result = predict.forecast(model, weeks)
         seconds.append(time.perf_counter() - started)
     best = min(seconds)
     print(

@@ -21,7 +21,7 @@ TARGET_SECONDS = 90.0
 
 def main() -> None:
     dvc = str(Path(sys.executable).parent / "dvc")
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
     with tempfile.TemporaryDirectory(prefix="hh-bench-") as scratch:
         work = Path(scratch) / "repo"
         subprocess.run(["git", "clone", "-q", str(REPO), str(work)], check=True)

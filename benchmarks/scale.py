@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import subprocess
 import sys
 import tempfile
@@ -42,11 +41,9 @@ finally:
 
 
 def run_stage(work: Path, stage: str) -> dict:
-    env = {**os.environ, "TF_ENABLE_ONEDNN_OPTS": "0", "TF_CPP_MIN_LOG_LEVEL": "2"}
     result = subprocess.run(
         [sys.executable, "-c", RUNNER, str(REPO / "stages" / f"{stage}.py")],
         cwd=work,
-        env=env,
         capture_output=True,
         text=True,
     )

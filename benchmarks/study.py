@@ -2,7 +2,7 @@
 
     python benchmarks/study.py [--families baseline interaction] [--worlds 1 2] [--ensemble N] [--epochs N]
 
-Runs the chosen worlds through `study.run_worlds` with params.yaml's backend and n_jobs (one pool
+Runs the chosen worlds through `worlds.run_worlds` with params.yaml's backend and n_jobs (one pool
 for all of them, as a Dask cluster would run them), prints one line per world on stderr as it
 finishes, then the wall time per world and the projection to every family x world in params.yaml.
 `make study` runs one DVC stage per block of study.block_size worlds, which adds each stage's
@@ -18,11 +18,10 @@ import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from hhforecast.core import config
+from hhforecast.simulation import worlds
 
-from hhforecast.core import config  # noqa: E402
-from hhforecast.simulation import study  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:
@@ -34,13 +33,13 @@ def main() -> None:
     parser.add_argument("--stage", action="store_true", help="also time one `dvc repro` world stage, forced")
     args = parser.parse_args()
     params = config.load(REPO / "params.yaml")
-    settings = study.settings(params)
+    settings = worlds.settings(params)
     update = {k: v for k, v in (("ensemble", args.ensemble), ("epochs", args.epochs)) if v is not None}
     params = params.model_copy(update={"study": settings.model_copy(update=update)})
-    specs = [study.world_spec(params, family, world) for family in args.families for world in args.worlds]
+    specs = [worlds.world_spec(params, family, world) for family in args.families for world in args.worlds]
 
     started = time.perf_counter()
-    study.run_worlds(specs, params.split, params.monitor, settings.backend, settings.scheduler, settings.n_jobs)
+    worlds.run_worlds(specs, params.split, params.monitor, settings.backend, settings.scheduler, settings.n_jobs)
     total = time.perf_counter() - started
     per_world = total / len(specs)
     planned = len(settings.families) * len(settings.worlds)

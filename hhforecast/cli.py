@@ -1,4 +1,8 @@
-"""The `hh` command: forecasts, the API, and the model registry."""
+"""The `hh` command: forecasts, the API, the model registry, monitoring, verification and releases.
+
+Each command parses its arguments, calls the library and formats what it returns; the logic lives in
+hhforecast's packages (serving.lifecycle, ops.status, ops.runlog, reporting.reproduce, reporting.tagging).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,16 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hhforecast.core.errors import HHForecastError
+from hhforecast.ops.status import EXIT_UNKNOWN  # standard library only: `hh` starts without pandas
+
+if TYPE_CHECKING:
+    from hhforecast.core.config import Params
 
 
-def _params():
+def _params() -> Params:
     from hhforecast.core import config
 
     return config.load()
@@ -25,8 +34,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     run_id = None if args.no_log else store.start_run(log_path, "predict")
     try:
         weeks, kind = predict.read_planned(Path(args.input), params)
-        bundle, served = registry.load_served(Path("."), args.rev)
-        print(f"hh predict: {served}; {len(weeks)} week(s) from {kind} input", file=sys.stderr)
+        bundle, which_model = registry.load_served(Path("."), args.rev)
+        print(f"hh predict: {which_model}; {len(weeks)} week(s) from {kind} input", file=sys.stderr)
         result = predict.forecast(bundle, weeks)
     except HHForecastError as exc:
         if run_id is not None:
@@ -80,155 +89,81 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"--host {host} is reachable from other machines: set {TOKEN_VARIABLE} "
             f"(clients then send 'Authorization: Bearer <token>'), or serve on 127.0.0.1"
         )
-    bundle, served = registry.load_served(Path("."), args.rev)
-    print(f"hh serve: {served}" + ("; bearer token required on /predict and /model" if token else ""), file=sys.stderr)
+    bundle, which_model = registry.load_served(Path("."), args.rev)
+    print(
+        f"hh serve: {which_model}" + ("; bearer token required on /predict and /model" if token else ""),
+        file=sys.stderr,
+    )
     log_path = None if args.no_log else Path(args.log_db or params.serve.prediction_log)
-    app = api.create_app(bundle, log_path, served, token)
+    app = api.create_app(bundle, log_path, which_model, token)
     uvicorn.run(app, host=host, port=args.port or params.serve.port, log_level="warning", access_log=False)
     return 0
 
 
 def cmd_promote(args: argparse.Namespace) -> int:
-    from hhforecast.serving import decisions, registry
+    from hhforecast.serving import lifecycle, registry
 
-    params = _params()
     repo = Path(".")
-    commit = registry.require_committed_model(repo)
-    current = registry.production(repo)
-    if args.force and not args.reason:
-        print("refused: --force needs --reason '…', recorded in the decision log and the tag", file=sys.stderr)
-        return REFUSED
-    candidate = registry.backtest_at(repo, None)
     try:
-        production = registry.backtest_at(repo, current.commit) if current else None
-    except registry.RegistryError as exc:
-        if not args.force:
-            raise registry.RegistryError(f"{exc}; promote with --force --reason '…' to decide without it") from None
-        print(f"warning: {exc}", file=sys.stderr)
-        production, args.reason = None, f"promoted without a paired comparison: {args.reason}"
-    result = registry.gate(candidate, production, params.registry.coverage_tolerance)
+        proposal = lifecycle.propose(repo, _params().registry.coverage_tolerance, args.force, args.reason)
+    except lifecycle.PromotionRefused as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return REFUSED
+    if proposal.unpaired is not None:
+        print(f"warning: {proposal.unpaired}", file=sys.stderr)
+    current, gate = proposal.current, proposal.gate
     print(
-        f"candidate: {commit[:12]} (workspace)   production: "
+        f"candidate: {proposal.commit[:12]} (workspace)   production: "
         f"{registry.ARTIFACT + '@' + current.version if current else 'none yet'}"
     )
-    print(result.table.to_string(float_format=lambda v: f"{v:.3f}"))
-    if result.comparison:
-        print(f"paired over {len(candidate)} backtest weeks: {result.comparison}")
-    if not result.passed:
-        for reason in result.reasons:
+    print(gate.table.to_string(float_format=lambda v: f"{v:.3f}"))
+    if gate.comparison:
+        print(f"paired over {len(proposal.candidate)} backtest weeks: {gate.comparison}")
+    if not gate.passed:
+        for reason in gate.reasons:
             print(f"refused: {reason}", file=sys.stderr)
         if not args.force:
             return REFUSED
-        args.reason = f"promoted despite the gate ({'; '.join(result.reasons)}): {args.reason}"
-    version = registry.next_version(repo)
-    reason = args.reason or "passed the promotion gate"
-    registry.register_and_promote(repo, commit, version, reason)
-    decisions.append(repo, "promote", f"{registry.ARTIFACT}@{version}", reason)
-    print(f"promoted {registry.ARTIFACT}@{version} ({commit[:12]}) to {registry.PROD}")
+    version = lifecycle.promote(repo, proposal, lifecycle.recorded_reason(proposal, args.reason))
+    print(f"promoted {registry.ARTIFACT}@{version} ({proposal.commit[:12]}) to {registry.PROD}")
     return 0
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """The network of two revisions (experiments, commits, tags) on the same backtest weeks, paired."""
-    from hhforecast.evaluation import compare
-    from hhforecast.forecasting import forecasters
-    from hhforecast.serving import registry
+    from hhforecast.serving import lifecycle
 
-    repo = Path(".")
-    tables = {}
-    for rev in (args.a, args.b):
-        if rev == "workspace":
-            tables[rev] = registry.backtest_at(repo, None)
-        else:
-            tables[rev] = registry.backtest_at(repo, registry.commit_of(repo, rev))
-    a, b = tables[args.a], tables[args.b]
-    if a["date"].tolist() != b["date"].tolist():
-        raise HHForecastError(
-            f"{args.a} and {args.b} were backtested on different weeks; compare runs of the same "
-            "split and evaluate params"
-        )
-    paired = compare.paired_abs_error(
-        a["actual"].to_numpy(float), a[forecasters.NETWORK].to_numpy(float), b[forecasters.NETWORK].to_numpy(float)
-    )
+    compared = lifecycle.compare_revisions(Path("."), args.a, args.b)
     print(
-        f"backtest MAE {args.a}: {(a['actual'] - a[forecasters.NETWORK]).abs().mean():.3f}, "
-        f"{args.b}: {(b['actual'] - b[forecasters.NETWORK]).abs().mean():.3f} over {paired.n_weeks} weeks"
+        f"backtest MAE {args.a}: {compared.mae_a:.3f}, {args.b}: {compared.mae_b:.3f} "
+        f"over {compared.paired.n_weeks} weeks"
     )
-    print(paired.sentence(args.a, args.b))
+    print(compared.paired.sentence(args.a, args.b))
     return 0
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
-    from hhforecast.serving import decisions, registry
+    from hhforecast.serving import lifecycle, registry
 
-    repo = Path(".")
-    current, target = registry.rollback_target(repo)
-    reason = args.reason or f"rollback from {current.version}"
-    registry.assign_prod(repo, target.version, reason)
-    decisions.append(repo, "rollback", f"{registry.ARTIFACT}@{target.version} (from {current.version})", reason)
-    print(f"{registry.PROD} is now {registry.ARTIFACT}@{target.version} (was {current.version})")
+    was, now = lifecycle.rollback(Path("."), args.reason)
+    print(f"{registry.PROD} is now {registry.ARTIFACT}@{now.version} (was {was.version})")
     return 0
 
 
-# Exit status of `hh monitor`: the monitoring-plugin convention (Nagios, Icinga, Zabbix, schedulers).
-OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
-STATUS_NAMES = {OK: "OK", WARNING: "WARNING", CRITICAL: "CRITICAL", UNKNOWN: "UNKNOWN"}
-# Every other command: 0 success; 1 refused or failed, with the reason on stderr (bad input or
-# configuration, check-raw's problems, promote's gate); 2 usage error (argparse); 3 an internal error.
+# Exit status of every command but `hh monitor` (which follows the monitoring-plugin convention, ops.status):
+# 0 success; 1 refused or failed, with the reason on stderr (bad input or configuration, check-raw's problems,
+# promote's gate, verify's differences); 2 usage error (argparse); 3 an internal error.
 REFUSED = ERROR = 1
 USAGE, INTERNAL = 2, 3
 
 
-def failed_runs(runs, since) -> list[str]:
-    """Failed runs started at or after `since` (UTC), one line each: kind, id, start, what failed."""
-    import pandas as pd
-
-    if runs.empty:
-        return []
-    started = pd.to_datetime(runs["started_at"], utc=True, format="ISO8601")
-    failed = runs.loc[(runs["status"] == "failed") & (started >= since)]
-    return [f"{r.kind} #{r.id} started {r.started_at}: {r.detail or 'failed'}" for r in failed.itertuples()]
-
-
 def cmd_monitor(args: argparse.Namespace) -> int:
     """Exit 0 OK, 1 WARNING, 2 CRITICAL (retrain recommended); UNKNOWN (3) comes from `main` on any error."""
-    import datetime as dt
-
-    import pandas as pd
-
-    from hhforecast.core import paths
-    from hhforecast.ops import monitor
-    from hhforecast.serving import store
+    from hhforecast.ops import status
 
     params = _params()
-    log_path = Path(args.log_db or params.serve.prediction_log)
-    if args.from_log:
-        if not log_path.exists():
-            raise HHForecastError(f"{log_path}: no prediction log")
-        logged = store.read_predictions(log_path)
-        if logged.empty:
-            raise HHForecastError(f"{log_path}: the prediction log holds no forecasts yet")
-        forecasts = logged.rename(columns={"week": "date"}).drop_duplicates("date", keep="last")
-    else:
-        if not paths.PRODUCTION_PREDICTIONS.exists():
-            raise HHForecastError(f"{paths.PRODUCTION_PREDICTIONS}: not found (run the pipeline first)")
-        forecasts = pd.read_csv(paths.PRODUCTION_PREDICTIONS)
-    summary, _, drift = monitor.assess_workspace(params, forecasts)
-    code = {monitor.HEALTHY: OK, monitor.WARNING: WARNING, monitor.RETRAIN: CRITICAL}[int(summary["exit_code"])]
-    failed: list[str] = []
-    if log_path.exists():
-        runs = store.read_runs(log_path)
-        since = dt.datetime.now(dt.UTC) - dt.timedelta(weeks=params.monitor.window_weeks)
-        failed = failed_runs(runs, since)
-        summary["runs"] = {
-            "total": int(len(runs)),
-            "failed": int((runs["status"] == "failed").sum()),
-            "failed_in_window": failed,
-            "last": runs.iloc[-1][["kind", "started_at", "status", "model_version"]].to_dict() if len(runs) else None,
-        }
-        if failed:
-            code = max(code, WARNING)  # a failed pipeline or retrain run leaves data or model stale
-    summary["monitor_status"], summary["monitor_exit_code"] = STATUS_NAMES[code], code
+    result = status.assess(params, Path(args.log_db or params.serve.prediction_log), args.from_log)
+    summary, failed = result.summary, result.failed_runs
     if args.json:
         from hhforecast.core.io import rounded
 
@@ -236,7 +171,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     else:
         perf = summary["performance"]
         print(
-            f"{STATUS_NAMES[code]}: "
+            f"{result.name}: "
             + ("; ".join(summary["reasons"] + summary["warnings"] + [f"failed run {f}" for f in failed]) or "no alerts")
         )
         print(
@@ -249,7 +184,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
                 f"validation {perf['validation_mae']:.1f}); coverage 80% {perf['coverage_80']:.2f}, 95% {perf['coverage_95']:.2f}"
             )
         print(
-            drift[["feature", "psi", "ks_pvalue", "mean_shift_sd", "status"]].to_string(
+            result.drift[["feature", "psi", "ks_pvalue", "mean_shift_sd", "status"]].to_string(
                 index=False, float_format=lambda v: f"{v:.3g}"
             )
         )
@@ -259,44 +194,25 @@ def cmd_monitor(args: argparse.Namespace) -> int:
             print(f"warning: {warning}")
         for run in failed:
             print(f"failed run: {run}")
-    if args.notify and code != OK:
-        from hhforecast.ops import alerts
-
-        title, body = alerts.monitor_message(STATUS_NAMES[code], summary["reasons"], summary["warnings"], failed)
-        alerts.send(params.monitor.notify, title, body, "failure" if code == CRITICAL else "warning")
-    return code
+    if args.notify:
+        status.notify(params.monitor.notify, result)
+    return result.exit_status
 
 
 def cmd_runlog(args: argparse.Namespace) -> int:
     """Run a command and record its start, end, status and the model version; alert when it fails."""
-    import subprocess
-
-    from hhforecast.serving import bundle, store
+    from hhforecast.ops import runlog
 
     params = _params()
-    log_path = Path(args.log_db or params.serve.prediction_log)
-    command = [c for c in args.cmd if c != "--"]
-    if not command:
-        raise HHForecastError("runlog: give the command to run after --")
-    run_id = store.start_run(log_path, args.kind)
-    try:
-        code = subprocess.call(command)
-    except OSError as exc:  # the command does not exist or cannot run: a failed run, not a crash
-        print(f"hh runlog: cannot run {command[0]}: {exc.strerror}", file=sys.stderr)
-        code = 127
-    version = bundle.workspace_version()
-    store.end_run(
-        log_path,
-        run_id,
-        "succeeded" if code == 0 else "failed",
-        " ".join(command) + ("" if code == 0 else f" (exit status {code})"),
-        version,
+    done = runlog.run(
+        Path(args.log_db or params.serve.prediction_log),
+        args.kind,
+        [c for c in args.cmd if c != "--"],
+        params.monitor.notify,
     )
-    if code != 0 and params.monitor.notify:
-        from hhforecast.ops import alerts
-
-        alerts.send(params.monitor.notify, *alerts.run_message(args.kind, run_id, " ".join(command), code), "failure")
-    return code
+    if done.problem:
+        print(f"hh runlog: {done.problem}", file=sys.stderr)
+    return done.exit_status
 
 
 def cmd_check_raw(args: argparse.Namespace) -> int:
@@ -310,25 +226,9 @@ def cmd_check_raw(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from hhforecast.serving import decisions, registry
+    from hhforecast.serving import lifecycle
 
-    repo = Path(".")
-    decided = decisions.read(repo)
-    rows = []
-    for version in registry.versions(repo):
-        metrics = registry.metrics_at(repo, version.commit)
-        rows.append(
-            {
-                "version": version.version,
-                "stage": ",".join(version.stages) or "-",
-                "commit": version.commit[:12],
-                "test_mae": metrics.get("test", {}).get("mae"),
-                "backtest_mae": metrics.get("backtest", {}).get("mae_mean"),
-                "coverage_80": metrics.get("backtest", {}).get("coverage_80_mean"),
-                "registered": version.created_at[:19],
-                "last_decision": next((line[2:] for line in reversed(decided) if f"@{version.version}" in line), ""),
-            }
-        )
+    rows = lifecycle.listing(Path("."))
     if args.json:
         print(json.dumps(rows, indent=2))
     elif not rows:
@@ -337,6 +237,55 @@ def cmd_models(args: argparse.Namespace) -> int:
         import pandas as pd
 
         print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Re-run the pipeline and compare every metric with the committed one; 1 on any FAIL."""
+    import time
+
+    from hhforecast.reporting import reproduce, verify
+
+    tolerance = _params().verify
+    rel_tol, abs_tol = (0.0, 0.0) if args.exact else (tolerance.rel_tolerance, tolerance.abs_tolerance)
+    try:
+        committed = reproduce.committed_metrics(args.rev)
+    except reproduce.VerifyError as exc:
+        print(f"verify: error: {exc}", file=sys.stderr)
+        return ERROR
+    started = time.monotonic()
+    if not args.no_repro and not reproduce.rerun_pipeline():
+        print("verify: FAIL: dvc repro failed (its output is above)", file=sys.stderr)
+        return ERROR
+    checks = verify.compare_files(committed, reproduce.workspace_metrics(), rel_tol, abs_tol)
+    print(verify.table(checks, only_failures=args.failures_only), end="")
+    stated = (
+        "exact (no tolerance)"
+        if rel_tol == abs_tol == 0
+        else f"tolerance: relative {rel_tol:g} or absolute {abs_tol:g}"
+    )
+    print(
+        f"{stated}; largest relative difference {verify.worst(checks):.1e}; "
+        f"{'re-run and compared' if not args.no_repro else 'compared'} in {time.monotonic() - started:.0f} s"
+    )
+    return 0 if all(c.passed for c in checks) else ERROR
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    """Tag tcc-vVERSION with the headline numbers, only from a clean tree that passes verification."""
+    import subprocess
+
+    from hhforecast.reporting import release, tagging
+
+    try:
+        tag, message = tagging.tag(args.version, args.verify, args.dvc)
+    except release.ReleaseError as exc:
+        print(f"release: refused: {exc}", file=sys.stderr)
+        return REFUSED
+    except subprocess.CalledProcessError as exc:
+        print(f"release: error: {' '.join(exc.cmd)}: {exc.stderr.strip()}", file=sys.stderr)
+        return ERROR
+    print(f"release: tagged {tag}:\n{message}\npush it with: git push origin {tag}")
     return 0
 
 
@@ -375,7 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser(
         "compare",
         help="two revisions' networks on the same backtest weeks: paired difference, "
-        "95 % interval, DM p-value, 'tie' inside the noise",
+        "95 %% interval, DM p-value, 'tie' inside the noise",
     )
     p.add_argument("a", help="revision, experiment name or 'workspace'")
     p.add_argument("b", nargs="?", default="HEAD", help="revision to compare against (default HEAD)")
@@ -414,6 +363,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("models", help="list versions, stages and metrics")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_models)
+
+    p = commands.add_parser(
+        "verify", help="re-run the pipeline and compare every metric with the committed one (PASS/FAIL table)"
+    )
+    p.add_argument(
+        "--exact", action="store_true", help="no tolerance: on the machine kind that produced the committed metrics"
+    )
+    p.add_argument("--no-repro", action="store_true", help="compare the workspace as it is, without re-running")
+    p.add_argument("--failures-only", action="store_true", help="list only the keys that fail")
+    p.add_argument("--rev", default="HEAD", help="the commit whose metrics are expected (default HEAD)")
+    p.set_defaults(func=cmd_verify)
+
+    p = commands.add_parser(
+        "release", help="tag tcc-vVERSION with the headline numbers, from a clean tree that passes verification"
+    )
+    p.add_argument("version", help="major.minor.patch, e.g. 1.0.0")
+    p.add_argument("--verify", default="make verify", help="the verification command (default: make verify)")
+    p.add_argument("--dvc", default=str(Path(sys.executable).parent / "dvc"), help="the dvc executable")
+    p.set_defaults(func=cmd_release)
     return parser
 
 
@@ -421,20 +389,18 @@ def main(argv: list[str] | None = None) -> int:
     import signal
 
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `hh ... | head` ends quietly
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     words = sys.argv[1:] if argv is None else argv
     monitoring = bool(words) and words[0] == "monitor"
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # argparse: 0 for --help, 2 for a usage error
-        return UNKNOWN if monitoring and exc.code not in (0, None) else int(exc.code or 0)
+        return EXIT_UNKNOWN if monitoring and exc.code not in (0, None) else int(exc.code or 0)
     try:
         return int(args.func(args))
     except HHForecastError as exc:
         problem = str(exc)
         print(f"hh {args.command}: error: {problem}", file=sys.stderr)
-        code = UNKNOWN if monitoring else ERROR
+        code = EXIT_UNKNOWN if monitoring else ERROR
     except Exception as exc:  # a bug or the environment: one line, never taken for a warning
         problem = f"internal error: {type(exc).__name__}: {exc}"
         print(f"hh {args.command}: {problem}", file=sys.stderr)
@@ -442,7 +408,7 @@ def main(argv: list[str] | None = None) -> int:
             import traceback
 
             traceback.print_exc()
-        code = UNKNOWN if monitoring else INTERNAL
+        code = EXIT_UNKNOWN if monitoring else INTERNAL
     if monitoring and getattr(args, "notify", False):
         _notify_unknown(problem)
     return code
@@ -450,11 +416,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _notify_unknown(problem: str) -> None:
     """`hh monitor --notify` could not assess: say so on the alert channels too, if they can be reached."""
-    from hhforecast.ops import alerts
+    from hhforecast.ops import status
 
     try:
-        title, body = alerts.monitor_message(STATUS_NAMES[UNKNOWN], [], [f"monitoring could not run: {problem}"], [])
-        alerts.send(_params().monitor.notify, title, body, "failure")
+        status.notify_unknown(_params().monitor.notify, problem)
     except Exception as exc:  # the alert path itself is broken: the exit status still says UNKNOWN
         print(f"hh monitor: error: cannot send the UNKNOWN alert: {exc}", file=sys.stderr)
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 from hhforecast.core import config, io, paths
 from hhforecast.core.stage import run, say
-from hhforecast.dataprep import aggregate
+from hhforecast.dataprep import aggregate, clean_summary
 
 
 def main() -> None:
@@ -14,7 +12,7 @@ def main() -> None:
     utilization = io.read_parquet(paths.UTILIZATION_CLEAN)
     events = io.read_parquet(paths.EVENTS_CLEAN)
     # The week range is decided once, by clean (utilization window and events coverage).
-    weeks = tuple(pd.Timestamp(d).date() for d in io.read_json(paths.CLEAN_REPORT)["dataset_weeks"])
+    weeks = clean_summary.dataset_weeks(io.read_json(paths.CLEAN_REPORT))
     weekly = aggregate.weekly_utilization(utilization, weeks, params.window_days)
     daily = aggregate.daily_utilization(utilization, weeks, params.window_days)
     io.write_parquet_atomic(weekly.reset_index(), paths.WEEKLY_UTILIZATION)

@@ -6,7 +6,7 @@ import pandas as pd
 
 from hhforecast.core import config, io, paths
 from hhforecast.core.stage import run, say
-from hhforecast.dataprep import clean, isoweeks
+from hhforecast.dataprep import clean, clean_summary, isoweeks
 
 
 def main() -> None:
@@ -23,29 +23,15 @@ def main() -> None:
         events_raw, params.clean, params.contract.events, dataset_weeks, registrations
     )
     rejects = clean.sort_rejects(pd.concat([event_rejects, utilization_rejects], ignore_index=True))
-    by_reason = {
-        table: {reason: int(n) for reason, n in group["reason"].value_counts().sort_index().items()}
-        for table, group in rejects.groupby("table")
-    }
-    report = {
-        "events_kept": len(events),
-        "utilization_kept": len(utilization),
-        "rejected": len(rejects),
-        "rejected_by_reason": by_reason,
-        "dataset_weeks": [dataset_weeks[0].isoformat(), dataset_weeks[1].isoformat()],
-        "coverage": {
-            "events": isoweeks.coverage(pd.Series(event_days)),
-            "utilization": isoweeks.coverage(utilization["date"]),
-        },
-        "fleets": fleets or "all",
-    }
+    report = clean_summary.summary(events, utilization, rejects, dataset_weeks, event_days, fleets)
     io.write_parquet_atomic(events, paths.EVENTS_CLEAN)
     io.write_parquet_atomic(utilization, paths.UTILIZATION_CLEAN)
     io.write_csv_atomic(rejects, paths.REJECTS)
     io.write_json_atomic(report, paths.CLEAN_REPORT)
     say(
         "clean",
-        f"kept {len(events):,} events and {len(utilization):,} aircraft-days; rejected {len(rejects):,} rows {by_reason}",
+        f"kept {len(events):,} events and {len(utilization):,} aircraft-days; rejected {len(rejects):,} rows "
+        f"{report['rejected_by_reason']}",
     )
 
 

@@ -22,9 +22,9 @@ def main() -> None:
     test = split["test"]
     y = evaluate.target(test)
     # The network is scored through the bundle loader: exactly what predict and serve return.
-    served = bundle.load_workspace().predict_array(weekly_dataset.xy(test)[0])
-    predictions = {forecasters.NETWORK: served["predicted_hh"]}
-    network_bounds = intervals.ranges(served)
+    network_forecast = bundle.load_workspace().predict_array(weekly_dataset.xy(test)[0])
+    predictions = {forecasters.NETWORK: network_forecast["predicted_hh"]}
+    network_bounds = intervals.ranges(network_forecast)
     fitted = [
         forecaster.fit(split["train"], split["val"]) for forecaster in forecasters.baselines(params.evaluate.gbm_seed)
     ]

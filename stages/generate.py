@@ -5,19 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from hhforecast import synth
-from hhforecast.core import config
+from hhforecast.core import config, paths
 from hhforecast.core.stage import run, say
-
-# Fixed, not params.data.raw_dir: that may point at real exports, which generate never touches.
-RAW_DIR = Path("data/synthetic/raw")
-TRUTH_DIR = Path("data/synthetic/truth")
 
 
 def main() -> None:
     loaded = config.load()
     # The raw files always hold every fleet; the truth follows data.fleets, like the pipeline.
     world = synth.build_world(loaded.synthetic, loaded.data.fleets)
-    synth.write_world(world, RAW_DIR, TRUTH_DIR, progress=_wrote)
+    # paths.SYNTHETIC_RAW, not params.data.raw_dir: that may point at real exports, which generate never touches.
+    synth.write_world(world, paths.SYNTHETIC_RAW, paths.SYNTHETIC_TRUTH, progress=_wrote)
     planted = world.planted
     say(
         "generate",

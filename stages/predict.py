@@ -14,13 +14,13 @@ def main() -> None:
     production = weekly_dataset.production_weeks(dataset, params.split.train_end)
     if production.empty:
         say("predict", f"no weeks after split.train_end={params.split.train_end}: nothing to forecast")
-    served = bundle.load_workspace()
-    result = predict.forecast(served, production[["date", *weekly_dataset.FEATURES]])
+    model = bundle.load_workspace()
+    result = predict.forecast(model, production[["date", *weekly_dataset.FEATURES]])
     result["actual_hh"] = production[weekly_dataset.TARGET].to_numpy()
     io.write_csv_atomic(result, paths.PRODUCTION_PREDICTIONS)
     say(
         "predict",
-        f"{len(result)} production weeks forecast with {served.version}; "
+        f"{len(result)} production weeks forecast with {model.version}; "
         f"{int(result['extrapolation'].sum())} outside the training range",
     )
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from dvclive.keras import DVCLiveCallback
-
 from dvclive import Live
-from hhforecast.core import config, paths
+from hhforecast.core import config, paths, tensorflow_env
 from hhforecast.core.stage import run, say
 from hhforecast.dataprep import weekly_dataset
 from hhforecast.forecasting import forecasters, training
@@ -13,6 +11,9 @@ from hhforecast.serving import bundle
 
 
 def main() -> None:
+    tensorflow_env.configure()
+    from dvclive.keras import DVCLiveCallback  # imports Keras, and so TensorFlow: after configure()
+
     params = config.load()
     dataset = weekly_dataset.read_dataset(paths.WEEKLY_DATASET)
     split = weekly_dataset.temporal_split(

@@ -136,7 +136,7 @@ def hh(cwd, *args) -> subprocess.CompletedProcess[str]:
 
 
 def run_stage(work: Path, stage: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.run(
         [sys.executable, str(REPO / "stages" / f"{stage}.py")],
         cwd=work,
@@ -201,16 +201,21 @@ def make_bundle(root: Path, seed: int = 0, epochs: int = 3) -> Path:
     return root
 
 
-def git_dvc_repo(root: Path) -> Path:
-    """An empty git repository with DVC initialized and a committer set."""
-    dvc = str(Path(sys.executable).parent / "dvc")
+def git_repo(root: Path) -> Path:
+    """An empty git repository with a committer set."""
     for command in (
         ["git", "init", "-q"],
         ["git", "config", "user.email", "ops@example.com"],
         ["git", "config", "user.name", "ops"],
-        [dvc, "init", "-q"],
     ):
         subprocess.run(command, cwd=root, check=True, capture_output=True)
+    return root
+
+
+def git_dvc_repo(root: Path) -> Path:
+    """An empty git repository with DVC initialized and a committer set."""
+    git_repo(root)
+    subprocess.run([str(Path(sys.executable).parent / "dvc"), "init", "-q"], cwd=root, check=True, capture_output=True)
     # As the project's own .dvc/config: no usage report, which DVC otherwise sends from a daemon after every command.
     (root / ".dvc" / "config").write_text("[core]\n    analytics = false\n", encoding="utf-8")
     return root
@@ -247,7 +252,7 @@ def serving(cwd: Path, *args: str, startup_seconds: float = 180):
     """`hh serve` in its own process on a free loopback port, yielding its base URL once /health answers 200.
     A server that exits or does not answer in time fails the test with what it wrote on stderr."""
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
     log = Path(tempfile.mkstemp(prefix="hh-serve-", suffix=".log")[1])
     with log.open("w") as stderr:
         process = subprocess.Popen(
@@ -341,3 +346,89 @@ def package_files(script: Path) -> set[str]:
                     seen.add(found)
                     todo.append(found)
     return {p.relative_to(REPO).as_posix() for p in seen}
+
+
+def report_inputs(**replaced: object):
+    """What the report stage reads (`inputs.ReportInputs`), made small: 60 weeks of data, 10 test and 6 production
+    weeks, 2 backtest folds, 5 epochs, the drift and monitoring tables and the metric dicts (the evaluation is
+    tests/data/eval_example.json). Keyword arguments replace fields."""
+    import dataclasses
+
+    from hhforecast.reporting.inputs import ReportInputs
+
+    test, production = predictions("2023-01-02", 10), predictions("2023-03-13", 6)
+    curve = pd.DataFrame({"step": range(5), "loss": [50.0, 40, 35, 33, 32]})
+    made = ReportInputs(
+        dataset=small_weekly_dataset(60),
+        test=test,
+        production=production,
+        folds=pd.DataFrame(
+            {
+                "fold": [1, 2],
+                "test_start": ["2022-01-03", "2022-04-04"],
+                "test_end": ["2022-03-28", "2022-06-27"],
+                "mae": [30.0, 35.0],
+                "mae_linear": [32.0, 33.0],
+                "mae_gbm": [50.0, 55.0],
+            }
+        ),
+        train_loss=curve,
+        val_loss=curve.assign(loss=curve["loss"] + 5),
+        drift=pd.DataFrame(
+            {
+                "feature": ["acft", "age_fleet"],
+                "psi": [0.1, 7.0],
+                "ks_pvalue": [0.5, 1e-9],
+                "mean_shift_sd": [0.1, 5.0],
+                "std_ratio": [1.0, 1.0],
+                "status": ["ok", "alert"],
+            }
+        ),
+        monitor_weekly=pd.DataFrame(
+            {
+                "date": production["date"],
+                "abs_error": [10.0, 20, 30, 25, 15, 40],
+                "mae_4w": [np.nan] * 3 + [21.25, 22.5, 27.5],
+                "mae_13w": [np.nan] * 6,
+            }
+        ),
+        quality={
+            "weeks": 60,
+            "first_week": "2018-01-01",
+            "last_week": "2019-02-18",
+            "missing_weeks": 0,
+            "rows": {
+                "events_kept": 90,
+                "events_read": 100,
+                "utilization_kept": 500,
+                "rejected_by_reason": {
+                    "events": {"duplicate": 10, "source_not_kept": 31},
+                    "utilization": {"superseded": 2},
+                },
+            },
+        },
+        evaluation=json.loads((REPO / "tests" / "data" / "eval_example.json").read_text(encoding="utf-8")),
+        monitor={
+            "status": "retrain_recommended",
+            "retrain_recommended": True,
+            "reasons": ["feature age_fleet drifted"],
+            "warnings": [],
+            "performance": {"mae": 50.0, "validation_mae": 30.0, "coverage_80": 0.6, "coverage_95": 0.8},
+            "drift": {
+                "age_fleet": {"psi": 7.0, "ks_pvalue": 1e-9, "mean_shift_sd": 5.0, "std_ratio": 1.0, "status": "alert"}
+            },
+        },
+        metadata={
+            "windows": {
+                "train": ["2018-01-01", "2021-12-27"],
+                "val": ["2022-01-03", "2022-12-26"],
+                "test": ["2023-01-02", "2023-03-06"],
+            },
+            "params": {"train": {"layers": 1, "units": 16, "linear_skip": True, "ensemble": 5}},
+            "features": ["acft"],
+            "dataset": {"md5": "abc"},
+            "best_epoch": 4,
+            "members": [{}, {}, {}, {}, {}],
+        },
+    )
+    return dataclasses.replace(made, **replaced)

@@ -195,3 +195,19 @@ def test_an_internal_error_in_another_command_is_3_in_one_line(workspace, monkey
     assert cli.main(["models"]) == 3
     err = capsys.readouterr().err
     assert err == "hh models: internal error: ZeroDivisionError: division by zero\n"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [[], *([name] for name in ("predict", "serve", "promote", "compare", "rollback", "monitor", "runlog"))]
+    + [["check-raw"], ["models"], ["verify"], ["release"]],
+    ids=lambda argv: " ".join(argv) or "hh",
+)
+def test_every_help_text_renders(argv, capsys):
+    assert cli.main([*argv, "--help"]) == 0
+    assert capsys.readouterr().out.startswith(f"usage: hh {' '.join(argv)}".rstrip())
+
+
+def test_a_percent_sign_in_a_help_text_is_printed_as_written(capsys):
+    assert cli.main(["--help"]) == 0
+    assert "95 % interval" in capsys.readouterr().out

@@ -27,7 +27,6 @@ def _env() -> dict[str, str]:
         **os.environ,
         "PATH": f"{bin_dir}:{os.environ['PATH']}",
         "PYTHONPATH": "",
-        "TF_CPP_MIN_LOG_LEVEL": "2",
         "DVC_NO_ANALYTICS": "1",
     }
 
@@ -149,7 +148,7 @@ def test_model_metadata_says_through_which_week_it_trained_and_saw_data(project)
 
 def test_verify_passes_exactly_on_a_clean_clone(project):
     result = subprocess.run(
-        [sys.executable, "tools/verify.py", "--no-repro", "--exact", "--failures-only"],
+        [str(Path(sys.executable).parent / "hh"), "verify", "--no-repro", "--exact", "--failures-only"],
         cwd=project,
         env=_env(),
         capture_output=True,
@@ -165,7 +164,7 @@ def test_verify_fails_when_a_committed_metric_differs(project, tmp_path):
     try:
         (project / paths.EVAL).write_text(saved.replace('"n_weeks": 52', '"n_weeks": 53'))
         result = subprocess.run(
-            [sys.executable, "tools/verify.py", "--no-repro", "--failures-only"],
+            [str(Path(sys.executable).parent / "hh"), "verify", "--no-repro", "--failures-only"],
             cwd=project,
             env=_env(),
             capture_output=True,

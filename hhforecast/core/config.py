@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -20,6 +20,9 @@ from hhforecast.core.errors import ConfigError
 DEFAULT_PARAMS = Path("params.yaml")
 # The interval levels every consumer is built for (lower_80/upper_80, lower_95/upper_95 columns and fields).
 SUPPORTED_INTERVALS = (0.8, 0.95)
+# The languages of the thesis's figures and tables (report.language); the first is the default.
+ReportLanguage = Literal["pt", "en"]
+LANGUAGES: tuple[ReportLanguage, ...] = get_args(ReportLanguage)
 
 
 class _Section(BaseModel):
@@ -186,7 +189,7 @@ class MonitorParams(_Section):
 
 
 class StudyParams(_Section):
-    """The simulation study (DESIGN.md section 9): scenario families x worlds, and how to run them."""
+    """The simulation study (docs/design.md, "The simulation study"): families x worlds, and how to run them."""
 
     # Scenario family -> overrides of `synthetic` (nested keys as nested mappings); {} is today's world.
     families: dict[str, dict[str, Any]] = Field(min_length=1)
@@ -263,7 +266,7 @@ class RegistryParams(_Section):
 
 
 class ReportParams(_Section):
-    language: Literal["pt", "en"] = "pt"  # labels and captions of the thesis figures and tables
+    language: ReportLanguage = LANGUAGES[0]  # labels and captions of the thesis figures and tables
 
 
 class VerifyParams(_Section):

@@ -82,7 +82,7 @@ def map_distinct(values: pd.Series, function: Callable[[pd.Series], pd.Series]) 
     parsed = function(pd.Series(distinct, dtype="string"))
     spread = parsed.iloc[codes]
     spread.index = values.index
-    return spread.rename(values.name)
+    return spread.rename(str(values.name))
 
 
 def registration_key(values: pd.Series) -> pd.Series:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class HHForecastError(Exception):
     """Base class; stages turn it into one line on stderr and exit status 1."""
@@ -36,7 +38,7 @@ class ContractError(HHForecastError):
             where.append(f"column '{column}'")
         super().__init__(f"{', '.join(where)}: {message}" if where else message)
 
-    def __reduce__(self):  # keep file/sheet/row/column across process boundaries (parallel ingest)
+    def __reduce__(self) -> tuple[Any, ...]:  # keep file/sheet/row/column across process boundaries (parallel ingest)
         return (_rebuild_contract_error, (self.detail, self.file, self.sheet, self.row, self.column))
 
 
@@ -47,13 +49,15 @@ class DataQualityError(HHForecastError):
         self.detail, self.file = message, file
         super().__init__(f"{message} (details in {file})" if file else message)
 
-    def __reduce__(self):  # its own fields survive a pickle, like ContractError's
+    def __reduce__(self) -> tuple[Any, ...]:  # its own fields survive a pickle, like ContractError's
         return (_rebuild_data_quality_error, (self.detail, self.file))
 
 
-def _rebuild_contract_error(message, file, sheet, row, column) -> ContractError:
+def _rebuild_contract_error(
+    message: str, file: str | None, sheet: str | None, row: int | None, column: str | None
+) -> ContractError:
     return ContractError(message, file=file, sheet=sheet, row=row, column=column)
 
 
-def _rebuild_data_quality_error(message, file) -> DataQualityError:
+def _rebuild_data_quality_error(message: str, file: str | None) -> DataQualityError:
     return DataQualityError(message, file=file)

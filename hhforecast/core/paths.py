@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+SYNTHETIC_RAW = Path("data/synthetic/raw")  # generate's, not data.raw_dir: that may point at real exports
+SYNTHETIC_TRUTH = Path("data/synthetic/truth")
 INTERIM = Path("data/interim")
 PROCESSED = Path("data/processed")
 METRICS = Path("metrics")
@@ -29,6 +31,9 @@ INTERVALS = MODELS / "intervals.json"
 MODEL_METADATA = MODELS / "model_metadata.json"
 BASELINES = MODELS / "baselines"
 DVCLIVE = Path("dvclive")
+DVCLIVE_PLOTS = DVCLIVE / "plots"
+TRAIN_LOSS = DVCLIVE_PLOTS / "metrics/train/loss.tsv"  # the first network's loss per epoch
+VAL_LOSS = DVCLIVE_PLOTS / "metrics/eval/loss.tsv"
 PREDICTIONS = Path("data/predictions")
 TEST_PREDICTIONS = PREDICTIONS / "test_predictions.csv"
 EVAL = METRICS / "eval.json"
@@ -42,6 +47,8 @@ REPORTS = Path("reports")
 REPORT = REPORTS / "report.html"
 RESULTS = REPORTS / "results.md"
 FIGURES = REPORTS / "figures"
+THESIS = REPORTS / "thesis"
+DVC_LOCK = Path("dvc.lock")  # the thesis's provenance reads its inputs' md5s from it
 
 STUDY_WORLDS = METRICS / "study"
 STUDY = METRICS / "study.json"

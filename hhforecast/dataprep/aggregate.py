@@ -59,7 +59,7 @@ def weekly_utilization(utilization: pd.DataFrame, weeks: tuple[dt.date, dt.date]
             "Cycles": frame.groupby("week")["cycles"].sum(),
         }
     )
-    sundays = weekly.index + pd.Timedelta(days=6)
+    sundays = pd.DatetimeIndex(weekly.index) + pd.Timedelta(days=6)
     weekly["sum_uti_mensal"] = rolling_hours(utilization, window_days).reindex(sundays).to_numpy()
     weekly.index.name = "date"
     return weekly

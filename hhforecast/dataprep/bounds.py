@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -73,11 +74,19 @@ def relation_problem(field: str, values: dict[str, float]) -> str | None:
     return None
 
 
+def _constant(text: str) -> Callable[[pd.DataFrame], str]:
+    return lambda rows: text
+
+
+def _relative_bound(other: str, factor: float, rule: str) -> Callable[[pd.DataFrame], pd.Series]:
+    return lambda rows: rows[other].astype(float).map(lambda v: f"<= {factor * v:g} ({rule}; {other} = {v:g})")
+
+
 def violations(frame: pd.DataFrame) -> pd.DataFrame:
     """Every out-of-bounds cell of a frame of weekly features: index, column, value, bound (empty when all hold)."""
     found: list[pd.DataFrame] = []
 
-    def add(column: str, bad: pd.Series, bound: Callable[[pd.Series], pd.Series]) -> None:
+    def add(column: str, bad: Any, bound: Callable[[pd.DataFrame], Any]) -> None:
         if bool(bad.any()):
             rows = frame.loc[bad]
             found.append(
@@ -88,20 +97,18 @@ def violations(frame: pd.DataFrame) -> pd.DataFrame:
 
     for column, (low, high) in FIELD_RANGES.items():
         values = frame[column].astype(float)
-        add(column, ~np.isfinite(values), lambda rows: "a finite number")
+        add(column, ~np.isfinite(values), _constant("a finite number"))
         add(
             column,
             np.isfinite(values) & ((values < low) | (values > high)),
-            lambda rows, low=low, high=high: f"within [{low:g}, {high:g}]",
+            _constant(f"within [{low:g}, {high:g}]"),
         )
     for column, other, factor, rule in RELATIONS:
         bad = frame[column].astype(float) > factor * frame[other].astype(float) + 1e-9
         add(
             column,
             bad,
-            lambda rows, other=other, factor=factor, rule=rule: (
-                rows[other].astype(float).map(lambda v: f"<= {factor * v:g} ({rule}; {other} = {v:g})")
-            ),
+            _relative_bound(other, factor, rule),
         )
     columns = ["index", "column", "value", "bound"]
     return pd.concat(found, ignore_index=True)[columns] if found else pd.DataFrame(columns=columns)

@@ -26,7 +26,7 @@ from hhforecast.dataprep.isoweeks import monday_of
 __all__ = ["monday_of"]  # re-exported: monitoring reads the week of a date from here
 
 REJECT_COLUMNS = ["table", "file", "sheet", "row", "reason", "column", "value"]
-EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # day 0 of Excel serial dates: what clean reads, what synth writes
 _HHMM = r"(?P<h>\d{1,4}):(?P<m>[0-5]\d)(?::(?P<s>[0-5]\d))?"
 
 

@@ -236,7 +236,7 @@ def sniff_delimiter(text: str, display: str) -> str:
         return csv.Sniffer().sniff(sample, delimiters=CSV_DELIMITERS).delimiter
     except csv.Error:
         counts = {d: sample.count(d) for d in CSV_DELIMITERS}
-        delimiter = max(counts, key=counts.get)
+        delimiter = max(counts, key=lambda candidate: counts[candidate])
         if counts[delimiter] == 0:
             raise ContractError("cannot detect the delimiter (expected ';', ',' or tab)", file=display) from None
         return delimiter
@@ -306,7 +306,7 @@ def scan(raw_dir: Path) -> tuple[list[FileTask], list[tuple[str, str]]]:
         base = raw_dir / folder
         files = sorted(p for p in base.rglob("*") if p.is_file()) if base.is_dir() else []
         readable = [p for p in files if refusal(p) is None]
-        refused += [(p.relative_to(raw_dir).as_posix(), refusal(p)) for p in files if refusal(p) is not None]
+        refused += [(p.relative_to(raw_dir).as_posix(), reason) for p in files if (reason := refusal(p)) is not None]
         if not readable:
             raise ContractError(f"no workbook or CSV found under {folder}/", file=str(raw_dir))
         tasks += [FileTask(p, p.relative_to(raw_dir).as_posix(), kind) for p in readable]

@@ -1,4 +1,5 @@
-"""Weeks: the Monday helpers and the one definition of the dataset's week range.
+"""ISO weeks: the Monday helpers (the one place a week's Monday is computed) and the one definition of
+the dataset's week range.
 
 A week is the ISO week, labelled by its Monday. A week belongs to the dataset
 when the `window_days` window ending on its Sunday lies inside the utilization
@@ -10,12 +11,19 @@ unknown, not "HH = 0").
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypeVar
 
 import pandas as pd
 
 from hhforecast.core.errors import ContractError
 
 DAYS_PER_WEEK = 7
+Day = TypeVar("Day", bound=dt.date)
+
+
+def monday(day: Day) -> Day:
+    """The Monday that starts `day`'s ISO week: a date for a date, a timestamp for a timestamp."""
+    return day - dt.timedelta(days=day.weekday())
 
 
 def monday_of(stamps: pd.Series) -> pd.Series:
@@ -35,10 +43,6 @@ def last_complete_monday(day: pd.Timestamp) -> pd.Timestamp:
     day = pd.Timestamp(day).normalize()
     sunday = day - pd.Timedelta(days=(day.weekday() + 1) % 7)
     return sunday - pd.Timedelta(days=6)
-
-
-def _monday(day: pd.Timestamp) -> pd.Timestamp:
-    return day - pd.Timedelta(days=day.weekday())
 
 
 def dataset_week_range(
@@ -64,8 +68,8 @@ def dataset_week_range(
         )
     if event_days is not None:
         events_first, events_last = (pd.Timestamp(d).normalize() for d in event_days)
-        first = max(first, _monday(events_first))
-        last = min(last, _monday(events_last))
+        first = max(first, monday(events_first))
+        last = min(last, monday(events_last))
         if first > last:
             raise ContractError(
                 f"utilization ({first_day:%Y-%m-%d} to {last_day:%Y-%m-%d}) and events ({events_first:%Y-%m-%d} "
@@ -79,17 +83,19 @@ def first_full_window_day(utilization: pd.DataFrame, window_days: int) -> pd.Tim
     return utilization["date"].min().normalize() + pd.Timedelta(days=window_days - 1)
 
 
-def week_index(weeks: tuple[dt.date, dt.date]) -> pd.DatetimeIndex:
-    """Every Monday from the first week to the last."""
-    return pd.date_range(pd.Timestamp(weeks[0]), pd.Timestamp(weeks[1]), freq="7D")
+def week_index(week_range: tuple[dt.date, dt.date]) -> pd.DatetimeIndex:
+    """Every Monday from the first week's to the last's (`week_range` as `dataset_week_range` gives it)."""
+    first, last = week_range
+    return pd.date_range(pd.Timestamp(first), pd.Timestamp(last), freq="7D")
 
 
-def day_index(weeks: tuple[dt.date, dt.date]) -> pd.DatetimeIndex:
+def day_index(week_range: tuple[dt.date, dt.date]) -> pd.DatetimeIndex:
     """Every day of the weeks, Monday of the first to Sunday of the last."""
-    return pd.date_range(pd.Timestamp(weeks[0]), pd.Timestamp(weeks[1]) + pd.Timedelta(days=6), freq="D")
+    first, last = week_range
+    return pd.date_range(pd.Timestamp(first), pd.Timestamp(last) + pd.Timedelta(days=6), freq="D")
 
 
-def coverage(days: pd.Series) -> dict:
+def coverage(days: pd.Series) -> dict[str, str]:
     """A source's first and last day, for check-raw and the data-quality metrics."""
     valid = pd.to_datetime(days).dropna()
     if valid.empty:

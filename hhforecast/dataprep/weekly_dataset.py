@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
@@ -100,7 +102,7 @@ def to_csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def read_dataset(path) -> pd.DataFrame:
+def read_dataset(path: str | Path) -> pd.DataFrame:
     """The weekly dataset as written by `join`, with `date` as timestamps."""
     frame = pd.read_csv(path)
     missing = [c for c in DATASET_COLUMNS if c not in frame.columns]
@@ -139,6 +141,6 @@ def production_weeks(dataset: pd.DataFrame, train_end: dt.date) -> pd.DataFrame:
     return dataset.loc[dataset["date"] > pd.Timestamp(train_end)].reset_index(drop=True)
 
 
-def xy(frame: pd.DataFrame):
+def xy(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Feature matrix in training order, and the target."""
     return frame[FEATURES].to_numpy(dtype="float64"), frame[TARGET].to_numpy(dtype="float64")

@@ -68,9 +68,9 @@ def run_fold(
         forecaster.fit(fold.train, fold.val)
         predicted = forecaster.predict(fold.test, history)
         weeks[forecaster.name] = predicted
-        if forecaster.name == forecasters.NETWORK:
-            for key in forecaster.calibration.keys():
-                weeks[f"lower_{key}"], weeks[f"upper_{key}"] = forecaster.calibration.bounds(predicted, key)
+        if isinstance(forecaster, forecasters.Network) and (calibration := forecaster.calibration) is not None:
+            for key in calibration.keys():
+                weeks[f"lower_{key}"], weeks[f"upper_{key}"] = calibration.bounds(predicted, key)
     mae = float(np.mean(np.abs(weeks["actual"] - weeks[forecasters.NETWORK])))
     print(
         f"backtest: fold {fold.number} ({weeks['date'].iloc[0]}..{weeks['date'].iloc[-1]}): network MAE {mae:.1f}",
@@ -105,7 +105,7 @@ def per_fold(weeks: pd.DataFrame) -> pd.DataFrame:
     for fold, table in weeks.groupby("fold", sort=True):
         y = table["actual"].to_numpy(float)
         row: dict[str, object] = {
-            "fold": int(fold),
+            "fold": int(str(fold)),
             "test_start": table["date"].iloc[0],
             "test_end": table["date"].iloc[-1],
             "n_weeks": len(table),

@@ -47,13 +47,8 @@ def read_truth(truth_dir: str | Path | None, dates: pd.Series) -> Truth | None:
     if weeks["HH_expected"].isna().any():
         missing = weeks.index[weeks["HH_expected"].isna()][0].strftime("%Y-%m-%d")
         raise ValueError(f"{folder / truthdist.TRUTH_FILE} has no week {missing}; regenerate the synthetic world")
-    law = pd.read_csv(folder / truthdist.DEFECT_LAW_FILE)
-    units = np.rint(law["hours"].to_numpy(float) * truthdist.UNITS_PER_HOUR).astype(int)
-    defect_pmf = np.zeros(units.max() + 1)
-    defect_pmf[units] = law["probability"].to_numpy(float)
-    mean_hours = float(np.sum(defect_pmf * np.arange(len(defect_pmf)))) / truthdist.UNITS_PER_HOUR
-    pmf = truthdist.weekly_pmf(weeks["HH_expected"].to_numpy(float) / mean_hours, defect_pmf)
-    return Truth(weeks.reset_index(), pmf)
+    defect_pmf = truthdist.law_from_table(pd.read_csv(folder / truthdist.DEFECT_LAW_FILE))
+    return Truth(weeks.reset_index(), truthdist.weekly_hh_pmf(weeks["HH_expected"], defect_pmf))
 
 
 def interval_metrics(y: np.ndarray, bounds: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, object]:

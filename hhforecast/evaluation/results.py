@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from hhforecast.evaluation import compare
 from hhforecast.forecasting import forecasters
-
-README_START = "<!-- results:start -->"
-README_END = "<!-- results:end -->"
 
 # The table's labels: each model's name (forecasters.LABELS) with how it works, where that is not plain.
 LABELS = {
@@ -28,14 +26,14 @@ def _f(value: object, digits: int = 2) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
-def _verdict(dm: dict) -> str:
+def _verdict(dm: dict[str, Any]) -> str:
     return compare.verdict(dm["ci_low"], dm["ci_high"])
 
 
 Table = tuple[list[str], list[list[str]]]
 
 
-def model_table(evaluation: dict) -> Table:
+def model_table(evaluation: dict[str, Any]) -> Table:
     """Models × (expected ratio, test MAE, backtest MAE, paired difference vs the network, DM p, verdict)."""
     test, backtest = evaluation["test"], evaluation["backtest"]
     expected = evaluation.get("expected_mae_ratio", {})
@@ -68,7 +66,7 @@ def model_table(evaluation: dict) -> Table:
     return header, rows
 
 
-def interval_table(evaluation: dict) -> Table:
+def interval_table(evaluation: dict[str, Any]) -> Table:
     """The network's ranges beside the oracle's own (its exact quantiles): coverage with its interval, width, score."""
     test = evaluation["test"]
     oracle = evaluation.get("oracle", {})
@@ -112,7 +110,7 @@ def as_html(table: Table) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def sentences(evaluation: dict) -> list[str]:
+def sentences(evaluation: dict[str, Any]) -> list[str]:
     test, backtest = evaluation["test"], evaluation["backtest"]
     out = []
     ratios = evaluation.get("expected_mae_ratio")
@@ -156,7 +154,7 @@ def sentences(evaluation: dict) -> list[str]:
     return out
 
 
-def markdown(evaluation: dict) -> str:
+def markdown(evaluation: dict[str, Any]) -> str:
     """reports/results.md: both tables, then what they say."""
     lines = [
         "### Models (generated from `metrics/eval.json`)",
@@ -171,26 +169,3 @@ def markdown(evaluation: dict) -> str:
         "",
     ]
     return "\n".join(lines)
-
-
-def in_readme(readme: str, block: str) -> str:
-    """The README with its generated Results block replaced by `block`."""
-    if README_START not in readme or README_END not in readme:
-        raise ValueError(f"README has no {README_START} … {README_END} block for the results")
-    head, rest = readme.split(README_START, 1)
-    _, tail = rest.split(README_END, 1)
-    return f"{head}{README_START}\n{block}{README_END}{tail}"
-
-
-def update_readme(readme_path: str = "README.md", results_path: str = "reports/results.md") -> None:
-    """Copy the generated results into the README's results block (`make results-readme`)."""
-    from pathlib import Path
-
-    readme = Path(readme_path)
-    readme.write_text(
-        in_readme(readme.read_text(encoding="utf-8"), Path(results_path).read_text(encoding="utf-8")), encoding="utf-8"
-    )
-
-
-if __name__ == "__main__":
-    update_readme()

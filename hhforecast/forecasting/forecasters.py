@@ -10,8 +10,9 @@ Every prediction leaves through `intervals.clip_hh`, the one clipping rule.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -95,7 +96,7 @@ class Linear:
     """Ordinary least squares on the features."""
 
     name: str = "linear"
-    model: object = None
+    model: Any = None
 
     def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> Linear:
         from sklearn.linear_model import LinearRegression  # scikit-learn only where a baseline is fitted
@@ -125,7 +126,7 @@ class PoissonGLM:
     """Poisson GLM, log link, on structural terms: HH ∝ FH^a · FC^b · acft^c · e^(d·age)."""
 
     name: str = "glm"
-    model: object = None
+    model: Any = None
 
     def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> PoissonGLM:
         from sklearn.linear_model import PoissonRegressor
@@ -141,7 +142,7 @@ class PoissonGLM:
         return intervals.clip_hh(self.model.predict(structural_terms(frame)))
 
 
-def _gbm(seed: int):
+def _gbm(seed: int) -> Any:
     from sklearn.ensemble import HistGradientBoostingRegressor
 
     return HistGradientBoostingRegressor(
@@ -149,7 +150,7 @@ def _gbm(seed: int):
     )
 
 
-def _one_thread():
+def _one_thread() -> Any:
     """Boosting a few hundred weeks gains nothing from OpenMP threads, and they spin-wait whenever the machine is
     busy (folds, tests, the study's workers side by side): one thread fits 10-30 times cheaper then, and the
     result cannot depend on how many cores the machine has."""
@@ -164,7 +165,7 @@ class GBM:
 
     seed: int = 0
     name: str = "gbm"
-    model: object = None
+    model: Any = None
 
     def per(self, frame: pd.DataFrame) -> np.ndarray:
         """What the target is learned per: nothing here (HH itself)."""
@@ -199,11 +200,13 @@ class Network:
     params: TrainParams
     levels: list[float]
     name: str = NETWORK
-    model: object = None
+    model: Any = None
     calibration: intervals.Calibration | None = None
-    histories: list = field(default_factory=list)
+    histories: list[Any] = field(default_factory=list)
 
-    def fit(self, train: pd.DataFrame, val: pd.DataFrame, callbacks=(), progress: str | None = None) -> Network:
+    def fit(
+        self, train: pd.DataFrame, val: pd.DataFrame, callbacks: Sequence[Any] = (), progress: str | None = None
+    ) -> Network:
         from hhforecast.forecasting import keras_model  # TensorFlow only where a network is fitted
 
         self.model, self.histories = keras_model.fit(

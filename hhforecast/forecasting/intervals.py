@@ -11,7 +11,9 @@ before scaling (a constant `half_width`) still load and keep their ranges.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -30,12 +32,12 @@ def level_key(level: float) -> str:
     return f"{round(level * 100):d}"
 
 
-def range_keys(columns) -> list[str]:
+def range_keys(columns: Iterable[str]) -> list[str]:
     """The level keys of a table's `lower_<key>` columns ('80', '95'), in level order."""
     return sorted((c[len("lower_") :] for c in columns if c.startswith("lower_")), key=float)
 
 
-def ranges(table) -> dict[str, tuple]:
+def ranges(table: Any) -> dict[str, tuple[Any, Any]]:
     """{key: (lower, upper)} from a table (or dict) with `lower_<key>` and `upper_<key>` columns."""
     return {key: (table[f"lower_{key}"], table[f"upper_{key}"]) for key in range_keys(table)}
 
@@ -73,7 +75,7 @@ class Calibration:
     def keys(self) -> list[str]:
         return sorted(self.quantiles, key=float)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "method": f"split conformal on the validation window, residual / sqrt(max(prediction, {SCALE_FLOOR_HH:g}))"
             if self.method == SCALED
@@ -83,7 +85,7 @@ class Calibration:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> Calibration:
+    def from_json(cls, data: dict[str, Any]) -> Calibration:
         if "half_width" in data:  # bundles from before scaled ranges
             return cls({k: float(v) for k, v in data["half_width"].items()}, CONSTANT)
         return cls({k: float(v) for k, v in data["quantile"].items()}, data.get("scale", SCALED))

@@ -11,18 +11,17 @@ import json
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from hhforecast.core import tensorflow_env
 from hhforecast.core.config import TrainParams
 from hhforecast.core.io import atomic_path, normalize_zip
 
-# Set before TensorFlow is imported anywhere: the oneDNN switch changes the last bits of results.
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+tensorflow_env.configure()  # before TensorFlow is imported: the oneDNN switch changes the last bits of results
 
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
@@ -143,7 +142,7 @@ def _glorot(rng: np.random.Generator, fan_in: int, fan_out: int) -> np.ndarray:
     return rng.uniform(-limit, limit, size=(fan_in, fan_out)).astype("float32")
 
 
-def _stacked_loss(name: str):
+def _stacked_loss(name: str) -> Callable[[Any, Any], Any]:
     """Per-member mean loss over the batch axis (axis 1), as Keras' loss of that name computes it."""
 
     def loss(y: tf.Tensor, y_hat: tf.Tensor) -> tf.Tensor:
@@ -190,7 +189,7 @@ def _fit_stacked(
 
     rngs = [np.random.default_rng(params.seed + index) for index in range(ensemble)]
     widths = [n_features] + [params.units] * params.layers
-    initial: dict[str, np.ndarray] = {}
+    initial: dict[str, list[np.ndarray]] = {}
     for rng in rngs:
         per_member = {}
         for layer in range(params.layers):
@@ -262,13 +261,13 @@ def _fit_stacked(
         if improved.any():
             for key, value in weights.items():
                 best_weights[key][improved] = value.numpy()[improved]
-        for index in np.flatnonzero(active):
+        for index in map(int, np.flatnonzero(active)):
             histories[index]["loss"].append(float(train_loss[index]))
             histories[index]["val_loss"].append(float(val_loss[index]))
         if active[0]:
             watchers.on_epoch_end(epoch, {"loss": float(train_loss[0]), "val_loss": float(val_loss[0])})
         if progress is not None and (epoch + 1) % 50 == 0:
-            for index in np.flatnonzero(active):
+            for index in map(int, np.flatnonzero(active)):
                 label = progress if ensemble == 1 else f"{progress}: member {index + 1}/{ensemble}"
                 print(
                     f"{label}: epoch {epoch + 1}: loss {train_loss[index]:.2f}, val_loss {val_loss[index]:.2f}",
@@ -362,12 +361,12 @@ def predict(model: keras.Model, x: np.ndarray) -> np.ndarray:
     return np.asarray(model(x.astype("float32"), training=False)).reshape(-1).astype("float64")
 
 
-def compiled(model: keras.Model, n_features: int):
+def compiled(model: keras.Model, n_features: int) -> Callable[[Any], Any]:
     """The model as one traced graph: a call costs a fraction of a millisecond instead of eager dispatch per layer."""
 
     @tf.function(input_signature=[tf.TensorSpec([None, n_features], tf.float32)], reduce_retracing=True)
     @tf.autograph.experimental.do_not_convert
-    def infer(features):
+    def infer(features: Any) -> Any:
         return model(features, training=False)
 
     return infer

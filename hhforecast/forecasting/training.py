@@ -8,11 +8,13 @@ from __future__ import annotations
 import hashlib
 import platform
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 import hhforecast
+from hhforecast.core import tensorflow_env
 from hhforecast.core.config import Params
 from hhforecast.core.io import rounded
 from hhforecast.dataprep import weekly_dataset
@@ -26,8 +28,9 @@ def window(frame: pd.DataFrame) -> list[str]:
 
 def metadata(
     dataset_path: Path, dataset: pd.DataFrame, split: dict[str, pd.DataFrame], params: Params, network: Network
-) -> dict:
+) -> dict[str, Any]:
     """model_metadata.json's content (bundle.save adds the files' sha256)."""
+    tensorflow_env.configure()
     import keras
     import sklearn
     import tensorflow as tf

@@ -25,7 +25,7 @@ def _first_rows(frame: pd.DataFrame, mask: pd.Series) -> list[int]:
 
 def _problem(
     kind: str, column: str, mask: pd.Series, frame: pd.DataFrame, fatal: bool, detail: str = ""
-) -> dict | None:
+) -> dict[str, Any] | None:
     count = int(mask.fillna(False).sum())
     if not count:
         return None
@@ -39,14 +39,14 @@ def _problem(
     }
 
 
-def _columns(report: ingest.FileReport) -> list[dict]:
+def _columns(report: ingest.FileReport) -> list[dict[str, Any]]:
     return [
         {"canonical": canonical, "header": header, "alias": normalize_name(header)}
         for canonical, header in report.columns.items()
     ]
 
 
-def check_events(frame: pd.DataFrame, params: Params) -> tuple[list[dict], dict]:
+def check_events(frame: pd.DataFrame, params: Params) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The cleaner's event rules, each counted on its own (rows it rejects, never fatal), and the date range."""
     table = clean.typed_events(frame, params.contract.events)
     unknown = frame.loc[table["source"].isna() & frame["source"].notna(), "source"].value_counts()
@@ -58,7 +58,7 @@ def check_events(frame: pd.DataFrame, params: Params) -> tuple[list[dict], dict]
     return [p for p in problems if p], _range(table[params.clean.date_column])
 
 
-def check_utilization(frame: pd.DataFrame, params: Params) -> tuple[list[dict], dict]:
+def check_utilization(frame: pd.DataFrame, params: Params) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The cleaner's utilization rules, each counted on its own (any stops the pipeline), and the date range."""
     table = clean.typed_utilization(frame)
     problems = [
@@ -68,7 +68,7 @@ def check_utilization(frame: pd.DataFrame, params: Params) -> tuple[list[dict], 
     return [p for p in problems if p], _range(table["date"])
 
 
-def _range(dates: pd.Series) -> dict:
+def _range(dates: pd.Series) -> dict[str, Any]:
     valid = dates.dropna()
     return {"first": valid.min().strftime("%Y-%m-%d"), "last": valid.max().strftime("%Y-%m-%d")} if len(valid) else {}
 
@@ -91,13 +91,13 @@ def _clean_all(
     return kept, {"duplicate": int(counts.get("duplicate", 0)), "superseded": int(counts.get("superseded", 0))}, ""
 
 
-def _span(ranges: list[tuple[str, dict]]) -> dict:
+def _span(ranges: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
     """A source's first and last day over all its files."""
     spans = [r for _, r in ranges if r]
     return {"first": min(r["first"] for r in spans), "last": max(r["last"] for r in spans)} if spans else {}
 
 
-def _gaps(ranges: list[tuple[str, dict]]) -> list[dict]:
+def _gaps(ranges: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
     """Days not covered by any file between consecutive files' date ranges."""
     spans = sorted((pd.Timestamp(r["first"]), pd.Timestamp(r["last"]), name) for name, r in ranges if r)
     gaps, covered_to = [], None
@@ -126,7 +126,7 @@ def check_folder(raw_dir: Path, params: Params) -> dict[str, Any]:
         kind = "events" if display.startswith(ingest.EVENTS_DIR + "/") else "utilization"
         result["files"].append({"file": display, "kind": kind, "error": why, "fatal": True})
     frames: dict[str, list[pd.DataFrame]] = {"events": [], "utilization": []}
-    ranges: dict[str, list[tuple[str, dict]]] = {"events": [], "utilization": []}
+    ranges: dict[str, list[tuple[str, dict[str, Any]]]] = {"events": [], "utilization": []}
     for task in tasks:
         entry: dict[str, Any] = {"file": task.display, "kind": task.kind}
         try:
@@ -166,7 +166,11 @@ def check_folder(raw_dir: Path, params: Params) -> dict[str, Any]:
     ]
     result["coverage"] = {kind: _span(ranges[kind]) for kind in ranges}
     utilization, _, stopped = cleaned["utilization"]
-    if frames["utilization"] and not any(f.get("fatal") for f in result["files"] if f["kind"] == "utilization"):
+    if (
+        utilization is not None
+        and frames["utilization"]
+        and not any(f.get("fatal") for f in result["files"] if f["kind"] == "utilization")
+    ):
         if stopped:
             fatal.append(stopped)
         else:
@@ -191,11 +195,13 @@ def _unmatched_headers(task: ingest.FileTask, params: Params) -> list[str]:
             import python_calamine
 
             workbook = python_calamine.CalamineWorkbook.from_path(str(task.path))
-            rows = workbook.get_sheet_by_name(workbook.sheet_names[0]).to_python()[: params.contract.header_search_rows]
+            rows: list[list[Any]] = workbook.get_sheet_by_name(workbook.sheet_names[0]).to_python()[
+                : params.contract.header_search_rows
+            ]
         else:
             text, _ = ingest.decode_csv(task.path.read_bytes(), task.display)
             delimiter = ingest.sniff_delimiter(text, task.display)
-            rows = [line.split(delimiter) for line in text.splitlines()[: params.contract.header_search_rows]]
+            rows = [list(line.split(delimiter)) for line in text.splitlines()[: params.contract.header_search_rows]]
     except Exception:  # the file is unreadable: the error already says why
         return []
     best = max(rows, key=lambda r: sum(1 for c in r if str(c).strip()), default=[])

@@ -1,8 +1,10 @@
 """Monitoring: does the model still hold, did the inputs move, did collection break, when to retrain.
 
-All functions are pure: frames in, frames and dicts out. The reference for drift
-and volume is the most recent `reference_weeks` of data the model knew (up to
-`split.train_end`): a growing fleet makes older training weeks an unfair yardstick.
+Every function but `assess_workspace` is pure: frames in, frames and dicts out;
+`assess_workspace` reads the pipeline's outputs from the working tree and hands them to
+`assess`. The reference for drift and volume is the most recent `reference_weeks` of
+data the model knew (up to `split.train_end`): a growing fleet makes older training
+weeks an unfair yardstick.
 """
 
 from __future__ import annotations

@@ -1,12 +1,14 @@
 """What a release says: the tag name and the headline numbers, generated from the metrics.
 
-The tag message, the README's "numbers to expect" and its Portuguese twin all come from
-`headline`, so no number is ever typed by hand. Pure: dicts in, text out.
+The tag message and the reviewers' "numbers to expect" (docs/reproducibility.md and its Portuguese
+twin, written by `hhforecast.reporting.docnumbers`) all come from `headline`, so no number is ever
+typed by hand. Pure: dicts in, text out.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from hhforecast.core.errors import HHForecastError
 
@@ -36,7 +38,7 @@ def tag_name(version: str) -> str:
     return f"{TAG_PREFIX}{version}"
 
 
-def _get(tree: dict, dotted: str) -> object:
+def _get(tree: dict[str, Any], dotted: str) -> object:
     for part in dotted.split("."):
         if not isinstance(tree, dict) or part not in tree:
             return None
@@ -50,7 +52,9 @@ def _format(value: object) -> str:
     return str(value)
 
 
-def headline(evaluation: dict, quality: dict | None = None, language: str = "en") -> list[tuple[str, str]]:
+def headline(
+    evaluation: dict[str, Any], quality: dict[str, Any] | None = None, language: str = "en"
+) -> list[tuple[str, str]]:
     """(label, value) pairs: the dataset's size and span, the model's test and backtest figures, and
     each baseline's test MAE; keys absent from the metrics are left out."""
     pt = language == "pt"

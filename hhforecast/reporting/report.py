@@ -1,138 +1,60 @@
-"""The one-page report: figures (PNG, also for the thesis text) and a self-contained HTML page.
+"""The one-page report: its figures as PNG bytes and a self-contained HTML page.
 
-Figure functions take frames and return matplotlib figures; `render_html` takes
-the figures' PNG bytes and the metric dicts. Nothing here reads or writes files.
+The page is in English, and so are its figures (`figures`, the thesis's set, drawn in LANGUAGE);
+report.language chooses the thesis's language only. `figure_set` and `page` take what the report stage
+read (`inputs.ReportInputs`); nothing here reads or writes files.
 """
 
 from __future__ import annotations
 
 import base64
 import html
-import io
+from typing import Any
 
-import matplotlib
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # no display: figures are rendered to PNG bytes
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+from hhforecast.core.config import MonitorParams
+from hhforecast.evaluation import results
+from hhforecast.reporting import figures
+from hhforecast.reporting.inputs import ReportInputs
+from hhforecast.reporting.labels import text
 
-from hhforecast.evaluation import results  # noqa: E402
+LANGUAGE = "en"  # the page's; its figures' labels and captions follow it
 
-BLUE, ORANGE, GREY, RED = "#1f5fa8", "#e07b1a", "#8c8c8c", "#c0392b"
-plt.rcParams.update(
-    {
-        "figure.dpi": 100,
-        "font.size": 9,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "svg.hashsalt": "hh-forecast",
+
+def figure_set(read: ReportInputs, monitor: MonitorParams) -> dict[str, tuple[bytes, str]]:
+    """The page's figures, by file name (reports/figures/<name>.png): PNG bytes and caption."""
+    drawn: dict[str, Figure] = {
+        "predicted_vs_actual": figures.predicted_vs_actual(read.test, read.production, LANGUAGE),
+        "residuals": figures.residuals(read.test, read.production, LANGUAGE),
+        "backtest": figures.backtest_folds(read.folds, LANGUAGE),
+        "training_curve": figures.training_curve(
+            read.train_loss,
+            read.val_loss,
+            LANGUAGE,
+            best_epoch=read.metadata["best_epoch"],
+            members=len(read.metadata.get("members", [None])),
+        ),
+        "drift": figures.drift_psi(read.drift, monitor.psi_warn, monitor.psi_alert, LANGUAGE),
+        "monitoring": figures.monitoring_windows(
+            read.monitor_weekly, read.monitor["performance"]["validation_mae"], LANGUAGE
+        ),
     }
-)
+    rendered = {}
+    for name, figure in drawn.items():
+        caption = text(f"fig_{name}", LANGUAGE)
+        rendered[name] = (figures.png(figure, caption), caption)
+        figures.close(figure)
+    return rendered
 
 
-def png(figure: plt.Figure) -> bytes:
-    """PNG bytes without a software/version stamp, so the same data give the same file."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", bbox_inches="tight", metadata={"Software": None})
-    plt.close(figure)
-    return buffer.getvalue()
+def page(read: ReportInputs, rendered: dict[str, tuple[bytes, str]]) -> str:
+    """The whole report as one HTML string, with the figures `figure_set` rendered."""
+    fleet = {"min": float(read.dataset["acft"].min()), "max": float(read.dataset["acft"].max())}
+    return render_html(rendered, read.quality, read.evaluation, read.monitor, {**read.metadata, "fleet": fleet})
 
 
-def predicted_vs_actual(test: pd.DataFrame, production: pd.DataFrame) -> plt.Figure:
-    """Test and production weeks: actual HH, forecast, and the 80 %/95 % ranges."""
-    fig, ax = plt.subplots(figsize=(10, 3.8))
-    for frame, label in ((test, "test window"), (production, "production period")):
-        if frame.empty:
-            continue
-        dates = pd.to_datetime(frame["date"])
-        ax.fill_between(dates, frame["lower_95"], frame["upper_95"], color=BLUE, alpha=0.12, linewidth=0)
-        ax.fill_between(dates, frame["lower_80"], frame["upper_80"], color=BLUE, alpha=0.25, linewidth=0)
-        ax.plot(dates, frame["predicted"], color=BLUE, linewidth=1.4)
-        ax.plot(dates, frame["actual"], color="black", linewidth=1.0, marker="o", markersize=2)
-        ax.axvline(dates.iloc[0], color=GREY, linestyle=":", linewidth=1)
-        ax.text(dates.iloc[0], ax.get_ylim()[1], f" {label}", va="top", color=GREY)
-    ax.plot([], [], color=BLUE, label="forecast (bands: 80 %, 95 %)")
-    ax.plot([], [], color="black", marker="o", markersize=2, label="actual")
-    ax.set_ylabel("HH per week")
-    ax.legend(loc="upper left", frameon=False)
-    ax.set_title("Weekly unscheduled HH: forecast vs actual")
-    return fig
-
-
-def residuals(test: pd.DataFrame, production: pd.DataFrame) -> plt.Figure:
-    fig, ax = plt.subplots(figsize=(10, 2.8))
-    for frame, colour, label in ((test, BLUE, "test"), (production, ORANGE, "production")):
-        if not frame.empty:
-            ax.bar(
-                pd.to_datetime(frame["date"]), frame["actual"] - frame["predicted"], width=5, color=colour, label=label
-            )
-    ax.axhline(0, color="black", linewidth=0.8)
-    ax.set_ylabel("actual − forecast (HH)")
-    ax.legend(frameon=False)
-    ax.set_title("Residuals")
-    return fig
-
-
-def backtest_folds(folds: pd.DataFrame) -> plt.Figure:
-    fig, ax = plt.subplots(figsize=(6, 3))
-    labels = folds["test_start"] + "\n" + folds["test_end"]
-    width = 0.2
-    columns = [
-        ("mae", "model", BLUE),
-        ("mae_linear", "linear", ORANGE),
-        ("mae_gbm", "gbm", GREY),
-        ("mae_seasonal_naive", "seasonal naive", "#bbbbbb"),
-    ]
-    for i, (column, label, colour) in enumerate(c for c in columns if c[0] in folds):
-        ax.bar(
-            [x + (i - 1.5) * width for x in range(len(folds))], folds[column], width=width, color=colour, label=label
-        )
-    ax.set_xticks(range(len(folds)), labels, fontsize=7)
-    ax.set_ylabel("MAE (HH)")
-    ax.legend(frameon=False, fontsize=7)
-    ax.set_title("Backtest MAE per fold (weeks before the test window)")
-    return fig
-
-
-def training_curve(train_loss: pd.DataFrame, val_loss: pd.DataFrame, best_epoch: int, members: int = 1) -> plt.Figure:
-    fig, ax = plt.subplots(figsize=(6, 3))
-    ax.plot(train_loss["step"] + 1, train_loss["loss"], color=BLUE, label="training")
-    ax.plot(val_loss["step"] + 1, val_loss["loss"], color=ORANGE, label="validation")
-    ax.axvline(best_epoch, color=GREY, linestyle=":", label=f"best epoch ({best_epoch})")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("loss (HH)")
-    ax.legend(frameon=False)
-    ax.set_title("Training curve" if members == 1 else f"Training curve, network 1 of {members}")
-    return fig
-
-
-def drift_psi(drift: pd.DataFrame, warn: float, alert: float) -> plt.Figure:
-    fig, ax = plt.subplots(figsize=(6, 3))
-    colours = [RED if s == "alert" else ORANGE if s == "warn" else BLUE for s in drift["status"]]
-    ax.barh(drift["feature"], drift["psi"], color=colours)
-    ax.axvline(warn, color=ORANGE, linestyle="--", linewidth=1, label=f"warn {warn:g}")
-    ax.axvline(alert, color=RED, linestyle="--", linewidth=1, label=f"alert {alert:g}")
-    ax.set_xscale("symlog", linthresh=1)
-    ax.set_xlabel("PSI, production vs reference")
-    ax.legend(frameon=False, fontsize=7)
-    ax.set_title("Feature drift")
-    return fig
-
-
-def monitoring_windows(weekly: pd.DataFrame, validation_mae: float) -> plt.Figure:
-    fig, ax = plt.subplots(figsize=(10, 3))
-    dates = pd.to_datetime(weekly["date"])
-    ax.bar(dates, weekly["abs_error"], width=5, color="#cfd8e6", label="weekly |error|")
-    ax.plot(dates, weekly["mae_4w"], color=BLUE, label="4-week MAE")
-    ax.plot(dates, weekly["mae_13w"], color=ORANGE, label="13-week MAE")
-    ax.axhline(validation_mae, color=GREY, linestyle=":", label=f"validation MAE {validation_mae:.1f}")
-    ax.set_ylabel("HH")
-    ax.legend(frameon=False, fontsize=7, ncol=4)
-    ax.set_title("Production period: error over time")
-    return fig
-
-
-def _table(rows: list[dict], columns: list[str]) -> str:
+def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
     body = "".join("<tr>" + "".join(f"<td>{_cell(row.get(c))}</td>" for c in columns) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -153,7 +75,11 @@ def _img(name: str, data: bytes, caption: str) -> str:
 
 
 def render_html(
-    figures: dict[str, tuple[bytes, str]], quality: dict, evaluation: dict, monitor: dict, metadata: dict
+    figures: dict[str, tuple[bytes, str]],
+    quality: dict[str, Any],
+    evaluation: dict[str, Any],
+    monitor: dict[str, Any],
+    metadata: dict[str, Any],
 ) -> str:
     """The whole report as one HTML string; figures are embedded, so the file stands alone."""
     rows = quality["rows"]

@@ -19,7 +19,9 @@ import csv
 import io
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 Value = float | int | str | bool | None
 
@@ -46,12 +48,13 @@ class Check:
 
 def flatten_json(tree: object, prefix: str = "") -> dict[str, Value]:
     """Nested dicts and lists -> {"a.b.0.c": leaf}."""
+    items: Iterable[tuple[object, object]]
     if isinstance(tree, dict):
         items = tree.items()
     elif isinstance(tree, list):
         items = ((str(i), v) for i, v in enumerate(tree))
     else:
-        return {prefix: tree}
+        return {prefix: cast(Value, tree)}  # a JSON leaf: a number, text, a boolean or null
     flat: dict[str, Value] = {}
     for key, value in items:
         flat.update(flatten_json(value, f"{prefix}.{key}" if prefix else str(key)))

@@ -28,7 +28,8 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from hhforecast.dataprep import bounds
+from hhforecast.dataprep import bounds, isoweeks
+from hhforecast.serving import predict
 from hhforecast.serving.bundle import Bundle
 from hhforecast.serving.store import PredictionLog
 
@@ -38,12 +39,8 @@ REQUEST_ID_HEADER = "X-Request-ID"
 logger = logging.getLogger("hhforecast.serving.api")
 
 
-def _monday(value: dt.date) -> dt.date:
-    return value - dt.timedelta(days=value.weekday())
-
-
 # Any date: the forecast is for its ISO week, answered under the week's Monday.
-WeekDate = Annotated[dt.date, AfterValidator(_monday)]
+WeekDate = Annotated[dt.date, AfterValidator(isoweeks.monday)]
 
 
 def _feature(name: str, description: str):
@@ -193,7 +190,7 @@ def bearer_dependency(token: str):
     return require
 
 
-def create_app(bundle: Bundle, log_path: Path | None, served: str, token: str | None = None) -> FastAPI:
+def create_app(bundle: Bundle, log_path: Path | None, which_model: str, token: str | None = None) -> FastAPI:
     app = FastAPI(
         title="hh-forecast",
         version=bundle.version,
@@ -217,7 +214,7 @@ def create_app(bundle: Bundle, log_path: Path | None, served: str, token: str | 
         return {
             "version": bundle.version,
             "source": bundle.source,
-            "served": served,
+            "served": which_model,
             "features": bundle.features,
             "feature_ranges": meta.get("feature_ranges"),
             "training_window": meta.get("windows"),
@@ -234,20 +231,10 @@ def create_app(bundle: Bundle, log_path: Path | None, served: str, token: str | 
         # Plain arrays on the request path: pandas costs more than the model for a single week.
         rows = [[getattr(week, name) for name in features] for week in request.weeks]
         x = np.asarray(rows, dtype="float64")
-        result = bundle.predict_array(x)
-        if not all(np.isfinite(values).all() for values in result.values()):
+        fields = predict.forecast_fields(bundle, x)
+        if not all(np.isfinite(fields[name]).all() for name in predict.number_fields(fields)):
             raise ValueError("the model gave a non-finite forecast for bounded inputs")  # -> JSON 500, logged
-        flags = bundle.extrapolated(x)
-        records = [
-            {
-                "date": week.date.isoformat(),
-                **{k: float(v[i]) for k, v in result.items()},
-                "model_version": bundle.version,
-                "extrapolation": bool(flags[i]),
-                "extrapolated_features": flags[i].split(",") if flags[i] else [],
-            }
-            for i, week in enumerate(request.weeks)
-        ]
+        records = predict.forecast_records([week.date.isoformat() for week in request.weeks], fields)
         if log is not None:
             log.append_records(records, [dict(zip(features, row)) for row in rows], channel="api")
         return {"forecasts": records}

@@ -60,8 +60,9 @@ class Bundle:
             out[f"lower_{key}"], out[f"upper_{key}"] = self.calibration.bounds(predicted, key)
         return out
 
-    def extrapolated(self, x: np.ndarray) -> list[str]:
-        """Per row, the features outside the training window's range, comma-separated ('' when none)."""
+    def extrapolated_features(self, x: np.ndarray) -> list[str]:
+        """Per row of features in training order, those outside the training window's range, comma-separated
+        ('' when none): a forecast's `extrapolated_features`; it extrapolates when this is not ''."""
         ranges = self.feature_ranges
         flags = np.full(len(x), "", dtype=object)
         for column, name in enumerate(self.features):
@@ -72,10 +73,6 @@ class Bundle:
     def predict(self, features: pd.DataFrame) -> pd.DataFrame:
         self.check_schema(list(features.columns))
         return pd.DataFrame(self.predict_array(features.to_numpy(dtype="float64")), index=features.index)
-
-    def extrapolation(self, features: pd.DataFrame) -> pd.Series:
-        self.check_schema(list(features.columns))
-        return pd.Series(self.extrapolated(features.to_numpy(dtype="float64")), index=features.index, dtype="string")
 
 
 def sha256(data: bytes) -> str:

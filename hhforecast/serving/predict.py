@@ -8,7 +8,9 @@ aggregation code as the pipeline.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -54,13 +56,13 @@ def validate_planned_weeks(frame: pd.DataFrame, file: str) -> pd.DataFrame:
 
 
 def _refuse_out_of_bounds(
-    values: pd.DataFrame, file: str, rows: pd.Series | None = None, weeks: pd.Series | None = None
+    values: pd.DataFrame, file: str, rows: pd.Series | None = None, dates: pd.Series | None = None
 ) -> None:
     """The first physically impossible cell (bounds.py), named by row (or week), column and bound."""
     found = bounds.violations(values)
     if len(found):
         first = found.iloc[0]
-        week = f"week {weeks.loc[first['index']]:%Y-%m-%d}: " if weeks is not None else ""
+        week = f"week {dates.loc[first['index']]:%Y-%m-%d}: " if dates is not None else ""
         raise ContractError(
             f"{week}{first['value']:g} is out of bounds: must be {first['bound']}",
             file=file,
@@ -72,11 +74,11 @@ def _refuse_out_of_bounds(
 def weeks_from_utilization(raw: pd.DataFrame, params: Params) -> pd.DataFrame:
     """Planned aircraft-days -> weekly features, with the pipeline's own clean and aggregate code."""
     utilization, _ = clean.clean_utilization(raw, params.clean)
-    weeks = isoweeks.dataset_week_range(utilization, params.aggregate.window_days)
-    weekly = aggregate.weekly_utilization(utilization, weeks, params.aggregate.window_days)
+    week_range = isoweeks.dataset_week_range(utilization, params.aggregate.window_days)
+    weekly = aggregate.weekly_utilization(utilization, week_range, params.aggregate.window_days)
     weekly = weekly.reset_index()[[DATE, *FEATURES]].astype({c: "float64" for c in FEATURES})
     file = str(raw["file"].iloc[0]) if "file" in raw.columns and len(raw) else "planned utilization"
-    _refuse_out_of_bounds(weekly[FEATURES], file, weeks=weekly[DATE])
+    _refuse_out_of_bounds(weekly[FEATURES], file, dates=weekly[DATE])
     return weekly
 
 
@@ -97,18 +99,48 @@ def read_planned(path: Path, params: Params) -> tuple[pd.DataFrame, str]:
     return validate_planned_weeks(frame, display), "features"
 
 
-def forecast(bundle: Bundle, weeks: pd.DataFrame) -> pd.DataFrame:
-    """date, predicted HH, ranges, model version, and whether the week lies outside the training range."""
-    features = weeks[bundle.features]
-    predicted = bundle.predict(features)
-    outside = bundle.extrapolation(features)
-    out = pd.concat([weeks[[DATE]].reset_index(drop=True), predicted.reset_index(drop=True)], axis=1)
-    out[DATE] = pd.to_datetime(out[DATE]).dt.strftime("%Y-%m-%d")
-    out["model_version"] = bundle.version
-    out["extrapolation"] = outside.ne("").to_numpy()
-    out["extrapolated_features"] = outside.to_numpy()
-    numbers = [c for c in out.columns if c == "predicted_hh" or c.startswith(("lower_", "upper_"))]
-    bad = bounds.non_finite_rows(out, numbers)
+def forecast_fields(bundle: Bundle, x: np.ndarray) -> dict[str, np.ndarray]:
+    """The forecast record, field by field, for rows of features in training order (the week's date aside):
+    predicted_hh, lower_ and upper_ per range, model_version, extrapolation (does the week lie outside the
+    training range?) and extrapolated_features (the features that do, comma-separated; '' when none).
+    The batch file's columns and the API's answer are these."""
+    flags = np.asarray(bundle.extrapolated_features(x), dtype=object)
+    return {
+        **bundle.predict_array(x),
+        "model_version": np.full(len(x), bundle.version, dtype=object),
+        "extrapolation": flags != "",
+        "extrapolated_features": flags,
+    }
+
+
+def number_fields(fields: dict[str, np.ndarray]) -> list[str]:
+    """The record's numbers: predicted_hh and the ranges' bounds."""
+    return [name for name, values in fields.items() if values.dtype.kind == "f"]
+
+
+def forecast_records(dates: Sequence[str], fields: dict[str, np.ndarray]) -> list[dict[str, Any]]:
+    """The same records as JSON objects, one per week: numbers as floats, the extrapolated features as a list."""
+    numbers = number_fields(fields)
+    records = []
+    for i, date in enumerate(dates):
+        outside = str(fields["extrapolated_features"][i])
+        records.append(
+            {
+                DATE: date,
+                **{name: float(fields[name][i]) for name in numbers},
+                "model_version": str(fields["model_version"][i]),
+                "extrapolation": bool(fields["extrapolation"][i]),
+                "extrapolated_features": outside.split(",") if outside else [],
+            }
+        )
+    return records
+
+
+def forecast(bundle: Bundle, planned: pd.DataFrame) -> pd.DataFrame:
+    """The forecast records of planned weeks (date and the features) as a table, dates as YYYY-MM-DD."""
+    fields = forecast_fields(bundle, planned[bundle.features].to_numpy(dtype="float64"))
+    out = pd.DataFrame({DATE: pd.to_datetime(planned[DATE]).dt.strftime("%Y-%m-%d").to_numpy(), **fields})
+    bad = bounds.non_finite_rows(out, number_fields(fields))
     if bad:  # bounded inputs make this unreachable; a forecast file must still never hold an empty value
         raise HHForecastError(
             f"the model gave an empty or non-finite forecast for week(s) "

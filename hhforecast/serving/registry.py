@@ -13,6 +13,7 @@ import json
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -260,7 +261,8 @@ def assign_prod(repo: Path, version: str, reason: str) -> None:
     api.assign(str(repo), ARTIFACT, PROD, version=version, message=reason, force=True)
 
 
-def metrics_at(repo: Path, commit: str) -> dict:
+def metrics_at(repo: Path, commit: str) -> dict[str, Any]:
+    """metrics/eval.json at a commit ({} when it has none)."""
     try:
         return json.loads(read_at(repo, commit, paths.EVAL))
     except FileNotFoundError:

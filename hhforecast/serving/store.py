@@ -12,6 +12,7 @@ import sqlite3
 import threading
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -63,9 +64,9 @@ class PredictionLog:
         self._lock = threading.Lock()
 
     def append(self, forecast: pd.DataFrame, features: pd.DataFrame, channel: str) -> int:
-        return self.append_records(forecast.to_dict(orient="records"), features.to_dict(orient="records"), channel)
+        return self.append_records(_records(forecast), _records(features), channel)
 
-    def append_records(self, forecasts: list[dict], features: list[dict], channel: str) -> int:
+    def append_records(self, forecasts: list[dict[str, Any]], features: list[dict[str, Any]], channel: str) -> int:
         """Append forecasts (dicts with date, predicted_hh, ranges, model_version, extrapolation)."""
         rows = _prediction_rows(forecasts, features, channel)
         with self._lock, self._connection:
@@ -76,13 +77,19 @@ class PredictionLog:
         self._connection.close()
 
 
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+
 INSERT_PREDICTION = (
     "INSERT INTO predictions (logged_at, channel, week, features, predicted_hh, lower_80, upper_80, "
     "lower_95, upper_95, model_version, extrapolation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
-def _prediction_rows(forecasts: list[dict], features: list[dict], channel: str) -> list[tuple]:
+def _prediction_rows(
+    forecasts: list[dict[str, Any]], features: list[dict[str, Any]], channel: str
+) -> list[tuple[Any, ...]]:
     now = _now()
     return [
         (
@@ -102,7 +109,7 @@ def _prediction_rows(forecasts: list[dict], features: list[dict], channel: str) 
     ]
 
 
-def _float(value: object) -> float | None:
+def _float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
@@ -126,7 +133,8 @@ def start_run(path: Path, kind: str, model_version: str | None = None) -> int:
             "INSERT INTO runs (kind, started_at, status, model_version) VALUES (?, ?, ?, ?)",
             (kind, _now(), "running", model_version),
         )
-        return int(cursor.lastrowid)
+        assert cursor.lastrowid is not None  # an INSERT always sets it
+        return cursor.lastrowid
 
 
 def end_run(path: Path, run_id: int, status: str, detail: str = "", model_version: str | None = None) -> None:

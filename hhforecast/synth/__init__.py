@@ -11,7 +11,7 @@ features, the realized HH a correct pipeline must reproduce exactly, and the exp
 params give byte-identical files.
 
 The parts, each importing only those before it:
-  truthdist  the exact distribution of a compound-Poisson week (also what evaluation scores against)
+  truthdist  the HH unit and the exact distribution of a compound-Poisson week (what evaluation scores against)
   defects  the per-defect HH law, drawn and exact (the truth's expected HH and quantiles)
   layout   the exports' shape: yearly windows and overlaps, each year's headers and styles
   world    the simulation: fleet, flying, defect rate, events, invalid rows, truth, planted counts
@@ -21,7 +21,6 @@ May import: core, dataprep.
 """
 
 from hhforecast.synth.defects import (
-    HH_UNITS_PER_HOUR,
     KEPT_SOURCES,
     action_weights,
     defect_law,
@@ -34,7 +33,6 @@ from hhforecast.synth.defects import (
 )
 from hhforecast.synth.export import (
     COLUMN_LETTERS,
-    EXCEL_EPOCH,
     FIXED_TIMESTAMP,
     JUNK_FIELD,
     SOURCE_SPELLINGS,
@@ -53,6 +51,7 @@ from hhforecast.synth.layout import (
     event_layout,
     utilization_style,
 )
+from hhforecast.synth.truthdist import HH_UNITS_PER_HOUR
 from hhforecast.synth.world import (
     CLOSE_MINUTES,
     COLLAPSE_DROP_DAYS,
@@ -86,7 +85,6 @@ __all__ = [
     "EVENT_TITLES",
     "EVENT_TITLE_ROWS",
     "EVENT_TOTAL_LABEL",
-    "EXCEL_EPOCH",
     "FH_NOISE_SIGMA",
     "FH_UNITS_PER_HOUR",
     "FIXED_TIMESTAMP",

@@ -11,12 +11,13 @@ import math
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from hhforecast.core.config import SyntheticParams
 from hhforecast.synth import truthdist
+from hhforecast.synth.truthdist import HH_UNITS_PER_HOUR
 
 KEPT_SOURCES = ("PILOT", "CABIN")  # what the truth's HH counts (clean.keep_sources default)
-HH_UNITS_PER_HOUR = 20  # HH quantum 0.05 h = 3 min: exact as "1,35" and "01:21"
 
 
 def action_weights(max_actions: int) -> np.ndarray:
@@ -88,12 +89,9 @@ def draw_defect_hh_units(rng: np.random.Generator, n: int, params: SyntheticPara
     return k, units
 
 
-def weekly_hh_pmf(hh_expected: np.ndarray, params: SyntheticParams) -> np.ndarray:
-    """Each week's exact kept-HH distribution (truthdist.weekly_pmf) given its expected HH: a Poisson
-    number of defects, HH_expected / E[HH per defect], each drawn from the per-defect law."""
-    return truthdist.weekly_pmf(
-        np.asarray(hh_expected, float) / expected_hh_per_defect(params), defect_units_pmf(params)
-    )
+def weekly_hh_pmf(hh_expected: ArrayLike, params: SyntheticParams) -> np.ndarray:
+    """Each week's exact kept-HH distribution given its expected HH (truthdist.weekly_hh_pmf of this world's law)."""
+    return truthdist.weekly_hh_pmf(hh_expected, defect_units_pmf(params))
 
 
 def with_quantiles(truth: pd.DataFrame, params: SyntheticParams) -> pd.DataFrame:
@@ -103,5 +101,4 @@ def with_quantiles(truth: pd.DataFrame, params: SyntheticParams) -> pd.DataFrame
 
 def defect_law(params: SyntheticParams) -> pd.DataFrame:
     """The per-defect HH law as a table (hours, probability): with HH_expected, all the truth's noise model."""
-    law = defect_units_pmf(params)
-    return pd.DataFrame({"hours": np.arange(len(law)) / HH_UNITS_PER_HOUR, "probability": law})
+    return truthdist.law_table(defect_units_pmf(params))

@@ -22,8 +22,9 @@ import pandas as pd
 from openpyxl import Workbook
 
 from hhforecast.core import io
+from hhforecast.dataprep.clean import EXCEL_EPOCH
 from hhforecast.synth import truthdist
-from hhforecast.synth.defects import HH_UNITS_PER_HOUR, defect_law
+from hhforecast.synth.defects import defect_law
 from hhforecast.synth.layout import (
     EVENT_SHEETS,
     EVENT_TITLES,
@@ -34,6 +35,7 @@ from hhforecast.synth.layout import (
     utilization_style,
     utilization_windows,
 )
+from hhforecast.synth.truthdist import HH_UNITS_PER_HOUR
 from hhforecast.synth.world import FH_UNITS_PER_HOUR, World
 
 FIXED_TIMESTAMP = dt.datetime(2000, 1, 1)
@@ -250,7 +252,6 @@ def _write_xlsx(path: Path, sheet: str, rows: list[list[object]]) -> None:
         io.normalize_zip(tmp, transform)
 
 
-EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 COLUMN_LETTERS = [chr(ord("A") + i) for i in range(26)]
 
 

@@ -10,13 +10,20 @@ twelve standard deviations).
 
 Expected errors are then sums over that mass function, so a model is judged on
 what it would score on average over the world's noise, not on one draw of it.
+
+This module is the one home of the HH unit (`HH_UNITS_PER_HOUR`) and of the week's
+distribution given its expected HH and the per-defect law (`weekly_hh_pmf`): the world
+draws and exports in that unit, and evaluation reads the law back (`law_from_table`)
+to score against the same distribution the world defines.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
 
-UNITS_PER_HOUR = 20  # the generator's HH quantum, 0.05 h
+HH_UNITS_PER_HOUR = 20  # the HH quantum, 0.05 h = 3 min: exact as "1,35" and "01:21"; the grid's unit
 TRUTH_FILE = "weekly_truth.csv"  # per week: features, realized and expected HH, quantiles
 DEFECT_LAW_FILE = "defect_hh.csv"  # the per-defect HH law (hours, probability), beside it
 QUANTILES = {"HH_median": 0.5, "HH_q025": 0.025, "HH_q10": 0.1, "HH_q90": 0.9, "HH_q975": 0.975}
@@ -51,9 +58,30 @@ def weekly_pmf(defects_mean: np.ndarray, defect_pmf: np.ndarray, size: int | Non
     return pmf / pmf.sum(axis=1, keepdims=True) if len(pmf) else pmf
 
 
+def weekly_hh_pmf(hh_expected: ArrayLike, defect_pmf: np.ndarray) -> np.ndarray:
+    """Each week's exact kept-HH distribution given its expected HH and the per-defect law (`defect_pmf`, over
+    units): a Poisson number of defects, HH_expected / E[HH per defect], each drawn from the law."""
+    defect_pmf = np.asarray(defect_pmf, float)
+    hours_per_defect = float(np.sum(defect_pmf * np.arange(len(defect_pmf)))) / HH_UNITS_PER_HOUR
+    return weekly_pmf(np.asarray(hh_expected, float) / hours_per_defect, defect_pmf)
+
+
+def law_table(defect_pmf: np.ndarray) -> pd.DataFrame:
+    """The per-defect law as DEFECT_LAW_FILE holds it: hours, probability."""
+    return pd.DataFrame({"hours": hours(len(defect_pmf)), "probability": defect_pmf})
+
+
+def law_from_table(table: pd.DataFrame) -> np.ndarray:
+    """The per-defect law over units from its table (`law_table`'s inverse)."""
+    units = np.rint(table["hours"].to_numpy(float) * HH_UNITS_PER_HOUR).astype(int)
+    defect_pmf = np.zeros(units.max() + 1)
+    defect_pmf[units] = table["probability"].to_numpy(float)
+    return defect_pmf
+
+
 def hours(size: int) -> np.ndarray:
     """The grid's values in hours."""
-    return np.arange(size) / UNITS_PER_HOUR
+    return np.arange(size) / HH_UNITS_PER_HOUR
 
 
 def quantiles(pmf: np.ndarray, probs: list[float]) -> np.ndarray:
@@ -61,7 +89,7 @@ def quantiles(pmf: np.ndarray, probs: list[float]) -> np.ndarray:
     cdf = np.cumsum(pmf, axis=1)
     # A hair below p, so a cumulative sum that lands on p in exact arithmetic is not missed by rounding.
     index = np.stack([(cdf < p - 1e-12).sum(axis=1) for p in probs], axis=1)
-    return index / UNITS_PER_HOUR
+    return index / HH_UNITS_PER_HOUR
 
 
 def quantile_table(pmf: np.ndarray) -> dict[str, np.ndarray]:

@@ -17,7 +17,6 @@ from hhforecast.core.config import SyntheticParams
 from hhforecast.core.contract import EVENT_REJECT_REASONS
 from hhforecast.core.errors import ConfigError
 from hhforecast.synth.defects import (
-    HH_UNITS_PER_HOUR,
     KEPT_SOURCES,
     draw_defect_hh_units,
     expected_hh_per_defect,
@@ -25,6 +24,7 @@ from hhforecast.synth.defects import (
     with_quantiles,
 )
 from hhforecast.synth.layout import coverage, event_layout, event_windows, utilization_windows
+from hhforecast.synth.truthdist import HH_UNITS_PER_HOUR
 
 # --- constants of the world --------------------------------------------------------------
 

@@ -1,10 +1,12 @@
 import datetime as dt
+import re
 
 import pandas as pd
 import pytest
 
 from hhforecast.core.errors import ContractError
 from hhforecast.dataprep import isoweeks
+from tests.helpers import REPO
 
 
 def utilization(first: str, last: str) -> pd.DataFrame:
@@ -69,3 +71,42 @@ def test_monday_helpers():
         "first": "2020-01-03",
         "last": "2020-01-07",
     }
+
+
+@pytest.mark.parametrize(
+    "day, monday",
+    [
+        (dt.date(2020, 1, 6), dt.date(2020, 1, 6)),  # a Monday is its own week's
+        (dt.date(2020, 1, 12), dt.date(2020, 1, 6)),  # a Sunday ends the week
+        (dt.date(2020, 1, 1), dt.date(2019, 12, 30)),  # ISO week 1 of 2020 starts in 2019
+        (pd.Timestamp("2020-01-08"), pd.Timestamp("2020-01-06")),  # a timestamp stays a timestamp
+    ],
+)
+def test_monday_of_one_day(day, monday):
+    got = isoweeks.monday(day)
+    assert got == monday and type(got) is type(monday)
+
+
+# A weekday turned into days to step back by: how a Monday is reached, whatever the spelling.
+STEP_TO_MONDAY = re.compile(r"(weekday\(\)|day_of_week).*[Tt]imedelta|[Tt]imedelta.*(weekday\(\)|day_of_week)")
+
+
+def test_a_weeks_monday_is_computed_here_and_nowhere_else_in_the_library():
+    computing = sorted(
+        path.relative_to(REPO).as_posix()
+        for path in (REPO / "hhforecast").rglob("*.py")
+        if STEP_TO_MONDAY.search(path.read_text(encoding="utf-8"))
+    )
+    assert computing == ["hhforecast/dataprep/isoweeks.py"]
+
+
+@pytest.mark.parametrize(
+    "line, found",
+    [
+        ("    return value - dt.timedelta(days=value.weekday())", True),
+        ('    week = stamps - pd.to_timedelta(stamps.dt.day_of_week, unit="D")', True),
+        ("    if value.weekday() != 0:", False),  # checking for a Monday is not computing one
+    ],
+)
+def test_the_monday_pattern_tells_computing_from_checking(line, found):
+    assert bool(STEP_TO_MONDAY.search(line)) == found

@@ -4,12 +4,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hhforecast import synth
+from hhforecast.core import config
 from hhforecast.core.errors import ConfigError
 from hhforecast.dataprep import weekly_dataset
 from hhforecast.evaluation import backtest, evaluate
 from hhforecast.forecasting import forecasters
 from hhforecast.synth import truthdist
-from tests.helpers import REPO, small_weekly_dataset
+from tests.helpers import REPO, small_weekly_dataset, small_world
 
 
 def test_point_metrics_on_a_hand_computed_case():
@@ -141,7 +143,7 @@ def two_point_truth(low):
     grid = 2**12
     pmf = np.zeros((len(low), grid))
     for offset in (0.0, 2.0):
-        pmf[np.arange(len(low)), np.rint((np.asarray(low) + offset) * truthdist.UNITS_PER_HOUR).astype(int)] += 0.5
+        pmf[np.arange(len(low)), np.rint((np.asarray(low) + offset) * truthdist.HH_UNITS_PER_HOUR).astype(int)] += 0.5
     quantiles = truthdist.quantile_table(pmf)
     weeks = pd.DataFrame(
         {
@@ -176,6 +178,16 @@ def test_score_test_window_on_real_data_has_no_oracle_keys():
     assert results["test"]["coverage_80_ci"][1] == 1.0
 
 
+def test_read_truth_gives_the_synthetic_worlds_own_weekly_distribution(params, tmp_path):
+    """What evaluation scores against is synth's distribution, bit for bit: the law read back from the files."""
+    small = config.SyntheticParams.model_validate(small_world(params))
+    synth.write_world(synth.build_world(small), tmp_path / "raw", tmp_path / "truth")
+    written = pd.read_csv(tmp_path / "truth" / truthdist.TRUTH_FILE, parse_dates=["date"]).iloc[::7]
+    truth = evaluate.read_truth(tmp_path / "truth", written["date"])
+    assert truth.weeks["date"].tolist() == written["date"].tolist()
+    assert np.array_equal(truth.pmf, synth.weekly_hh_pmf(written["HH_expected"], small))
+
+
 def test_read_truth_names_a_missing_week(tmp_path):
     pd.DataFrame({"date": ["2020-01-06"], "HH_expected": [5.0]}).to_csv(tmp_path / "weekly_truth.csv", index=False)
     with pytest.raises(ValueError, match="has no week 2020-01-13"):
@@ -184,7 +196,7 @@ def test_read_truth_names_a_missing_week(tmp_path):
 
 
 def test_committed_eval_has_every_design_name_and_a_backtest_through_2020():
-    """The names of the design's section 5, in the committed metrics/eval.json (a clean clone reproduces it)."""
+    """The names docs/design.md defines ("Metric names and definitions"), in the committed metrics/eval.json."""
     evaluation = json.loads((REPO / "metrics" / "eval.json").read_text())
     test = evaluation["test"]
     for key in (

@@ -40,7 +40,7 @@ keras_model.save(fitted, sys.argv[1])
 
 
 def fit_in_fresh_process(path) -> bytes:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "TF_ENABLE_ONEDNN_OPTS": "0", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env = {**os.environ, "PYTHONPATH": str(REPO)}  # keras_model sets TensorFlow's environment itself
     subprocess.run(
         [sys.executable, "-c", FIT_AND_SAVE, str(path), PAIR.model_dump_json()],
         check=True,

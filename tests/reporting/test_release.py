@@ -1,4 +1,4 @@
-"""tools/release.py on a temporary repository: it tags only a clean, verified tree."""
+"""`hh release` on a temporary repository: it tags only a clean, verified tree."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from hhforecast.reporting import release
-from tests.helpers import REPO, git_dvc_repo
+from tests.helpers import REPO, git_dvc_repo, git_repo, hh
 
 EVALUATION = {
     "test": {"mae": 37.460667, "coverage_80": 0.903846},
@@ -24,16 +24,6 @@ QUALITY = {"weeks": 380, "first_week": "2017-01-02", "last_week": "2024-04-01"}
 # `dvc status --json` of a clean project, without dvc's start-up time; one test runs the real dvc.
 CLEAN_DVC = f"{sys.executable} -c \"print('{{}}')\""
 REAL_DVC = str(Path(sys.executable).parent / "dvc")
-
-
-def git_repo(root: Path) -> Path:
-    for command in (
-        ["git", "init", "-q"],
-        ["git", "config", "user.email", "ops@example.com"],
-        ["git", "config", "user.name", "ops"],
-    ):
-        subprocess.run(command, cwd=root, check=True, capture_output=True)
-    return root
 
 
 @pytest.fixture
@@ -50,13 +40,7 @@ def repo(tmp_path: Path) -> Path:
 def run_release(
     root: Path, version: str, verify: str = "true", dvc: str = CLEAN_DVC
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(REPO / "tools/release.py"), version, "--verify", verify, "--dvc", dvc],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return hh(root, "release", version, "--verify", verify, "--dvc", dvc)
 
 
 def tags(root: Path) -> list[str]:
@@ -137,3 +121,29 @@ def test_headline_skips_absent_keys_and_speaks_portuguese():
     lines = dict(release.headline({"test": {"mae": 40.0}}, None, language="pt"))
     assert lines == {"MAE no teste (HH por semana)": "40.00"}
     assert release.tag_name("2.10.0") == "tcc-v2.10.0"
+
+
+@pytest.mark.parametrize(
+    ("page", "language"), [("docs/reproducibility.md", "en"), ("docs/pt-BR/reproducibility.md", "pt")]
+)
+def test_the_reviewers_numbers_to_expect_are_the_tag_messages_lines(page, language):
+    """The docs' table and the tag message come from the same headline of the committed metrics."""
+    evaluation = json.loads((REPO / "metrics/eval.json").read_text(encoding="utf-8"))
+    quality = json.loads((REPO / "metrics/data_quality.json").read_text(encoding="utf-8"))
+    table = release.markdown_table(release.headline(evaluation, quality, language), language)
+    assert table in (REPO / page).read_text(encoding="utf-8"), f"{page}: run `make docs-numbers`"
+    lines = release.headline(evaluation, quality)
+    message = release.tag_message("1.0.0", "0" * 40, lines)
+    assert all(f"  {label}: {value}\n" in message for label, value in lines)
+
+
+@pytest.mark.parametrize(
+    ("language", "head", "label"),
+    [
+        ("en", "| figure | value |\n|---|---|\n", "test MAE (HH per week)"),
+        ("pt", "| número | valor |\n|---|---|\n", "MAE no teste (HH por semana)"),
+    ],
+)
+def test_the_table_of_numbers_speaks_the_pages_language(language, head, label):
+    table = release.markdown_table(release.headline({"test": {"mae": 40.0}}, None, language), language)
+    assert table == f"{head}| {label} | 40.00 |\n"

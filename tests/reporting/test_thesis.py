@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from hhforecast.reporting import thesis
-from tests.helpers import predictions, small_weekly_dataset
+from tests.helpers import report_inputs, small_weekly_dataset
 
 LINES = thesis.provenance({"metrics/eval.json": "0123abcd"}, {"report.language": "pt"})
 EVALUATION = {
@@ -43,47 +43,52 @@ FOLDS = pd.DataFrame(
 )
 
 
+HASHES = {name: f"md5-of-{name}" for name in thesis.INPUTS}
+
+
 @functools.cache
-def rendered(language: str) -> dict[str, bytes]:
-    return every_figure(language)
-
-
-def every_figure(language: str) -> dict[str, bytes]:
-    data = small_weekly_dataset(60)
-    test, production = predictions("2023-01-02", 10), predictions("2023-03-13", 6)
-    curve = pd.DataFrame({"step": range(5), "loss": [50.0, 40, 35, 33, 32]})
-    made = {
-        "weekly_series": thesis.weekly_series(data, language),
-        "hh_vs_features": thesis.hh_vs_features(data, language),
-        "rejects": thesis.rejects_by_reason(QUALITY, language),
-        "predicted_vs_actual": thesis.predicted_vs_actual(test, production, language),
-        "residuals": thesis.residuals(test, production, language),
-        "backtest": thesis.backtest_folds(FOLDS, language),
-        "training_curve": thesis.training_curve(curve, curve.assign(loss=curve["loss"] + 5), language),
-    }
-    out = {}
-    for name, figure in made.items():
-        out[f"{name}.pdf"] = thesis.pdf(figure, thesis.text(f"fig_{name}", language), LINES)
-        out[f"{name}.png"] = thesis.png(figure, thesis.text(f"fig_{name}", language), LINES)
-        thesis.plt.close(figure)
-    return out
+def written(language: str) -> dict[str, bytes | str]:
+    return thesis.files(report_inputs(), language, HASHES)
 
 
 @pytest.mark.parametrize("language", ["pt", "en"])
-def test_every_figure_is_a_vector_pdf_and_a_png_byte_stable_with_its_provenance(language):
-    first, second = rendered(language), every_figure(language)
-    assert first == second
-    for name, data in first.items():
-        assert data.startswith(b"%PDF" if name.endswith(".pdf") else b"\x89PNG"), name
-        assert b"input metrics/eval.json md5 0123abcd" in data, name
-    assert all(b"CreationDate" not in data for name, data in first.items() if name.endswith(".pdf"))
+def test_every_file_of_the_thesis_is_byte_stable_and_names_its_inputs(language):
+    first = written(language)
+    assert first == thesis.files(report_inputs(), language, HASHES)
+    assert sorted(first) == sorted(
+        [f"{name}{suffix}" for name in thesis.FIGURES for suffix in (".pdf", ".png")]
+        + [
+            "figures.tex",
+            "dataset_summary.tex",
+            "rejects_by_reason.tex",
+            "model_comparison.tex",
+            "evaluation_summary.tex",
+            "diebold_mariano.tex",
+            "backtest.tex",
+        ]
+    )
+    for name, content in first.items():
+        data = content if isinstance(content, bytes) else content.encode("utf-8")
+        assert f"param report.language = {language}".encode() in data, name
+    assert (
+        b"input data/predictions/test_predictions.csv md5 md5-of-data/predictions/test_predictions.csv"
+        in (first["residuals.pdf"])
+    )
+    assert "input metrics/eval.json" not in first["figures.tex"]  # figures.tex names the figures' inputs only
+    assert first["figures.tex"].count("\\begin{figure}") == len(thesis.FIGURES)
 
 
-def test_the_languages_differ_in_their_labels():
-    assert thesis.text("hh_week", "pt") == "HH por semana" and thesis.text("hh_week", "en") == "HH per week"
-    assert rendered("pt")["weekly_series.pdf"] != rendered("en")["weekly_series.pdf"]
-    with pytest.raises(ValueError, match=r"report.language must be one of \('pt', 'en'\), got 'de'"):
-        thesis.text("hh_week", "de")
+def test_the_languages_differ_in_their_captions_and_labels():
+    pt, en = written("pt"), written("en")
+    assert pt["weekly_series.pdf"] != en["weekly_series.pdf"]
+    assert "Curva de treino: perda por época" in pt["figures.tex"]
+    assert "Training curve: loss per epoch" in en["figures.tex"]
+
+
+def test_an_input_without_a_hash_is_refused_by_name():
+    hashes = {name: digest for name, digest in HASHES.items() if name != "metrics/backtest.csv"}
+    with pytest.raises(KeyError, match="metrics/backtest.csv"):
+        thesis.files(report_inputs(), "en", hashes)
 
 
 def test_model_comparison_reads_every_model_and_key_generically():
@@ -160,8 +165,3 @@ def test_numbers_and_text_are_safe_for_latex():
     assert thesis.number(1234.5678, "pt") == "1\\,234{,}57" and thesis.number(1234.5678, "en") == "1,234.57"
     assert thesis.number(float("nan"), "en") == "--" and thesis.number(np.int64(7), "en") == "7"
     assert thesis.number(1.5e-7, "en") == "1.50e-07"
-
-
-def test_input_hashes_come_from_the_outputs_dvc_lock_records():
-    lock = {"stages": {"evaluate": {"outs": [{"path": "metrics/eval.json", "md5": "abc"}]}}}
-    assert thesis.input_hashes(lock, ["metrics/eval.json", "metrics/study.json"]) == {"metrics/eval.json": "abc"}

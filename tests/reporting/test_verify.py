@@ -3,7 +3,6 @@ import json
 import pytest
 
 from hhforecast.reporting import verify
-from tests.helpers import REPO
 
 COMMITTED = {"test": {"mae": 37.460667, "n_weeks": 52}, "skill_vs_best_baseline": -0.046725, "model": "keras"}
 
@@ -122,22 +121,3 @@ def test_flatten_refuses_a_file_that_is_not_a_metric():
 def test_worst_is_the_largest_relative_difference():
     checks = verify.compare("f.json", {"a": 100.0, "b": 1.0}, {"a": 100.01, "b": 1.0}, 1e-3)
     assert verify.worst(checks) == pytest.approx(1e-4, rel=1e-3)
-
-
-@pytest.mark.parametrize(
-    "name, listed",
-    [
-        ("metrics/eval.json", True),
-        ("metrics/backtest_weeks.csv", True),
-        ("dvclive/metrics.json", True),
-        ("metrics/study/baseline_1.json", False),  # the study's own pipeline writes these; verify does not re-run it
-        ("dvclive/plots/metrics/train/loss.tsv", False),
-    ],
-)
-def test_verify_compares_the_files_it_re_runs_and_no_others(name, listed):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("verify_tool", REPO / "tools" / "verify.py")
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    assert tool.is_metric(name) == listed

@@ -45,7 +45,7 @@ def test_extrapolation_names_the_features_outside_the_training_range(bundle_root
     frame = small_weekly_dataset()[weekly_dataset.FEATURES].iloc[[10, 20, 30]].reset_index(drop=True)
     frame.loc[1, "acft"] = 500
     frame.loc[2, ["acft", "Cycles"]] = -1
-    assert loaded.extrapolation(frame).tolist() == ["", "acft", "acft,Cycles"]
+    assert loaded.extrapolated_features(frame.to_numpy(dtype="float64")) == ["", "acft", "acft,Cycles"]
 
 
 def test_metadata_records_every_file_hash(bundle_root):

@@ -2,11 +2,11 @@ import datetime as dt
 import json
 import subprocess
 
-import pandas as pd
+import numpy as np
 import pytest
 
 from hhforecast.core.errors import ContractError
-from hhforecast.serving import bundle, predict, store
+from hhforecast.serving import api, bundle, predict, store
 from tests.helpers import REPO, hh, small_weekly_dataset
 
 
@@ -40,6 +40,22 @@ def test_feature_csv_is_forecast_with_ranges_and_version(tmp_path, params, bundl
         "extrapolated_features",
     ]
     assert result["date"].tolist() == ["2018-01-01", "2018-01-08", "2018-01-15", "2018-01-22"]
+
+
+def test_the_batch_file_and_the_api_answer_the_same_record(tmp_path, params, bundle_root):
+    weeks, _ = predict.read_planned(planned_csv(tmp_path), params)
+    weeks.loc[1, "acft"] = 0.0  # below the training range: an extrapolated week
+    served = bundle.load_workspace(bundle_root)
+    table = predict.forecast(served, weeks)
+    assert list(table.columns) == list(api.WeekForecast.model_fields)
+    records = predict.forecast_records(
+        table["date"].tolist(), predict.forecast_fields(served, weeks[served.features].to_numpy(float))
+    )
+    assert (records[0]["extrapolated_features"], records[1]["extrapolated_features"]) == ([], ["acft"])
+    assert records == [
+        {**row, "extrapolated_features": row["extrapolated_features"].split(",") if row["extrapolation"] else []}
+        for row in table.to_dict(orient="records")
+    ]
 
 
 def test_planned_utilization_goes_through_the_pipeline_aggregation(tmp_path, params):
@@ -121,6 +137,9 @@ def test_hh_predict_bad_input_exits_non_zero_and_writes_nothing(tmp_path, bundle
     assert not out.exists()
 
 
+BOUNDS = [("lower", "80", 0.0), ("upper", "80", 3.0), ("lower", "95", 0.0), ("upper", "95", 4.0)]
+
+
 def test_a_non_finite_forecast_is_refused_never_written(tmp_path, params):
     from types import SimpleNamespace
 
@@ -130,16 +149,11 @@ def test_a_non_finite_forecast_is_refused_never_written(tmp_path, params):
     broken = SimpleNamespace(
         features=list(weeks.columns[1:]),
         version="v0",
-        predict=lambda f: pd.DataFrame(
-            {
-                "predicted_hh": [1.0, float("nan"), 2.0, float("inf")],
-                "lower_80": 0.0,
-                "upper_80": 3.0,
-                "lower_95": 0.0,
-                "upper_95": 4.0,
-            }
-        ),
-        extrapolation=lambda f: pd.Series([""] * len(f)),
+        predict_array=lambda x: {
+            "predicted_hh": np.array([1.0, float("nan"), 2.0, float("inf")]),
+            **{f"{side}_{key}": np.full(len(x), value) for side, key, value in BOUNDS},
+        },
+        extrapolated_features=lambda x: [""] * len(x),
     )
     with pytest.raises(
         HHForecastError, match="non-finite forecast for week\\(s\\) 2018-01-08, 2018-01-22; nothing written"

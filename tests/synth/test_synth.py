@@ -33,7 +33,7 @@ from hhforecast.core.contract import (
 )
 from hhforecast.core.errors import ConfigError
 from hhforecast.synth import truthdist
-from tests.helpers import project_copy, run_stage
+from tests.helpers import REPO, project_copy, run_stage
 
 # 70 weeks from October 2016 span three calendar years, so every yearly layout appears:
 # English and Portuguese workbooks, all three date styles, title rows and a total row, and the
@@ -684,3 +684,22 @@ def test_interaction_off_leaves_the_rate_as_it_was_and_on_wears_old_busy_aircraf
     assert np.allclose(on - off, small.rate_fh * fh * 0.1 * age * m)
     extra = on / off
     assert extra[0] < extra[1] and extra[0] < extra[2] < extra[3]  # grows with utilization and with age
+
+
+# --- facts the synthetic world shares with the pipeline, each spelled in one module ---------------
+
+
+@pytest.mark.parametrize(
+    "pattern, home",
+    [
+        (r"UNITS_PER_HOUR\s*=\s*20\b", "hhforecast/synth/truthdist.py"),  # the HH quantum the world draws and exports
+        (r"1899\D{1,4}12\D{1,4}30", "hhforecast/dataprep/clean.py"),  # Excel's day 0: clean reads it, export writes it
+    ],
+)
+def test_a_fact_the_world_shares_with_the_pipeline_is_spelled_in_one_module(pattern, home):
+    spelled = sorted(
+        path.relative_to(REPO).as_posix()
+        for path in (REPO / "hhforecast").rglob("*.py")
+        if re.search(pattern, path.read_text(encoding="utf-8"))
+    )
+    assert spelled == [home]

@@ -22,7 +22,7 @@ def default_world(params) -> synth.World:
 def test_the_defect_law_is_a_distribution_with_the_generators_mean(law, params):
     assert law.min() >= 0 and law.sum() == pytest.approx(1.0, abs=1e-12)
     assert law[0] == 0  # every defect carries at least one action of one unit
-    mean_hours = np.sum(law * np.arange(len(law))) / truthdist.UNITS_PER_HOUR
+    mean_hours = np.sum(law * np.arange(len(law))) / truthdist.HH_UNITS_PER_HOUR
     assert mean_hours == pytest.approx(synth.expected_hh_per_defect(params.synthetic), rel=1e-12)
 
 
@@ -31,6 +31,20 @@ def test_weekly_mean_equals_the_expected_hh(law, params, hh_expected):
     defects = hh_expected / synth.expected_hh_per_defect(params.synthetic)
     pmf = truthdist.weekly_pmf(np.array([defects]), law)
     assert truthdist.mean(pmf)[0] == pytest.approx(hh_expected, rel=1e-9)
+    assert np.array_equal(truthdist.weekly_hh_pmf(np.array([hh_expected]), law), pmf)
+
+
+@pytest.mark.parametrize(
+    "defect_pmf, hours",
+    [
+        ([0.0, 1.0], [0.0, 0.05]),  # every defect one unit: 3 minutes
+        ([0.0, 0.25, 0.0, 0.75], [0.0, 0.05, 0.1, 0.15]),
+    ],
+)
+def test_the_law_table_is_in_hours_and_reads_back_to_the_same_law(defect_pmf, hours):
+    table = truthdist.law_table(np.array(defect_pmf))
+    assert table["hours"].tolist() == pytest.approx(hours) and table["probability"].tolist() == defect_pmf
+    assert truthdist.law_from_table(table).tolist() == defect_pmf
 
 
 @pytest.mark.parametrize("hh_expected", [20.0, 160.0, 380.0])
@@ -43,7 +57,7 @@ def test_quantiles_match_a_monte_carlo_through_the_generators_draws(law, params,
     _, units = synth.draw_defect_hh_units(rng, int(counts.sum()), synthetic)
     per_defect = units.sum(axis=1)
     week_of_defect = np.repeat(np.arange(reps), counts)
-    simulated = np.bincount(week_of_defect, weights=per_defect, minlength=reps) / truthdist.UNITS_PER_HOUR
+    simulated = np.bincount(week_of_defect, weights=per_defect, minlength=reps) / truthdist.HH_UNITS_PER_HOUR
 
     pmf = truthdist.weekly_pmf(np.array([hh_expected / synth.expected_hh_per_defect(synthetic)]), law)
     probs = list(truthdist.QUANTILES.values())

@@ -1,0 +1,133 @@
+"""`hh monitor`'s status: the workspace's monitoring verdict, the run log's failed runs, and the exit status of
+the monitoring-plugin convention (Nagios, Icinga, Zabbix, schedulers).
+
+Two scales meet here. The verdict's *level* (`monitor.HEALTHY`, `monitor.WARNING`, `monitor.RETRAIN`) is what
+metrics/monitor.json records; the *exit status* (`EXIT_OK` 0, `EXIT_WARNING` 1, `EXIT_CRITICAL` 2,
+`EXIT_UNKNOWN` 3) is what a scheduler reads. A failed pipeline or retrain run inside the monitoring window
+raises the exit status to at least EXIT_WARNING: the data or the model it should have refreshed is stale.
+UNKNOWN is the status of a check that could not run at all.
+
+Imports only the standard library at load time, so `hh` can name the exit statuses without loading pandas.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hhforecast.core.errors import HHForecastError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from hhforecast.core.config import Params
+
+EXIT_OK, EXIT_WARNING, EXIT_CRITICAL, EXIT_UNKNOWN = 0, 1, 2, 3
+EXIT_NAMES = {EXIT_OK: "OK", EXIT_WARNING: "WARNING", EXIT_CRITICAL: "CRITICAL", EXIT_UNKNOWN: "UNKNOWN"}
+
+
+@dataclass(frozen=True)
+class Status:
+    """What `hh monitor` reports: monitor.json's summary with the run log's part, the drift table, the failed
+    runs in the window, and the exit status."""
+
+    summary: dict[str, Any]
+    drift: pd.DataFrame
+    exit_status: int
+    failed_runs: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return EXIT_NAMES[self.exit_status]
+
+
+def exit_status(level: int, failed: list[str]) -> int:
+    """The exit status of a verdict level (monitor.HEALTHY/WARNING/RETRAIN); a failed run makes it at least WARNING."""
+    from hhforecast.ops import monitor
+
+    code = {monitor.HEALTHY: EXIT_OK, monitor.WARNING: EXIT_WARNING, monitor.RETRAIN: EXIT_CRITICAL}[level]
+    return max(code, EXIT_WARNING) if failed else code
+
+
+def failed_runs(runs: pd.DataFrame, since: dt.datetime) -> list[str]:
+    """Failed runs started at or after `since` (UTC), one line each: kind, id, start, what failed."""
+    import pandas as pd
+
+    if runs.empty:
+        return []
+    started = pd.to_datetime(runs["started_at"], utc=True, format="ISO8601")
+    failed = runs.loc[(runs["status"] == "failed") & (started >= since)]
+    return [
+        f"{r['kind']} #{r['id']} started {r['started_at']}: {r['detail'] or 'failed'}"
+        for r in failed.to_dict(orient="records")
+    ]
+
+
+def runs_summary(runs: pd.DataFrame, failed: list[str]) -> dict[str, Any]:
+    """The run log's part of the status: runs in total and failed, the failed ones in the window, the last run."""
+    return {
+        "total": int(len(runs)),
+        "failed": int((runs["status"] == "failed").sum()),
+        "failed_in_window": failed,
+        "last": runs.iloc[-1][["kind", "started_at", "status", "model_version"]].to_dict() if len(runs) else None,
+    }
+
+
+def read_forecasts(log_path: Path, from_log: bool) -> pd.DataFrame:
+    """The forecasts to monitor: the predict stage's production forecasts, or the prediction log's (the last
+    forecast of each week)."""
+    import pandas as pd
+
+    from hhforecast.core import paths
+    from hhforecast.serving import store
+
+    if from_log:
+        if not log_path.exists():
+            raise HHForecastError(f"{log_path}: no prediction log")
+        logged = store.read_predictions(log_path)
+        if logged.empty:
+            raise HHForecastError(f"{log_path}: the prediction log holds no forecasts yet")
+        return logged.rename(columns={"week": "date"}).drop_duplicates("date", keep="last")
+    if not paths.PRODUCTION_PREDICTIONS.exists():
+        raise HHForecastError(f"{paths.PRODUCTION_PREDICTIONS}: not found (run the pipeline first)")
+    return pd.read_csv(paths.PRODUCTION_PREDICTIONS)
+
+
+def assess(params: Params, log_path: Path, from_log: bool, now: dt.datetime | None = None) -> Status:
+    """Monitor the working tree's pipeline outputs and the run log (`log_path`, when it exists) as of `now`."""
+    from hhforecast.ops import monitor
+    from hhforecast.serving import store
+
+    verdict, _, drift = monitor.assess_workspace(params, read_forecasts(log_path, from_log))
+    summary = dict(verdict)
+    failed: list[str] = []
+    if log_path.exists():
+        runs = store.read_runs(log_path)
+        since = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(weeks=params.monitor.window_weeks)
+        failed = failed_runs(runs, since)
+        summary["runs"] = runs_summary(runs, failed)
+    code = exit_status(int(summary["exit_code"]), failed)
+    summary["monitor_status"], summary["monitor_exit_code"] = EXIT_NAMES[code], code
+    return Status(summary, drift, code, failed)
+
+
+def notify(urls: list[str], status: Status) -> None:
+    """Alert `urls` (monitor.notify) of a status other than OK: CRITICAL as a failure, WARNING as a warning."""
+    from hhforecast.ops import alerts
+
+    if status.exit_status == EXIT_OK:
+        return
+    title, body = alerts.monitor_message(
+        status.name, status.summary["reasons"], status.summary["warnings"], status.failed_runs
+    )
+    alerts.send(urls, title, body, "failure" if status.exit_status == EXIT_CRITICAL else "warning")
+
+
+def notify_unknown(urls: list[str], problem: str) -> None:
+    """Alert `urls` that monitoring could not run (UNKNOWN), with the reason."""
+    from hhforecast.ops import alerts
+
+    title, body = alerts.monitor_message(EXIT_NAMES[EXIT_UNKNOWN], [], [f"monitoring could not run: {problem}"], [])
+    alerts.send(urls, title, body, "failure")

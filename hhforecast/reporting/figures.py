@@ -1,0 +1,256 @@
+"""The one figure set of the HTML report and the thesis: every figure with its labels in a report language,
+and the byte-stable PNG and PDF renderings.
+
+Figure functions take frames and return matplotlib figures with no title (the HTML page and the LaTeX
+text give each its caption, `labels.text("fig_<name>", language)`); `png` and `pdf` render a figure to
+bytes with no date or software stamp, so the same data give the same file. The caller closes a figure
+(it may be rendered in both formats). Nothing here reads or writes files.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display: figures are rendered to bytes
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from hhforecast.reporting.labels import text  # noqa: E402
+
+BLUE, ORANGE, GREY, RED = "#1f5fa8", "#e07b1a", "#8c8c8c", "#c0392b"
+MORE_COLOURS = ["#bbbbbb", "#6a9f58", "#9b59b6", "#34495e"]  # after BLUE, ORANGE, GREY: one per extra model
+plt.rcParams.update(
+    {
+        "figure.dpi": 100,
+        "font.size": 9,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "svg.hashsalt": "hh-forecast",
+    }
+)
+
+
+def png(figure: Figure, title: str | None = None, lines: Sequence[str] = (), dpi: float | None = None) -> bytes:
+    """PNG bytes without a software stamp; the caption as its title and the provenance as its description,
+    when given; `dpi` None is the figure's own (figure.dpi)."""
+    metadata: dict[str, str | None] = {"Software": None}
+    if title is not None:
+        metadata["Title"] = title
+    if lines:
+        metadata["Description"] = "; ".join(lines)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", bbox_inches="tight", dpi=dpi, metadata=metadata)
+    return buffer.getvalue()
+
+
+def close(figure: Figure) -> None:
+    """Free a rendered figure (pyplot keeps every figure it made until it is closed)."""
+    plt.close(figure)
+
+
+def pdf(figure: Figure, title: str, lines: Sequence[str]) -> bytes:
+    """Vector PDF without a creation date; the caption as its title, the provenance as its subject."""
+    buffer = io.BytesIO()
+    figure.savefig(
+        buffer,
+        format="pdf",
+        bbox_inches="tight",
+        metadata={
+            "CreationDate": None,
+            "ModDate": None,
+            "Creator": "hh-forecast",
+            "Producer": None,
+            "Title": title,
+            "Subject": "; ".join(lines),
+        },
+    )
+    return buffer.getvalue()
+
+
+def _dates(ax: Axes) -> None:
+    """A few date ticks, labelled concisely (a year once, then months)."""
+    locator = mdates.AutoDateLocator(maxticks=8)  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+
+
+# --- the data ----------------------------------------------------------------------------------
+
+
+def weekly_series(dataset: pd.DataFrame, language: str) -> Figure:
+    """Weekly HH and the fleet's flight hours, on two axes."""
+    fig, ax = plt.subplots(figsize=(7, 3))
+    dates = pd.to_datetime(dataset["date"])
+    ax.plot(dates, dataset["HH"], color=BLUE, linewidth=1)
+    ax.set_ylabel(text("hh_week", language), color=BLUE)
+    other = ax.twinx()
+    other.plot(dates, dataset["sum_daily_hours"], color=ORANGE, linewidth=0.8, alpha=0.8)
+    other.set_ylabel(text("flight_hours_week", language), color=ORANGE)
+    other.spines["right"].set_visible(True)
+    ax.set_xlabel(text("date", language))
+    return fig
+
+
+def hh_vs_features(dataset: pd.DataFrame, language: str) -> Figure:
+    """Weekly HH against flight hours, cycles and fleet age."""
+    columns = ["sum_daily_hours", "Cycles", "age_fleet"]
+    fig, axes = plt.subplots(1, len(columns), figsize=(9, 2.8), sharey=True)
+    for ax, column in zip(axes, columns):
+        ax.scatter(dataset[column], dataset["HH"], s=5, color=BLUE, alpha=0.6, linewidths=0)
+        ax.set_xlabel(text(column, language))
+    axes[0].set_ylabel(text("hh_week", language))
+    return fig
+
+
+def reject_rows(quality: dict[str, Any]) -> list[tuple[str, str, int]]:
+    """(table, reason, rows) of data_quality.json's rejected rows: tables in order, most rows first within each."""
+    by_reason = quality["rows"]["rejected_by_reason"]
+    return [
+        (table_name, reason, int(n))
+        for table_name, reasons in sorted(by_reason.items())
+        for reason, n in sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
+    ]
+
+
+def rejects_by_reason(quality: dict[str, Any], language: str) -> Figure:
+    """Rejected rows per table and reason, on a log scale."""
+    rows = reject_rows(quality)
+    fig, ax = plt.subplots(figsize=(6, 0.3 * max(len(rows), 3) + 0.8))
+    labels = [f"{text(table, language)}: {reason}" for table, reason, _ in rows]
+    ax.barh(labels, [n for _, _, n in rows], color=BLUE)
+    ax.set_xscale("log")
+    ax.invert_yaxis()
+    ax.set_xlabel(text("rows", language))
+    return fig
+
+
+# --- the forecasts -----------------------------------------------------------------------------
+
+
+def predicted_vs_actual(test: pd.DataFrame, production: pd.DataFrame, language: str) -> Figure:
+    """Test and production weeks: actual HH, forecast, and the 80 %/95 % ranges."""
+    fig, ax = plt.subplots(figsize=(8, 3.2))
+    for frame, label in ((test, "test_window"), (production, "production")):
+        if frame.empty:
+            continue
+        dates = pd.to_datetime(frame["date"])
+        ax.fill_between(dates, frame["lower_95"], frame["upper_95"], color=BLUE, alpha=0.12, linewidth=0)
+        ax.fill_between(dates, frame["lower_80"], frame["upper_80"], color=BLUE, alpha=0.25, linewidth=0)
+        ax.plot(dates, frame["predicted"], color=BLUE, linewidth=1.2)
+        ax.plot(dates, frame["actual"], color="black", linewidth=0.8, marker="o", markersize=1.5)
+        # A date is a valid x on a date axis (matplotlib converts it); its stubs type x as float.
+        ax.axvline(dates.iloc[0], color=GREY, linestyle=":", linewidth=1)  # type: ignore[arg-type]
+        ax.text(dates.iloc[0], ax.get_ylim()[1], f" {text(label, language)}", va="top", color=GREY)  # type: ignore[arg-type]
+    ax.plot([], [], color=BLUE, label=text("forecast", language))
+    ax.plot([], [], color="black", marker="o", markersize=1.5, label=text("actual", language))
+    ax.set_ylabel(text("hh_week", language))
+    ax.legend(loc="upper left", frameon=False, fontsize=7)
+    _dates(ax)
+    return fig
+
+
+def residuals(test: pd.DataFrame, production: pd.DataFrame, language: str) -> Figure:
+    """Actual minus forecast per week, test and production in two colours."""
+    fig, ax = plt.subplots(figsize=(8, 2.5))
+    for frame, colour, label in ((test, BLUE, "test_window"), (production, ORANGE, "production")):
+        if not frame.empty:
+            ax.bar(
+                pd.to_datetime(frame["date"]),
+                frame["actual"] - frame["predicted"],
+                width=5,
+                color=colour,
+                label=text(label, language),
+            )
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_ylabel(text("residual", language))
+    ax.legend(frameon=False, fontsize=7)
+    _dates(ax)
+    return fig
+
+
+def backtest_folds(folds: pd.DataFrame, language: str) -> Figure:
+    """MAE per fold for every `mae*` column the backtest has (the network's and each baseline's)."""
+    columns = [c for c in folds.columns if c == "mae" or c.startswith("mae_")]
+    fig, ax = plt.subplots(figsize=(6, 3))
+    width = 0.8 / max(len(columns), 1)
+    colours = [BLUE, ORANGE, GREY, *MORE_COLOURS]
+    for i, column in enumerate(columns):
+        label = text("network", language) if column == "mae" else column.removeprefix("mae_")
+        ax.bar(
+            np.arange(len(folds)) + (i - (len(columns) - 1) / 2) * width,
+            folds[column],
+            width=width,
+            color=colours[i % len(colours)],
+            label=label,
+        )
+    ax.set_xticks(range(len(folds)), [str(f) for f in folds.get("fold", range(1, len(folds) + 1))])
+    ax.set_xlabel(text("fold", language))
+    ax.set_ylabel(text("mae_hh", language))
+    ax.legend(frameon=False, fontsize=7)
+    return fig
+
+
+def training_curve(
+    train_loss: pd.DataFrame,
+    val_loss: pd.DataFrame,
+    language: str,
+    best_epoch: int | None = None,
+    members: int = 1,
+) -> Figure:
+    """Loss per epoch on the training and validation windows; the best epoch marked when given. Of an
+    ensemble of `members` networks the curves are the first's, and the legend says so."""
+    fig, ax = plt.subplots(figsize=(6, 3))
+    ax.plot(train_loss["step"] + 1, train_loss["loss"], color=BLUE, label=text("training", language))
+    ax.plot(val_loss["step"] + 1, val_loss["loss"], color=ORANGE, label=text("validation", language))
+    if best_epoch is not None:
+        ax.axvline(best_epoch, color=GREY, linestyle=":", label=text("best_epoch", language).format(epoch=best_epoch))
+    ax.set_xlabel(text("epoch", language))
+    ax.set_ylabel(text("loss", language))
+    if members > 1:
+        ax.legend(frameon=False, title=text("first_of_members", language).format(members=members))
+    else:
+        ax.legend(frameon=False)
+    return fig
+
+
+# --- monitoring ----------------------------------------------------------------------------------
+
+
+def drift_psi(drift: pd.DataFrame, warn: float, alert: float, language: str) -> Figure:
+    """PSI per feature against the warning and alert thresholds, coloured by the feature's status."""
+    fig, ax = plt.subplots(figsize=(6, 3))
+    colours = [RED if s == "alert" else ORANGE if s == "warn" else BLUE for s in drift["status"]]
+    ax.barh(drift["feature"], drift["psi"], color=colours)
+    ax.axvline(warn, color=ORANGE, linestyle="--", linewidth=1, label=text("psi_warn", language).format(value=warn))
+    ax.axvline(alert, color=RED, linestyle="--", linewidth=1, label=text("psi_alert", language).format(value=alert))
+    ax.set_xscale("symlog", linthresh=1)
+    ax.set_xlabel(text("psi_axis", language))
+    ax.legend(frameon=False, fontsize=7)
+    return fig
+
+
+def monitoring_windows(weekly: pd.DataFrame, validation_mae: float, language: str) -> Figure:
+    """The production period's weekly absolute error, its trailing 4- and 13-week MAE, and the validation MAE."""
+    fig, ax = plt.subplots(figsize=(8, 3))
+    dates = pd.to_datetime(weekly["date"])
+    ax.bar(dates, weekly["abs_error"], width=5, color="#cfd8e6", label=text("weekly_abs_error", language))
+    ax.plot(dates, weekly["mae_4w"], color=BLUE, label=text("mae_4w", language))
+    ax.plot(dates, weekly["mae_13w"], color=ORANGE, label=text("mae_13w", language))
+    ax.axhline(
+        validation_mae,
+        color=GREY,
+        linestyle=":",
+        label=text("validation_mae", language).format(value=validation_mae),
+    )
+    ax.set_ylabel(text("HH", language))
+    ax.legend(frameon=False, fontsize=7, ncol=4, loc="lower left", bbox_to_anchor=(0, 1))  # above the tall weeks
+    _dates(ax)
+    return fig

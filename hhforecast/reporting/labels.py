@@ -1,0 +1,120 @@
+"""Every label and caption of the report's and the thesis's figures and tables, in each report language.
+
+The languages are config.LANGUAGES (report.language's choices); a key missing here is shown as is.
+"""
+
+from __future__ import annotations
+
+from hhforecast.core.config import LANGUAGES
+
+# key -> its text in each of config.LANGUAGES, in that order: (Portuguese, English).
+TEXT: dict[str, tuple[str, str]] = {
+    "hh_week": ("HH por semana", "HH per week"),
+    "flight_hours_week": ("horas de voo por semana", "flight hours per week"),
+    "date": ("semana", "week"),
+    "sum_daily_hours": ("horas de voo da frota na semana", "fleet flight hours in the week"),
+    "Cycles": ("ciclos da frota na semana", "fleet cycles in the week"),
+    "age_fleet": ("idade média da frota (anos)", "mean fleet age (years)"),
+    "acft": ("aeronaves que voaram na semana", "aircraft that flew in the week"),
+    "sum_uti_mensal": ("horas de voo em 28 dias", "flight hours in 28 days"),
+    "HH": ("HH", "HH"),
+    "rows": ("linhas", "rows"),
+    "table": ("tabela", "table"),
+    "reason": ("motivo", "reason"),
+    "events": ("eventos", "events"),
+    "utilization": ("utilização", "utilization"),
+    "forecast": ("previsão (faixas: 80 %, 95 %)", "forecast (bands: 80 %, 95 %)"),
+    "actual": ("real", "actual"),
+    "test_window": ("janela de teste", "test window"),
+    "production": ("período de produção", "production period"),
+    "residual": ("real − previsão (HH)", "actual − forecast (HH)"),
+    "fold": ("dobra", "fold"),
+    "mae_hh": ("MAE (HH)", "MAE (HH)"),
+    "model": ("modelo", "model"),
+    "network": ("rede neural (Keras)", "neural network (Keras)"),
+    "oracle": ("oráculo (HH esperado)", "oracle (expected HH)"),
+    "statistic": ("estatística", "statistic"),
+    "mean": ("média", "mean"),
+    "sd": ("desvio-padrão", "std. dev."),
+    "min": ("mínimo", "min"),
+    "max": ("máximo", "max"),
+    "variable": ("variável", "variable"),
+    "scenario": ("cenário", "scenario"),
+    "baseline": ("referência", "baseline"),
+    "epoch": ("época", "epoch"),
+    "loss": ("perda (HH)", "loss (HH)"),
+    "training": ("treino", "training"),
+    "validation": ("validação", "validation"),
+    "best_epoch": ("melhor época ({epoch})", "best epoch ({epoch})"),
+    "first_of_members": ("rede 1 de {members}", "network 1 of {members}"),
+    "psi_axis": ("PSI, produção contra referência", "PSI, production vs reference"),
+    "psi_warn": ("aviso {value:g}", "warn {value:g}"),
+    "psi_alert": ("alerta {value:g}", "alert {value:g}"),
+    "weekly_abs_error": ("|erro| semanal", "weekly |error|"),
+    "mae_4w": ("MAE de 4 semanas", "4-week MAE"),
+    "mae_13w": ("MAE de 13 semanas", "13-week MAE"),
+    "validation_mae": ("MAE de validação {value:.1f}", "validation MAE {value:.1f}"),
+    "fig_weekly_series": (
+        "Série semanal de HH de manutenção não programada e horas de voo da frota.",
+        "Weekly unscheduled-maintenance HH and fleet flight hours.",
+    ),
+    "fig_hh_vs_features": (
+        "HH semanal contra horas de voo, ciclos e idade média da frota.",
+        "Weekly HH against flight hours, cycles and mean fleet age.",
+    ),
+    "fig_rejects": ("Linhas rejeitadas por motivo (escala logarítmica).", "Rejected rows by reason (log scale)."),
+    "fig_predicted_vs_actual": (
+        "HH semanal real e previsto, com intervalos de 80 % e 95 %, na janela de teste e no período de produção.",
+        "Actual and forecast weekly HH, with 80 % and 95 % intervals, over the test window and the production period.",
+    ),
+    "fig_residuals": (
+        "Resíduos (real − previsão) na janela de teste e no período de produção.",
+        "Residuals (actual − forecast) over the test window and the production period.",
+    ),
+    "fig_backtest": (
+        "MAE por dobra do backtest com origem móvel (semanas antes da janela de teste).",
+        "MAE per fold of the rolling-origin backtest (weeks before the test window).",
+    ),
+    "fig_training_curve": (
+        "Curva de treino: perda por época no treino e na validação.",
+        "Training curve: loss per epoch on the training and validation windows.",
+    ),
+    "fig_drift": (
+        "Deriva das variáveis: PSI do período de produção contra a janela de referência.",
+        "Feature drift: PSI of the production period against the reference window.",
+    ),
+    "fig_monitoring": (
+        "Erro no período de produção: |erro| semanal e MAE móvel de 4 e 13 semanas.",
+        "Error over the production period: weekly |error| and the trailing 4- and 13-week MAE.",
+    ),
+    "tab_dataset_summary": (
+        "Resumo do conjunto de dados semanal ({weeks} semanas, {first} a {last}).",
+        "Summary of the weekly dataset ({weeks} weeks, {first} to {last}).",
+    ),
+    "tab_rejects": (
+        "Linhas rejeitadas por motivo; nenhuma linha é descartada em silêncio.",
+        "Rejected rows by reason; no row is dropped silently.",
+    ),
+    "tab_model_comparison": (
+        "Comparação dos modelos na janela de teste ({n} semanas).",
+        "Model comparison on the test window ({n} weeks).",
+    ),
+    "tab_model_summary": ("Indicadores resumidos da avaliação.", "Summary figures of the evaluation."),
+    "tab_dm": (
+        "Testes de Diebold–Mariano: rede contra cada referência no backtest.",
+        "Diebold–Mariano tests: the network against each baseline over the backtest.",
+    ),
+    "tab_backtest": ("Backtest com origem móvel: resultados por dobra.", "Rolling-origin backtest: results per fold."),
+    "tab_study": (
+        "Estudo de simulação: razão do MAE ao oráculo (média e IC) e cobertura de 80 % por cenário.",
+        "Simulation study: MAE ratio to the oracle (mean and CI) and 80 % coverage per scenario.",
+    ),
+}
+
+
+def text(key: str, language: str) -> str:
+    """The label or caption `key` in `language` ("pt" or "en"); an unknown key is shown as is."""
+    if language not in LANGUAGES:
+        raise ValueError(f"report.language must be one of {LANGUAGES}, got {language!r}")
+    pair = TEXT.get(key)
+    return key if pair is None else pair[LANGUAGES.index(language)]

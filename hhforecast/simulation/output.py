@@ -1,0 +1,163 @@
+"""The study's words and picture: reports/study.md (the tables and one sentence per family) and the figure.
+
+Every number comes from the summary (statistics.summarize), as metrics/study.json holds it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from hhforecast.forecasting import forecasters, intervals
+from hhforecast.simulation.worlds import LEVEL, NETWORK
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+def _label(name: str) -> str:
+    return forecasters.LABELS.get(name, name)
+
+
+def _p(value: float) -> str:
+    """A p-value as the tables print it; below the JSON's 6 decimals it reads as a bound, not as 0."""
+    return "< 1e-06" if value < 1e-6 else f"{value:.3g}"
+
+
+def markdown(summary: dict[str, Any]) -> str:
+    """reports/study.md: the table and the sentences, every number from `summary`."""
+    key = f"coverage_{intervals.level_key(LEVEL)}_mean"
+    lines = [
+        "# Simulation study: when does a network beat simple models?",
+        "",
+        "Expected MAE on the test window as a ratio to the median oracle's (1 = the best any model can do),",
+        "mean over worlds with its t 95 % interval; the network's expected coverage of its 80 % range (the",
+        "baselines learn from the validation weeks too, so they have none to calibrate a range on); and network − model,",
+        "the paired per-world difference of ratios (negative: the network is better) with its t 95 % interval",
+        "and Holm-corrected p-value. An interval that holds 0, or a Holm p-value of 0.05 or more, is a tie.",
+        "",
+        "| family | worlds | model | ratio | 95 % interval | coverage 80 % | network − model | 95 % interval | p (Holm) | |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for family, scenario in summary["scenarios"].items():
+        for name, m in scenario["models"].items():
+            vs = scenario["vs_network"].get(name)
+            diff = (
+                (
+                    f"{vs['diff_mean']:+.3f} | [{vs['ci_low']:+.3f}, {vs['ci_high']:+.3f}] | {_p(vs['p_holm'])} | "
+                    f"{vs['verdict']}"
+                )
+                if vs
+                else "| | |"
+            )
+            coverage = "—" if m[key] is None else f"{m[key]:.2f}"
+            lines.append(
+                f"| {family} | {scenario['worlds']} | {_label(name)} | {m['ratio_mean']:.3f} | "
+                f"[{m['ratio_ci_low']:.3f}, {m['ratio_ci_high']:.3f}] | {coverage} | {diff} |"
+            )
+    lines += ["", "## What it says", ""]
+    for family, scenario in summary["scenarios"].items():
+        lines.append(f"* **{family}**: " + family_sentence(scenario))
+    lines += [
+        "",
+        "## The retraining verdict, measured",
+        "",
+        "Replayed week by week over each world's production period (after `split.train_end`). On the",
+        "drift-free twins: how often the verdict said retrain, and for which reasons; how often the error",
+        "test alone fires on the median oracle's forecasts (a model that cannot decay: noise alone); and the",
+        "network's expected MAE ratio over those production weeks (above its test-window ratio, the model",
+        "decayed with no planted drift). On the drifted worlds: detection rate and mean delay.",
+        "",
+        "| family | worlds | false alarms (drift-free) | by reason | oracle's error test (noise) | "
+        "network's production ratio (drift-free) | detection rate | mean delay (weeks) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for family, scenario in summary["scenarios"].items():
+        mon = scenario["monitor"]
+        delay = "—" if mon["detection_delay_weeks"] is None else f"{mon['detection_delay_weeks']:.1f}"
+        by_reason = ", ".join(f"{k} {v:.2f}" for k, v in mon["false_alarm_reasons"].items()) or "—"
+        low, high = mon["drift_free_production_ratio_ci"]
+        lines.append(
+            f"| {family} | {scenario['worlds']} | {mon['false_alarm_rate']:.2f} | {by_reason} | "
+            f"{mon['noise_false_alarm_rate']:.2f} | {mon['drift_free_production_ratio_mean']:.3f} "
+            f"[{low:.3f}, {high:.3f}] | {mon['detection_rate']:.2f} | {delay} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def family_sentence(scenario: dict[str, Any]) -> str:
+    """What one family's numbers say, in words."""
+    net = scenario["models"][NETWORK]
+    text = (
+        f"over {scenario['worlds']} worlds the network's expected MAE is {net['ratio_mean']:.3f}× the oracle's "
+        f"[{net['ratio_ci_low']:.3f}, {net['ratio_ci_high']:.3f}]"
+    )
+    parts = []
+    for name, vs in scenario["vs_network"].items():
+        if vs["verdict"] == "tie":
+            parts.append(
+                f"ties with {_label(name)} ({vs['diff_mean']:+.3f}, interval [{vs['ci_low']:+.3f}, "
+                f"{vs['ci_high']:+.3f}], Holm p {_p(vs['p_holm'])})"
+            )
+        else:
+            word = "beats" if vs["verdict"] == "network better" else "loses to"
+            parts.append(
+                f"{word} {_label(name)} by {abs(vs['diff_mean']):.3f} "
+                f"([{vs['ci_low']:+.3f}, {vs['ci_high']:+.3f}], Holm p {_p(vs['p_holm'])})"
+            )
+    mon = scenario["monitor"]
+    delay = (
+        "" if mon["detection_delay_weeks"] is None else f", after {mon['detection_delay_weeks']:.1f} weeks on average"
+    )
+    cover = (
+        f" Its 80 % range covers {net['coverage_80_mean']:.0%} of the weeks in expectation (the oracle's own "
+        f"10–90 % range: {scenario['oracle_coverage_80_mean']:.0%})."
+        if net["coverage_80_mean"] is not None
+        else ""
+    )
+    low, high = mon["drift_free_production_ratio_ci"]
+    decayed = low > net["ratio_ci_high"]
+    why = (
+        f" (there the network's production ratio is {mon['drift_free_production_ratio_mean']:.3f} [{low:.3f}, {high:.3f}], "
+        f"above its test-window interval: it decayed without any planted drift)"
+        if decayed
+        else ""
+    )
+    return (
+        text
+        + "; it "
+        + "; ".join(parts)
+        + "."
+        + cover
+        + f" The retraining verdict fired in {mon['false_alarm_rate']:.0%} of "
+        f"the drift-free twins{why}, its error test on the oracle's forecasts in {mon['noise_false_alarm_rate']:.0%}; "
+        f"it detected the drift in {mon['detection_rate']:.0%} of the drifted worlds{delay}."
+    )
+
+
+def figure(summary: dict[str, Any]) -> Figure:
+    """Ratio per model per family, with its 95 % interval; the oracle at 1."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    scenarios = summary["scenarios"]
+    families = list(scenarios)
+    names = list(next(iter(scenarios.values()))["models"])
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.6 * len(families)), 4.0))
+    width = 0.8 / len(names)
+    for i, name in enumerate(names):
+        x = np.arange(len(families)) + (i - (len(names) - 1) / 2) * width
+        mean = np.array([scenarios[f]["models"][name]["ratio_mean"] for f in families])
+        low = np.array([scenarios[f]["models"][name]["ratio_ci_low"] for f in families])
+        high = np.array([scenarios[f]["models"][name]["ratio_ci_high"] for f in families])
+        ax.errorbar(x, mean, yerr=[mean - low, high - mean], fmt="o", capsize=3, label=_label(name))
+    ax.axhline(1.0, color="grey", linewidth=0.8, linestyle="--")
+    ax.set_xticks(np.arange(len(families)), families)
+    ax.set_ylabel("expected MAE / median oracle's")
+    ax.set_title("Simulation study: expected MAE ratio per family (mean, t 95 % interval)")
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    return fig
