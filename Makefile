@@ -61,14 +61,16 @@ retrain: setup ## rebuild with the newest data, commit, and promote through the 
 monitor: setup ## check error, drift, volume and failed runs; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
 	$(BIN)/hh monitor
 
-test: setup ## lint and format check (ruff), then run every test (slow ones included), a file per core
+test: setup ## lint, format check (ruff) and type check (mypy, strict on the library), then run every test (slow ones included), a file per core
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
-test-fast: setup ## lint and format check (ruff), then run the tests not marked slow
+test-fast: setup ## lint, format and type checks, then run the tests not marked slow
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not slow"
 
 bench: setup ## run the benchmarks (minutes; figures on stdout)

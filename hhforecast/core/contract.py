@@ -28,6 +28,9 @@ EVENT_REJECT_REASONS = (
 )
 UTILIZATION_REJECT_REASONS = ("duplicate", "superseded", "fleet_not_selected")
 
+# Day 0 of Excel serial dates, as exports hold them: what clean reads and what the synthetic world writes.
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
 
 def require_monday(value: dt.date) -> dt.date:
     if value.weekday() != 0:

@@ -15,6 +15,7 @@ import pandas as pd
 from hhforecast.core.config import CleanParams, EventsContract
 from hhforecast.core.contract import (
     EVENT_REJECT_REASONS,
+    EXCEL_EPOCH,
     UTILIZATION_REJECT_REASONS,
     canonical_source,
     map_distinct,
@@ -26,7 +27,6 @@ from hhforecast.dataprep.isoweeks import monday_of
 __all__ = ["monday_of"]  # re-exported: monitoring reads the week of a date from here
 
 REJECT_COLUMNS = ["table", "file", "sheet", "row", "reason", "column", "value"]
-EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # day 0 of Excel serial dates: what clean reads, what synth writes
 _HHMM = r"(?P<h>\d{1,4}):(?P<m>[0-5]\d)(?::(?P<s>[0-5]\d))?"
 
 
@@ -172,10 +172,10 @@ def clean_utilization(
         kept = kept.loc[~other]
         if kept.empty:
             raise ContractError(f"data.fleets selects {fleets}, but no utilization row has one of those aircraft types")
-    rejects = pd.concat(rejects, ignore_index=True)
-    assert set(rejects["reason"]) <= set(UTILIZATION_REJECT_REASONS), "reject reason outside the contract"
+    rejected = pd.concat(rejects, ignore_index=True)
+    assert set(rejected["reason"]) <= set(UTILIZATION_REJECT_REASONS), "reject reason outside the contract"
     kept = kept.sort_values(["date", "registration"], kind="stable").reset_index(drop=True)
-    return kept, rejects
+    return kept, rejected
 
 
 def typed_events(raw: pd.DataFrame, contract: EventsContract) -> pd.DataFrame:

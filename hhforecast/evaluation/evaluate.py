@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -87,7 +88,7 @@ def score_test_window(
 ) -> dict[str, object]:
     """eval.json's test-window sections: the network, every baseline, and (synthetic data) the oracle."""
     network = predictions[forecasters.NETWORK]
-    test = point_metrics(y, network)
+    test: dict[str, Any] = dict(point_metrics(y, network))
     test.update(interval_metrics(y, network_bounds))
     test["n_weeks"] = int(len(y))
     baseline_scores = {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -331,6 +332,7 @@ def verdict(
                 f"{said}: errors may be rising (below monitor.error_rise_warn {params.error_rise_warn:g}, "
                 f"not below {level})"
             )
+    row: Any  # itertuples' rows carry the table's columns as attributes
     for row in drift.itertuples():
         outside = getattr(row, "outside_known", float("nan"))
         beyond = (
@@ -359,8 +361,8 @@ def verdict(
             )
     if missing:
         warnings.append(f"{len(missing)} missing week(s), first {missing[0]}")
-    level = RETRAIN if reasons else WARNING if warnings else HEALTHY
-    return Verdict(level, bool(reasons), reasons, warnings, sorted(kinds))
+    severity = RETRAIN if reasons else WARNING if warnings else HEALTHY
+    return Verdict(severity, bool(reasons), reasons, warnings, sorted(kinds))
 
 
 def weekly_counts(events: pd.DataFrame, utilization: pd.DataFrame) -> pd.DataFrame:
@@ -379,11 +381,11 @@ def assess(
     dataset: pd.DataFrame,
     forecasts: pd.DataFrame,
     counts: pd.DataFrame,
-    metadata: dict,
+    metadata: dict[str, Any],
     train_end: pd.Timestamp,
     names: list[str],
     params: MonitorParams,
-) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
     """Everything monitoring knows, as (summary for monitor.json, per-week table, drift table)."""
     dataset = dataset.assign(date=pd.to_datetime(dataset["date"]))
     known = dataset.loc[dataset["date"] <= train_end]
@@ -433,8 +435,10 @@ def assess(
     validation_mae = float(metadata["metrics"]["val"]["mae"])
     result = verdict(rise, drift, model_age, volume_table, missing, params)
 
-    def window_summary(table: pd.DataFrame) -> dict:
-        return {} if table.empty else {k: float(v) for k, v in table.iloc[-1].drop(["date", "window_weeks"]).items()}
+    def window_summary(table: pd.DataFrame) -> dict[str, Any]:
+        return (
+            {} if table.empty else {str(k): float(v) for k, v in table.iloc[-1].drop(["date", "window_weeks"]).items()}
+        )
 
     summary = {
         "status": LEVEL_NAMES[result.level],
@@ -477,7 +481,7 @@ def assess(
     return summary, per_week, drift
 
 
-def assess_workspace(params: Params, forecasts: pd.DataFrame) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+def assess_workspace(params: Params, forecasts: pd.DataFrame) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
     """`assess` on the pipeline's outputs in the working tree: the one place that reads them for monitoring."""
     counts = weekly_counts(io.read_parquet(paths.EVENTS_CLEAN), io.read_parquet(paths.UTILIZATION_CLEAN))
     metadata = io.read_json(paths.MODEL_METADATA)

@@ -17,8 +17,9 @@ import hmac
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import numpy as np
 from fastapi import Depends, FastAPI, HTTPException, Request
@@ -27,6 +28,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hhforecast.dataprep import bounds, isoweeks
 from hhforecast.serving import predict
@@ -43,7 +45,7 @@ logger = logging.getLogger("hhforecast.serving.api")
 WeekDate = Annotated[dt.date, AfterValidator(isoweeks.monday)]
 
 
-def _feature(name: str, description: str):
+def _feature(name: str, description: str) -> Any:
     low, high = bounds.FIELD_RANGES[name]
     # strict: a JSON number only (true, false or "12" are refused, not coerced to 1.0, 0.0, 12.0)
     return Field(ge=low, le=high, strict=True, description=description)
@@ -72,7 +74,8 @@ class Week(BaseModel):
     @field_validator("sum_daily_hours", "Cycles", "sum_uti_mensal")
     @classmethod
     def _physically_possible(cls, value: float, info: ValidationInfo) -> float:
-        problem = bounds.relation_problem(info.field_name, {**info.data, info.field_name: value})
+        field = str(info.field_name)  # set: the validator is bound to named fields
+        problem = bounds.relation_problem(field, {**info.data, field: value})
         if problem:
             raise ValueError(problem)
         return value
@@ -103,17 +106,17 @@ class PredictResponse(BaseModel):
 class Guard:
     """Outermost ASGI layer: a request id, the body-size limit, and a JSON 500 for anything unexpected."""
 
-    def __init__(self, app, max_body_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int = MAX_BODY_BYTES) -> None:
         self.app, self.max_body_bytes = app, max_body_bytes
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         request_id = uuid.uuid4().hex
         started = answered = False
 
-        async def send_with_id(message) -> None:
+        async def send_with_id(message: Message) -> None:
             nonlocal started
             if answered:
                 return  # the guard has answered already (413): the app's own reply goes nowhere
@@ -132,7 +135,7 @@ class Guard:
             return
         seen = 0
 
-        async def bounded_receive():
+        async def bounded_receive() -> Message:
             nonlocal seen, answered
             message = await receive()
             seen += len(message.get("body", b""))
@@ -151,7 +154,7 @@ class Guard:
                 await _json(send_with_id, 500, {"detail": "internal server error", "request_id": request_id})
 
 
-async def _json(send, status: int, body: dict) -> None:
+async def _json(send: Send, status: int, body: dict[str, Any]) -> None:
     data = json.dumps(body).encode()
     await send(
         {
@@ -163,7 +166,7 @@ async def _json(send, status: int, body: dict) -> None:
     await send({"type": "http.response.body", "body": data})
 
 
-def _json_safe(value):
+def _json_safe(value: Any) -> Any:
     """Error details as strict JSON: a NaN or Infinity the client sent is echoed back as text."""
     if isinstance(value, float) and not np.isfinite(value):
         return repr(value)
@@ -178,7 +181,7 @@ async def _invalid_request(request: Request, exc: RequestValidationError) -> JSO
     return JSONResponse(status_code=422, content={"detail": _json_safe(jsonable_encoder(exc.errors()))})
 
 
-def bearer_dependency(token: str):
+def bearer_dependency(token: str) -> Callable[..., None]:
     """A FastAPI dependency requiring `Authorization: Bearer <token>` (constant-time comparison)."""
     scheme = HTTPBearer(auto_error=False, description="HH_API_TOKEN, required when the server is not on loopback")
     expected = token.encode()
@@ -198,8 +201,10 @@ def create_app(bundle: Bundle, log_path: Path | None, which_model: str, token: s
     )
     log = PredictionLog(log_path) if log_path is not None else None
     guarded = [Depends(bearer_dependency(token))] if token else []
-    unauthorized = {401: {"description": "missing or wrong bearer token"}} if token else {}
-    body_errors = {
+    unauthorized: dict[int | str, dict[str, Any]] = (
+        {401: {"description": "missing or wrong bearer token"}} if token else {}
+    )
+    body_errors: dict[int | str, dict[str, Any]] = {
         400: {"description": "the body is not valid JSON"},
         413: {"description": f"request body above {MAX_BODY_BYTES} bytes"},
     }
@@ -209,7 +214,7 @@ def create_app(bundle: Bundle, log_path: Path | None, which_model: str, token: s
         return {"status": "ok", "model_version": bundle.version}
 
     @app.get("/model", dependencies=guarded, responses=unauthorized)
-    def model_card() -> dict:
+    def model_card() -> dict[str, Any]:
         meta = bundle.metadata
         return {
             "version": bundle.version,
@@ -227,7 +232,7 @@ def create_app(bundle: Bundle, log_path: Path | None, which_model: str, token: s
     @app.post(
         "/predict", response_model=PredictResponse, dependencies=guarded, responses={**unauthorized, **body_errors}
     )
-    def forecast(request: PredictRequest) -> dict:
+    def forecast(request: PredictRequest) -> dict[str, Any]:
         # Plain arrays on the request path: pandas costs more than the model for a single week.
         rows = [[getattr(week, name) for name in features] for week in request.weeks]
         x = np.asarray(rows, dtype="float64")
@@ -239,6 +244,6 @@ def create_app(bundle: Bundle, log_path: Path | None, which_model: str, token: s
             log.append_records(records, [dict(zip(features, row)) for row in rows], channel="api")
         return {"forecasts": records}
 
-    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]  # Starlette types handlers for Exception
     app.add_middleware(Guard)
     return app

@@ -315,7 +315,7 @@ def _backend(backend: str, scheduler: str | None, n_jobs: int) -> Iterator[None]
         from dask.distributed import Client
 
         with (
-            Client(scheduler) as client,
+            Client(scheduler) as client,  # type: ignore[no-untyped-call]  # dask ships no types
             joblib.parallel_config(backend="dask", n_jobs=n_jobs, wait_for_workers_timeout=60),
         ):
             del client

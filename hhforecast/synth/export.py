@@ -15,6 +15,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
 import numpy as np
@@ -22,7 +23,7 @@ import pandas as pd
 from openpyxl import Workbook
 
 from hhforecast.core import io
-from hhforecast.dataprep.clean import EXCEL_EPOCH
+from hhforecast.core.contract import EXCEL_EPOCH
 from hhforecast.synth import truthdist
 from hhforecast.synth.defects import defect_law
 from hhforecast.synth.layout import (
@@ -255,7 +256,7 @@ def _write_xlsx(path: Path, sheet: str, rows: list[list[object]]) -> None:
 COLUMN_LETTERS = [chr(ord("A") + i) for i in range(26)]
 
 
-def _sheet_data(rows: list[list[object]], date_style: str) -> str:
+def _sheet_data(rows: list[list[Any]], date_style: str) -> str:
     """<sheetData> for rows of None / str / number / datetime cells; empty rows are left out."""
     parts = ["<sheetData>"]
     for r, row in enumerate(rows, start=1):

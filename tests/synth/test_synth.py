@@ -693,7 +693,7 @@ def test_interaction_off_leaves_the_rate_as_it_was_and_on_wears_old_busy_aircraf
     "pattern, home",
     [
         (r"UNITS_PER_HOUR\s*=\s*20\b", "hhforecast/synth/truthdist.py"),  # the HH quantum the world draws and exports
-        (r"1899\D{1,4}12\D{1,4}30", "hhforecast/dataprep/clean.py"),  # Excel's day 0: clean reads it, export writes it
+        (r"1899\D{1,4}12\D{1,4}30", "hhforecast/core/contract.py"),  # Excel's day 0: clean reads it, export writes it
     ],
 )
 def test_a_fact_the_world_shares_with_the_pipeline_is_spelled_in_one_module(pattern, home):
