@@ -46,3 +46,13 @@ def receiver():
     yield f"json://127.0.0.1:{server.server_port}", received
     server.shutdown()
     server.server_close()
+
+
+# `--dist loadfile` hands each worker whole files in collection order. The end-to-end file (a clone and a full
+# `dvc repro`, about two minutes) goes first and the other files with slow tests next, so neither worker is left
+# alone with a long file at the end while the other core idles.
+LONGEST_FILE = "tests/test_pipeline.py"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: (item.nodeid.split("::")[0] != LONGEST_FILE, item.get_closest_marker("slow") is None))
