@@ -8,7 +8,8 @@ UV_VERSION := 0.13.9
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 export PATH := $(abspath $(BIN)):$(PATH)
-# TensorFlow's environment (oneDNN off, quiet start-up) is set by the library itself: hhforecast/core/tensorflow_env.py.
+# TensorFlow's environment is set by the library (hhforecast/core/tensorflow_env.py): quiet start-up by default, and
+# oneDNN off in every stage (core/stage.py), for byte-stable models; elsewhere oneDNN is off unless the caller set it.
 # Every process (each stage, test subprocess, worker) imports TensorFlow and pandas. Where the caller's
 # environment sets PYTHONDONTWRITEBYTECODE, each one would recompile them from source (TensorFlow: 24 s
 # instead of 6 s); unset here, the first import writes the .pyc files and the others read them. Only what is

@@ -27,6 +27,7 @@ def main() -> None:
     weeks = pd.DataFrame({"date": pd.date_range("2025-01-06", periods=args.weeks, freq="7D", unit="s")})
     for name, (low, high) in model.feature_ranges.items():
         weeks[name] = rng.uniform(low * 0.9, high * 1.1, args.weeks)
+    weeks = weeks[["date", *model.features]]  # the features in training order, as forecast requires
     predict.forecast(model, weeks.head(10))  # warm-up: the first call builds the graph
     seconds = []
     for _ in range(args.repeat):

@@ -33,7 +33,7 @@ def main() -> None:
     parser.add_argument("--stage", action="store_true", help="also time one `dvc repro` world stage, forced")
     args = parser.parse_args()
     params = config.load(REPO / "params.yaml")
-    settings = worlds.settings(params)
+    settings = config.study_section(params)
     update = {k: v for k, v in (("ensemble", args.ensemble), ("epochs", args.epochs)) if v is not None}
     params = params.model_copy(update={"study": settings.model_copy(update=update)})
     specs = [worlds.world_spec(params, family, world) for family in args.families for world in args.worlds]

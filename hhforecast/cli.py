@@ -1,7 +1,8 @@
 """The `hh` command: forecasts, the API, the model registry, monitoring, verification and releases.
 
 Each command parses its arguments, calls the library and formats what it returns; the logic lives in
-hhforecast's packages (serving.lifecycle, ops.status, ops.runlog, reporting.reproduce, reporting.tagging).
+hhforecast's packages (serving.batch, serving.lifecycle, ops.status, ops.runlog, reporting.reproduce,
+reporting.tagging).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hhforecast.core.errors import HHForecastError
-from hhforecast.ops.status import EXIT_UNKNOWN  # standard library only: `hh` starts without pandas
+from hhforecast.ops.status import EXIT_UNKNOWN  # loads no pandas: `hh` starts fast
 
 if TYPE_CHECKING:
     from hhforecast.core.config import Params
@@ -27,23 +28,22 @@ def _params() -> Params:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from hhforecast.serving import predict, registry, store
+    from hhforecast.serving import batch
 
     params = _params()
-    log_path = Path(args.log_db or params.serve.prediction_log)
-    run_id = None if args.no_log else store.start_run(log_path, "predict")
-    try:
-        weeks, kind = predict.read_planned(Path(args.input), params)
-        bundle, which_model = registry.load_served(Path("."), args.rev)
-        print(f"hh predict: {which_model}; {len(weeks)} week(s) from {kind} input", file=sys.stderr)
-        result = predict.forecast(bundle, weeks)
-    except HHForecastError as exc:
-        if run_id is not None:
-            store.end_run(log_path, run_id, "failed", str(exc))
-        raise
-    flagged = int(result["extrapolation"].sum())
-    if flagged:
-        print(f"hh predict: {flagged} week(s) lie outside the training range (extrapolation=true)", file=sys.stderr)
+    made = batch.forecast(
+        args.input,
+        params,
+        args.rev,
+        None if args.no_log else Path(args.log_db or params.serve.prediction_log),
+        progress=lambda line: print(f"hh predict: {line}", file=sys.stderr),
+    )
+    if made.extrapolated:
+        print(
+            f"hh predict: {made.extrapolated} week(s) lie outside the training range (extrapolation=true)",
+            file=sys.stderr,
+        )
+    result = made.forecast
     text = (
         (result.to_json(orient="records", indent=2) + "\n")
         if args.format == "json"
@@ -55,9 +55,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         io.write_text_atomic(text, args.output)
     else:
         sys.stdout.write(text)
-    if run_id is not None:
-        store.log_predictions(log_path, result, weeks[bundle.features], "batch")
-        store.end_run(log_path, run_id, "succeeded", f"{len(result)} weeks from {args.input}", bundle.version)
+    made.record()
     return 0
 
 
@@ -152,9 +150,9 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 # Exit status of every command but `hh monitor` (which follows the monitoring-plugin convention, ops.status):
 # 0 success; 1 refused or failed, with the reason on stderr (bad input or configuration, check-raw's problems,
-# promote's gate, verify's differences); 2 usage error (argparse); 3 an internal error.
+# promote's gate, verify's differences); 2 usage error (argparse returns it); 3 an internal error.
 REFUSED = ERROR = 1
-USAGE, INTERNAL = 2, 3
+INTERNAL = 3
 
 
 def cmd_monitor(args: argparse.Namespace) -> int:
@@ -273,17 +271,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_release(args: argparse.Namespace) -> int:
     """Tag tcc-vVERSION with the headline numbers, only from a clean tree that passes verification."""
-    import subprocess
-
     from hhforecast.reporting import release, tagging
+    from hhforecast.serving import git
 
     try:
         tag, message = tagging.tag(args.version, args.verify, args.dvc)
     except release.ReleaseError as exc:
         print(f"release: refused: {exc}", file=sys.stderr)
         return REFUSED
-    except subprocess.CalledProcessError as exc:
-        print(f"release: error: {' '.join(exc.cmd)}: {exc.stderr.strip()}", file=sys.stderr)
+    except git.GitError as exc:
+        print(f"release: error: {' '.join(exc.command)}: {exc.stderr}", file=sys.stderr)
         return ERROR
     print(f"release: tagged {tag}:\n{message}\npush it with: git push origin {tag}")
     return 0

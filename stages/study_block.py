@@ -11,6 +11,7 @@ import argparse
 from hhforecast.core import config, io, paths
 from hhforecast.core.errors import ConfigError
 from hhforecast.core.stage import run, say
+from hhforecast.forecasting import forecasters
 from hhforecast.simulation import worlds
 
 
@@ -20,17 +21,15 @@ def main() -> None:
     parser.add_argument("first", type=int, help="the block's first world (one of study.blocks)")
     args = parser.parse_args()
     params = config.load()
-    settings = worlds.settings(params)
-    if args.first not in settings.blocks:
-        raise ConfigError(f"study.blocks: no block starts at world {args.first} (blocks: {settings.blocks})")
-    specs = [worlds.world_spec(params, args.family, world) for world in settings.block(args.first)]
-    results = worlds.run_worlds(
-        specs, params.split, params.monitor, settings.backend, settings.scheduler, settings.n_jobs
-    )
+    study = config.study_section(params)
+    if args.first not in study.blocks:
+        raise ConfigError(f"study.blocks: no block starts at world {args.first} (blocks: {study.blocks})")
+    specs = [worlds.world_spec(params, args.family, world) for world in study.block(args.first)]
+    results = worlds.run_worlds(specs, params.split, params.monitor, study.backend, study.scheduler, study.n_jobs)
     io.write_json_atomic(
         io.rounded({"family": args.family, "worlds": results}), paths.study_block(args.family, args.first)
     )
-    ratios = ", ".join(f"{r['models'][worlds.NETWORK]['ratio']:.3f}" for r in results)
+    ratios = ", ".join(f"{r['models'][forecasters.NETWORK]['ratio']:.3f}" for r in results)
     say("study", f"{args.family} worlds {specs[0].world}-{specs[-1].world}: network ratio {ratios}")
 
 

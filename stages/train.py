@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dvclive import Live
-from hhforecast.core import config, paths, tensorflow_env
+from hhforecast.core import config, paths
 from hhforecast.core.stage import run, say
 from hhforecast.dataprep import weekly_dataset
 from hhforecast.forecasting import forecasters, training
@@ -11,8 +11,7 @@ from hhforecast.serving import bundle
 
 
 def main() -> None:
-    tensorflow_env.configure()
-    from dvclive.keras import DVCLiveCallback  # imports Keras, and so TensorFlow: after configure()
+    from dvclive.keras import DVCLiveCallback  # imports Keras, and so TensorFlow: here, after run() configured it
 
     params = config.load()
     dataset = weekly_dataset.read_dataset(paths.WEEKLY_DATASET)

@@ -149,9 +149,6 @@ def run_stage(work: Path, stage: str) -> subprocess.CompletedProcess[str]:
 
 def small_weekly_dataset(n: int = 120, seed: int = 0):
     """A small weekly dataset in the pipeline's format, HH linear in the features plus noise."""
-    import numpy as np
-    import pandas as pd
-
     rng = np.random.default_rng(seed)
     frame = pd.DataFrame(
         {
@@ -199,6 +196,14 @@ def make_bundle(root: Path, seed: int = 0, epochs: int = 3) -> Path:
     }
     bundle.save(fitted, calibration, metadata, root)
     return root
+
+
+def sh(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    """A command (git, dvc, ...) run in `cwd`: its stdout; a non-zero exit fails the test with the command and
+    what it printed."""
+    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=env, timeout=600)
+    assert result.returncode == 0, f"{' '.join(args)}:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
 
 
 def git_repo(root: Path) -> Path:
@@ -278,7 +283,11 @@ def serving(cwd: Path, *args: str, startup_seconds: float = 180):
         yield base
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a server that ignores SIGTERM must not outlive its test
+            process.kill()
+            process.wait()
         log.unlink(missing_ok=True)
 
 
@@ -321,10 +330,31 @@ def absolute_module(path: Path, level: int, module: str | None) -> str:
     return importlib.util.resolve_name("." * level + (module or ""), ".".join(path.parent.relative_to(REPO).parts))
 
 
-def imported_modules(path: Path) -> set[str]:
-    """Module names a file imports, anywhere in it (imports inside functions count: they run too)."""
+def run_order(body: list[ast.stmt]) -> list[ast.stmt]:
+    """The statements of `body` in the order they run: those inside if/with/try/for/while/match blocks and class
+    bodies included, those under `if TYPE_CHECKING:` (never run) and inside a function (run when it is called)
+    left out."""
+    found: list[ast.stmt] = []
+    for node in body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        found.append(node)
+        type_checking = isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING")
+        for field in ("orelse", "finalbody") if type_checking else ("body", "orelse", "finalbody"):
+            found += run_order(getattr(node, field, []))
+        for handler in getattr(node, "handlers", []):
+            found += run_order(handler.body)
+        for case in getattr(node, "cases", []):
+            found += run_order(case.body)
+    return found
+
+
+def imported_modules(path: Path, on_import: bool = False) -> set[str]:
+    """Module names a file imports, anywhere in it (imports inside functions count: they run too); with
+    `on_import`, only those that importing the file runs (none inside a function)."""
     names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in run_order(tree.body) if on_import else ast.walk(tree):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and (module := absolute_module(path, node.level, node.module)):
@@ -333,12 +363,13 @@ def imported_modules(path: Path) -> set[str]:
     return names
 
 
-def package_files(script: Path) -> set[str]:
-    """Every hhforecast file a script loads, transitively, as repository paths (each package's __init__ too)."""
+def package_files(script: Path, on_import: bool = False) -> set[str]:
+    """Every hhforecast file a script loads, transitively, as repository paths (each package's __init__ too);
+    with `on_import`, those that importing it loads (imports inside functions left out)."""
     seen: set[Path] = set()
     todo = [script]
     while todo:
-        for name in imported_modules(todo.pop()):
+        for name in imported_modules(todo.pop(), on_import):
             parts = name.split(".")
             for depth in range(1, len(parts) + 1):  # importing a.b.c runs a/__init__ and a/b/__init__ first
                 found = _module_file(".".join(parts[:depth]))

@@ -110,7 +110,7 @@ def test_failed_runs_in_the_window_raise_the_status_and_are_listed(workspace, mo
     assert f"failed run: retrain #{recent}" in out and "dvc repro (exit status 2)" in out
 
 
-def test_monitor_notify_sends_the_status_and_reasons(workspace, monkeypatch, receiver):  # noqa: F811
+def test_monitor_notify_sends_the_status_and_reasons(workspace, monkeypatch, receiver):
     base, received = receiver
     values = yaml.safe_load((workspace / "params.yaml").read_text())
     values["monitor"]["notify"] = [base + "/${HOOK}"]
@@ -131,7 +131,7 @@ def test_monitor_notify_sends_the_status_and_reasons(workspace, monkeypatch, rec
     assert {m["path"] for m in received} == {"/monitor"}
 
 
-def test_runlog_records_a_failed_run_and_alerts(workspace, receiver):  # noqa: F811
+def test_runlog_records_a_failed_run_and_alerts(workspace, receiver):
     base, received = receiver
     values = yaml.safe_load((workspace / "params.yaml").read_text())
     values["monitor"]["notify"] = [base]

@@ -6,8 +6,6 @@ local S3-compatible server on loopback that the test starts and stops.
 
 import os
 import shutil
-import socket
-import subprocess
 import sys
 from pathlib import Path
 
@@ -15,18 +13,12 @@ import pytest
 
 from hhforecast.core import paths
 from hhforecast.serving import bundle
-from tests.helpers import git_dvc_repo, make_bundle
+from tests.helpers import free_port, git_dvc_repo, make_bundle, sh
 
 pytestmark = pytest.mark.slow
 
 DVC = str(Path(sys.executable).parent / "dvc")
 TRACKED = [str(p) for p in (*bundle.BUNDLE_FILES, paths.MODEL_METADATA)]
-
-
-def sh(cwd, *args, env=None):
-    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=env, timeout=600)
-    assert result.returncode == 0, f"{' '.join(args)}:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
 
 
 @pytest.fixture(scope="module")
@@ -59,12 +51,6 @@ def test_local_directory_remote_round_trip(origin, tmp_path):
     sh(origin, "git", "commit", "-qam", "local remote")
     round_trip(origin, tmp_path / "clone")
     assert any(storage.rglob("*"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -20,6 +20,8 @@ from hhforecast.core.errors import ConfigError
 DEFAULT_PARAMS = Path("params.yaml")
 # The interval levels every consumer is built for (lower_80/upper_80, lower_95/upper_95 columns and fields).
 SUPPORTED_INTERVALS = (0.8, 0.95)
+# The interval whose coverage the simulation study records per world and summarizes (its JSON's coverage_80).
+STUDY_LEVEL = 0.8
 # The languages of the thesis's figures and tables (report.language); the first is the default.
 ReportLanguage = Literal["pt", "en"]
 LANGUAGES: tuple[ReportLanguage, ...] = get_args(ReportLanguage)
@@ -305,6 +307,13 @@ class Params(_Section):
                 except ConfigError as exc:
                     raise ValueError(str(exc)) from None
         return self
+
+
+def study_section(params: Params) -> StudyParams:
+    """params.yaml's study section (families, blocks, budget, backend), which the study cannot run without."""
+    if params.study is None:
+        raise ConfigError("study: section missing from params.yaml")
+    return params.study
 
 
 def load(path: str | Path = DEFAULT_PARAMS) -> Params:

@@ -85,7 +85,8 @@ def map_distinct(values: pd.Series, function: Callable[[pd.Series], pd.Series]) 
     parsed = function(pd.Series(distinct, dtype="string"))
     spread = parsed.iloc[codes]
     spread.index = values.index
-    return spread.rename(str(values.name))
+    spread.name = values.name  # an unnamed Series stays unnamed
+    return spread
 
 
 def registration_key(values: pd.Series) -> pd.Series:

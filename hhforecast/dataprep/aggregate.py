@@ -1,7 +1,7 @@
 """Daily and weekly tables of HH and fleet utilization.
 
 A week is the ISO week, labelled by its Monday; which weeks a dataset holds is
-`weeks.dataset_week_range`. The daily table starts at the first day whose
+`isoweeks.dataset_week_range`. The daily table starts at the first day whose
 `window_days` window lies inside the utilization data, so `sum_uti_mensal` is
 never a partial sum in the weekly dataset nor in the daily one.
 """
@@ -43,9 +43,12 @@ def rolling_hours(utilization: pd.DataFrame, window_days: int) -> pd.Series:
     return hours.reindex(days, fill_value=0.0).rolling(window_days, min_periods=window_days).sum()
 
 
-def weekly_utilization(utilization: pd.DataFrame, weeks: tuple[dt.date, dt.date], window_days: int) -> pd.DataFrame:
-    """Weekly fleet features, indexed by Monday; weeks without any utilization are absent (join flags them)."""
-    first, last = (pd.Timestamp(d) for d in weeks)
+def weekly_utilization(
+    utilization: pd.DataFrame, week_range: tuple[dt.date, dt.date], window_days: int
+) -> pd.DataFrame:
+    """Weekly fleet features, indexed by Monday, over `week_range` (its first and last Monday); weeks without
+    any utilization are absent (join flags them)."""
+    first, last = (pd.Timestamp(d) for d in week_range)
     frame = utilization.assign(week=isoweeks.monday_of(utilization["date"]))
     frame = frame.loc[(frame["week"] >= first) & (frame["week"] <= last)]
     flown = frame.loc[frame["flight_hours"] > 0]
@@ -65,10 +68,11 @@ def weekly_utilization(utilization: pd.DataFrame, weeks: tuple[dt.date, dt.date]
     return weekly
 
 
-def daily_utilization(utilization: pd.DataFrame, weeks: tuple[dt.date, dt.date], window_days: int) -> pd.DataFrame:
-    """Per-day features over the dataset's weeks; `sum_uti_mensal` is the window ending that day."""
-    first = max(pd.Timestamp(weeks[0]), isoweeks.first_full_window_day(utilization, window_days))
-    last = pd.Timestamp(weeks[1]) + pd.Timedelta(days=6)
+def daily_utilization(utilization: pd.DataFrame, week_range: tuple[dt.date, dt.date], window_days: int) -> pd.DataFrame:
+    """Per-day features over the weeks of `week_range` (its first and last Monday); `sum_uti_mensal` is the
+    window ending that day."""
+    first = max(pd.Timestamp(week_range[0]), isoweeks.first_full_window_day(utilization, window_days))
+    last = pd.Timestamp(week_range[1]) + pd.Timedelta(days=6)
     daily = daily_fleet(utilization)
     days = pd.date_range(first, last, freq="D")
     daily = daily.reindex(days)

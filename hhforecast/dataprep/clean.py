@@ -22,9 +22,7 @@ from hhforecast.core.contract import (
     registration_key,
 )
 from hhforecast.core.errors import ContractError
-from hhforecast.dataprep.isoweeks import monday_of
-
-__all__ = ["monday_of"]  # re-exported: monitoring reads the week of a date from here
+from hhforecast.dataprep import isoweeks
 
 REJECT_COLUMNS = ["table", "file", "sheet", "row", "reason", "column", "value"]
 _HHMM = r"(?P<h>\d{1,4}):(?P<m>[0-5]\d)(?::(?P<s>[0-5]\d))?"
@@ -269,7 +267,7 @@ def clean_events(
         )
         valid = valid.loc[~other]
     valid["day"] = valid[date_column].dt.normalize()
-    valid["week"] = monday_of(valid["day"])
+    valid["week"] = isoweeks.monday_of(valid["day"])
     if dataset_weeks is not None:
         first, last = (pd.Timestamp(d) for d in dataset_weeks)
         outside = (valid["week"] < first) | (valid["week"] > last)

@@ -30,6 +30,11 @@ FIXED_SAVE_DATE = "1980-01-01@00:00:00"
 LOSSES = {"mae": keras.losses.MeanAbsoluteError, "mse": keras.losses.MeanSquaredError, "huber": keras.losses.Huber}
 
 
+def versions() -> dict[str, str]:
+    """The TensorFlow and Keras versions in use (a training's metadata records them)."""
+    return {"tensorflow": tf.__version__, "keras": keras.__version__}
+
+
 def configure_determinism(seed: int) -> None:
     """Same seed, same machine -> same weights, whatever the thread count."""
     keras.utils.set_random_seed(seed)

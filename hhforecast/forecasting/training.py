@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 import hhforecast
-from hhforecast.core import tensorflow_env
 from hhforecast.core.config import Params
 from hhforecast.core.io import rounded
 from hhforecast.dataprep import weekly_dataset
@@ -30,10 +29,10 @@ def metadata(
     dataset_path: Path, dataset: pd.DataFrame, split: dict[str, pd.DataFrame], params: Params, network: Network
 ) -> dict[str, Any]:
     """model_metadata.json's content (bundle.save adds the files' sha256)."""
-    tensorflow_env.configure()
-    import keras
     import sklearn
-    import tensorflow as tf
+
+    # Here, not at the top: the train stage imports this module before core.stage.run turns oneDNN off.
+    from hhforecast.forecasting import keras_model
 
     train, val = split["train"], split["val"]
     best_epochs = [int(np.argmin(history["val_loss"])) + 1 for history in network.histories]
@@ -70,8 +69,7 @@ def metadata(
         "validation_predictions": rounded([float(v) for v in val_predicted]),
         "versions": {
             "python": platform.python_version(),
-            "tensorflow": tf.__version__,
-            "keras": keras.__version__,
+            **keras_model.versions(),
             "numpy": np.__version__,
             "pandas": pd.__version__,
             "scikit-learn": sklearn.__version__,

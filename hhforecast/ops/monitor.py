@@ -19,8 +19,7 @@ from scipy import stats
 
 from hhforecast.core import io, paths
 from hhforecast.core.config import MonitorParams, Params
-from hhforecast.dataprep import weekly_dataset
-from hhforecast.dataprep.clean import monday_of
+from hhforecast.dataprep import isoweeks, weekly_dataset
 from hhforecast.forecasting import intervals
 
 HEALTHY, WARNING, RETRAIN = 0, 1, 2
@@ -370,7 +369,7 @@ def weekly_counts(events: pd.DataFrame, utilization: pd.DataFrame) -> pd.DataFra
     counts = pd.DataFrame(
         {
             "event_rows": events.groupby("week").size(),
-            "utilization_rows": utilization.groupby(monday_of(utilization["date"])).size(),
+            "utilization_rows": utilization.groupby(isoweeks.monday_of(utilization["date"])).size(),
         }
     ).fillna(0)
     counts.index.name = "date"

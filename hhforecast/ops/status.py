@@ -7,7 +7,8 @@ metrics/monitor.json records; the *exit status* (`EXIT_OK` 0, `EXIT_WARNING` 1, 
 raises the exit status to at least EXIT_WARNING: the data or the model it should have refreshed is stale.
 UNKNOWN is the status of a check that could not run at all.
 
-Imports only the standard library at load time, so `hh` can name the exit statuses without loading pandas.
+At load time it imports only the standard library and `core.errors` (everything else inside the functions that
+need it), so `hh` can name the exit statuses without loading pandas.
 """
 
 from __future__ import annotations

@@ -30,16 +30,15 @@ from typing import Any
 
 import yaml
 
-from hhforecast.core import paths
+from hhforecast.core import config, paths
 from hhforecast.core.errors import HHForecastError
 from hhforecast.evaluation import compare
 from hhforecast.forecasting import forecasters
-from hhforecast.reporting import release, sweep
+from hhforecast.reporting import labels, release, sweep
 
 BLOCK = re.compile(r"<!-- generated:(?P<name>[a-z0-9-]+) -->(?P<body>.*?)<!-- /generated:(?P=name) -->", re.S)
 OPENING = re.compile(r"<!-- generated:([a-z0-9-]+) -->")
 CLOSING = re.compile(r"<!-- /generated:([a-z0-9-]+) -->")
-LANGUAGES = ("en", "pt")
 
 
 class DocNumbersError(HHForecastError):
@@ -81,15 +80,15 @@ class Sources:
         return self._once(f"json:{relative.as_posix()}", lambda: json.loads(self.text(relative)))
 
     def params(self) -> dict[str, Any]:
-        return dict(self._once("params", lambda: yaml.safe_load(self.text(Path("params.yaml")))))
+        return dict(self._once("params", lambda: yaml.safe_load(self.text(config.DEFAULT_PARAMS))))
 
     def sweep(self) -> dict[str, dict[str, Any]]:
         """metrics/sweep/NAME.json, by NAME."""
 
         def read() -> dict[str, dict[str, Any]]:
-            files = sorted((self.root / sweep.DIRECTORY).glob("*.json"))
+            files = sorted((self.root / paths.SWEEP).glob("*.json"))
             if not files:
-                raise DocNumbersError(f"{sweep.DIRECTORY.as_posix()}/ holds no run: record the sweep first")
+                raise DocNumbersError(f"{paths.SWEEP.as_posix()}/ holds no run: record the sweep first")
             return {f.stem: json.loads(f.read_text(encoding="utf-8")) for f in files}
 
         return dict(self._once("sweep", read))
@@ -126,14 +125,6 @@ def number(value: float, digits: int, language: str, sign: bool = False) -> str:
 
 def percent(share: float, language: str) -> str:
     return f"{number(100 * share, 0, language)} %"
-
-
-def p_value(value: float, language: str) -> str:
-    """As the study's tables print it: three significant digits, and a bound below the JSON's 6 decimals."""
-    if value < 1e-6:
-        return "< 1e-06"
-    text = f"{value:.3g}"
-    return text.replace(".", ",") if language == "pt" else text
 
 
 def listing(items: list[str], language: str, either: bool = False) -> str:
@@ -302,7 +293,7 @@ def study_reading(sources: Sources, language: str) -> str:
                     out.append(
                         f"Em `{family}`, a vantagem {edge} ({diff}, intervalo {span}) é um empate depois que a "
                         f"correção de Holm conta as {len(comparisons)} comparações da família "
-                        f"(p {p_value(c['p_holm'], language)})."
+                        f"(p {labels.p_value(c['p_holm'], language)})."
                     )
                 else:
                     edge = (
@@ -312,7 +303,7 @@ def study_reading(sources: Sources, language: str) -> str:
                     )
                     out.append(
                         f"In `{family}`, {edge} ({diff}, interval {span}) is a tie once Holm's correction counts "
-                        f"the family's {len(comparisons)} comparisons (p {p_value(c['p_holm'], language)})."
+                        f"the family's {len(comparisons)} comparisons (p {labels.p_value(c['p_holm'], language)})."
                     )
     out[-1] += "\n"
     out.append(_verdict_paragraph(scenarios, monitor_params, language))
@@ -428,7 +419,7 @@ def sweep_table(sources: Sources, language: str) -> str:
     pt = language == "pt"
     runs = sources.sweep()
     if sweep.DEFAULT not in runs:
-        raise DocNumbersError(f"{sweep.DIRECTORY.as_posix()}/{sweep.DEFAULT}.json is missing: record the default run")
+        raise DocNumbersError(f"{paths.SWEEP.as_posix()}/{sweep.DEFAULT}.json is missing: record the default run")
     default = runs[sweep.DEFAULT]
     others = {name: run for name, run in runs.items() if name != sweep.DEFAULT}
     words = {"better": "melhor", "worse": "pior", "tie": "empate"} if pt else {}

@@ -38,6 +38,13 @@ plt.rcParams.update(
 )
 
 
+def axes(width: float, height: float) -> tuple[Figure, Axes]:
+    """A new figure of `width` x `height` inches with one axes, in this set's style (the rcParams above): for
+    figures drawn outside this module (the simulation study's)."""
+    figure, ax = plt.subplots(figsize=(width, height))
+    return figure, ax
+
+
 def png(figure: Figure, title: str | None = None, lines: Sequence[str] = (), dpi: float | None = None) -> bytes:
     """PNG bytes without a software stamp; the caption as its title and the provenance as its description,
     when given; `dpi` None is the figure's own (figure.dpi)."""

@@ -118,3 +118,12 @@ def text(key: str, language: str) -> str:
         raise ValueError(f"report.language must be one of {LANGUAGES}, got {language!r}")
     pair = TEXT.get(key)
     return key if pair is None else pair[LANGUAGES.index(language)]
+
+
+def p_value(value: float, language: str) -> str:
+    """A p-value as the study's tables and the docs print it: three significant digits, a decimal comma in
+    Portuguese; below the JSON's 6 decimals a bound, not 0."""
+    if value < 1e-6:
+        return "< 1e-06"
+    shown = f"{value:.3g}"
+    return shown.replace(".", ",") if language == "pt" else shown

@@ -14,9 +14,15 @@ import subprocess
 import sys
 from pathlib import Path, PurePosixPath
 
+from hhforecast.core import paths
 from hhforecast.core.errors import HHForecastError
+from hhforecast.serving import git
 
-METRIC_FILES = ["metrics/*.json", "metrics/*.csv", "dvclive/metrics.json"]
+METRIC_FILES = [
+    (paths.METRICS / "*.json").as_posix(),
+    (paths.METRICS / "*.csv").as_posix(),
+    paths.DVCLIVE_METRICS.as_posix(),
+]
 
 
 class VerifyError(HHForecastError):
@@ -32,17 +38,15 @@ def is_metric(name: str) -> bool:
     )
 
 
-def _git(*args: str) -> str:
-    return subprocess.run(["git", *args], capture_output=True, text=True, check=True).stdout
-
-
 def committed_metrics(revision: str = "HEAD") -> dict[str, str]:
     """Every metric file's text at `revision`, by repository path."""
     try:
-        listed = _git("ls-tree", "-r", "--name-only", revision, "metrics", "dvclive").split()
-        found = {name: _git("show", f"{revision}:{name}") for name in listed if is_metric(name)}
-    except subprocess.CalledProcessError as exc:
-        raise VerifyError(f"cannot read the committed metrics at {revision}: {exc.stderr.strip()}") from None
+        listed = git.output(
+            "ls-tree", "-r", "--name-only", revision, paths.METRICS.as_posix(), paths.DVCLIVE.as_posix()
+        ).split()
+        found = {name: git.output("show", f"{revision}:{name}") for name in listed if is_metric(name)}
+    except git.GitError as exc:
+        raise VerifyError(f"cannot read the committed metrics at {revision}: {exc.stderr}") from None
     if not found:
         raise VerifyError(f"no committed metric files at {revision} ({', '.join(METRIC_FILES)})")
     return found

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -26,12 +25,12 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from hhforecast.core import paths
+from hhforecast.core import config, paths
 from hhforecast.core.errors import HHForecastError
 from hhforecast.core.io import write_text_atomic
 from hhforecast.forecasting import forecasters
+from hhforecast.serving import git
 
-DIRECTORY = paths.METRICS / "sweep"
 DEFAULT = "default"  # the run every other run is paired with
 
 
@@ -59,16 +58,16 @@ def record(name: str, train: dict[str, Any], evaluation: dict[str, Any], weeks: 
 
 
 def _git_show(rev: str, path: Path) -> str:
-    result = subprocess.run(["git", "show", f"{rev}:{path.as_posix()}"], capture_output=True, text=True)
-    if result.returncode != 0:
-        raise SweepError(f"{rev}:{path.as_posix()}: {result.stderr.strip()}")
-    return result.stdout
+    try:
+        return git.output("show", f"{rev}:{path.as_posix()}")
+    except git.GitError as exc:
+        raise SweepError(f"{rev}:{path.as_posix()}: {exc.stderr}") from None
 
 
 def read_run(rev: str | None, workdir: Path = Path(".")) -> tuple[dict[str, Any], dict[str, Any], pd.DataFrame]:
     """(train params, eval.json, per-week backtest) of a revision (a commit, tag or DVC experiment's name), or
     of the working copy `workdir` when `rev` is None."""
-    files = (Path("params.yaml"), paths.EVAL, paths.BACKTEST_WEEKS)
+    files = (config.DEFAULT_PARAMS, paths.EVAL, paths.BACKTEST_WEEKS)
     if rev is None:
         missing = [f.as_posix() for f in files if not (workdir / f).is_file()]
         if missing:
@@ -92,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         train, evaluation, weeks = read_run(args.rev, args.workdir)
-        target = DIRECTORY / f"{args.name}.json"
+        target = paths.SWEEP / f"{args.name}.json"
         target.parent.mkdir(parents=True, exist_ok=True)
         # One line: the per-week forecasts would otherwise take a line each.
         text = json.dumps(record(args.name, train, evaluation, weeks), sort_keys=True, ensure_ascii=False)

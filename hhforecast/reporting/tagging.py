@@ -11,16 +11,13 @@ import json
 import shlex
 import subprocess
 
+from hhforecast.core import paths
 from hhforecast.reporting import release
-
-
-def git(*args: str) -> str:
-    """git's output; a failing git raises subprocess.CalledProcessError with its stderr."""
-    return subprocess.run(["git", *args], capture_output=True, text=True, check=True).stdout
+from hhforecast.serving import git
 
 
 def require_clean_tree(when: str) -> None:
-    dirty = git("status", "--porcelain", "--untracked-files=normal")
+    dirty = git.output("status", "--porcelain", "--untracked-files=normal")
     if dirty:
         shown = "; ".join(dirty.splitlines()[:5])
         raise release.ReleaseError(f"the git tree is not clean {when} ({shown}): commit or stash first")
@@ -39,16 +36,16 @@ def require_dvc_clean(dvc: str) -> None:
 def tag(version: str, verify: str, dvc: str) -> tuple[str, str]:
     """Check, verify with the command `verify`, and tag HEAD; returns the tag's name and message."""
     name = release.tag_name(version)
-    if git("tag", "--list", name).strip():
+    if git.output("tag", "--list", name).strip():
         raise release.ReleaseError(f"tag {name} already exists")
     require_clean_tree("before verification")
     require_dvc_clean(dvc)
     if subprocess.run(shlex.split(verify)).returncode != 0:
         raise release.ReleaseError(f"`{verify}` failed: the re-run metrics differ from the committed ones")
     require_clean_tree("after verification")
-    evaluation = json.loads(git("show", "HEAD:metrics/eval.json"))
-    quality = json.loads(git("show", "HEAD:metrics/data_quality.json"))
-    commit = git("rev-parse", "HEAD").strip()
+    evaluation = json.loads(git.output("show", f"HEAD:{paths.EVAL.as_posix()}"))
+    quality = json.loads(git.output("show", f"HEAD:{paths.DATA_QUALITY.as_posix()}"))
+    commit = git.output("rev-parse", "HEAD").strip()
     message = release.tag_message(version, commit, release.headline(evaluation, quality))
-    git("tag", "--annotate", name, "--message", message)
+    git.output("tag", "--annotate", name, "--message", message)
     return name, message

@@ -38,7 +38,8 @@ from hhforecast.serving.store import PredictionLog
 MAX_WEEKS = 260  # five years of weeks per request: one request cannot flood the prediction log
 MAX_BODY_BYTES = 256 * 1024  # room for MAX_WEEKS pretty-printed weeks
 REQUEST_ID_HEADER = "X-Request-ID"
-logger = logging.getLogger("hhforecast.serving.api")
+# The name from before the subpackages: log configurations key on it.
+logger = logging.getLogger("hhforecast.api")
 
 
 # Any date: the forecast is for its ISO week, answered under the week's Monday.

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from hhforecast.core import io, paths
 from hhforecast.core.errors import HHForecastError
@@ -69,10 +68,6 @@ class Bundle:
             low, high = ranges[name]
             flags = flags + np.where((x[:, column] < low) | (x[:, column] > high), name + ",", "")
         return [f[:-1] for f in flags]
-
-    def predict(self, features: pd.DataFrame) -> pd.DataFrame:
-        self.check_schema(list(features.columns))
-        return pd.DataFrame(self.predict_array(features.to_numpy(dtype="float64")), index=features.index)
 
 
 def sha256(data: bytes) -> str:

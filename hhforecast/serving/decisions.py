@@ -6,14 +6,15 @@ import datetime as dt
 import getpass
 from pathlib import Path
 
-DECISIONS = Path("reports/decisions.md")
+from hhforecast.core import paths
+
 HEADER = "# Model decisions\n\nOne line per promotion or rollback (`hh promote`, `hh rollback`), newest last.\n\n"
 
 
 def append(repo: Path, action: str, subject: str, reason: str, when: dt.datetime | None = None) -> str:
     when = when or dt.datetime.now(dt.UTC)
     line = f"- {when:%Y-%m-%d %H:%M} UTC — **{action}** {subject} by {_who()}: {reason.strip() or 'no reason given'}\n"
-    path = repo / DECISIONS
+    path = repo / paths.DECISIONS
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         path.write_text(HEADER, encoding="utf-8")
@@ -23,7 +24,7 @@ def append(repo: Path, action: str, subject: str, reason: str, when: dt.datetime
 
 
 def read(repo: Path) -> list[str]:
-    path = repo / DECISIONS
+    path = repo / paths.DECISIONS
     return (
         [line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("- ")]
         if path.exists()

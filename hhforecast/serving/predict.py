@@ -137,8 +137,11 @@ def forecast_records(dates: Sequence[str], fields: dict[str, np.ndarray]) -> lis
 
 
 def forecast(bundle: Bundle, planned: pd.DataFrame) -> pd.DataFrame:
-    """The forecast records of planned weeks (date and the features) as a table, dates as YYYY-MM-DD."""
-    fields = forecast_fields(bundle, planned[bundle.features].to_numpy(dtype="float64"))
+    """The forecast records of planned weeks (the date, then the model's features in training order) as a
+    table, dates as YYYY-MM-DD. Other feature columns, or the same in another order, are refused."""
+    features = planned.drop(columns=DATE)
+    bundle.check_schema(list(features.columns))
+    fields = forecast_fields(bundle, features.to_numpy(dtype="float64"))
     out = pd.DataFrame({DATE: pd.to_datetime(planned[DATE]).dt.strftime("%Y-%m-%d").to_numpy(), **fields})
     bad = bounds.non_finite_rows(out, number_fields(fields))
     if bad:  # bounded inputs make this unreachable; a forecast file must still never hold an empty value

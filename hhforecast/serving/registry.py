@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,14 +17,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hhforecast.core import paths
+from hhforecast.core import config, paths
 from hhforecast.core.errors import HHForecastError
 from hhforecast.evaluation import compare
 from hhforecast.forecasting import forecasters, intervals
+from hhforecast.serving import git
 from hhforecast.serving.bundle import Bundle, load_bytes, load_workspace
 
 ARTIFACT = "hh-model"
 PROD = "prod"
+# The pipeline's state a promoted model comes from: an uncommitted change to any of these refuses a promotion.
+PIPELINE_STATE = [p.as_posix() for p in (paths.DVC_LOCK, paths.DVC_YAML, config.DEFAULT_PARAMS, paths.METRICS)]
 
 
 class RegistryError(HHForecastError):
@@ -40,19 +42,12 @@ class Version:
     created_at: str
 
 
-def _git(repo: Path, *args: str) -> str:
-    result = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RegistryError(f"git {' '.join(args)} failed: {result.stderr.strip()}")
-    return result.stdout
-
-
 def commit_of(repo: Path, rev: str) -> str:
     """The commit a revision, tag or DVC experiment name (refs/exps/…/<name>) points at."""
     try:
-        return _git(repo, "rev-parse", "--verify", f"{rev}^{{commit}}").strip()
-    except RegistryError:
-        refs = _git(repo, "for-each-ref", "refs/exps", "--format=%(refname) %(objectname)").split("\n")
+        return git.output("rev-parse", "--verify", f"{rev}^{{commit}}", repo=repo).strip()
+    except git.GitError:
+        refs = git.output("for-each-ref", "refs/exps", "--format=%(refname) %(objectname)", repo=repo).split("\n")
         found = [line.split()[1] for line in refs if line and line.split()[0].rsplit("/", 1)[-1] == rev]
         if len(found) != 1:
             raise RegistryError(f"{rev!r} is neither a git revision nor one DVC experiment's name") from None
@@ -99,7 +94,7 @@ def _in_prod(listed: list[Version]) -> Version | None:
 
 def prod_history(repo: Path) -> list[str]:
     """Versions in the order they were assigned `prod` (GTO numbers its stage tags)."""
-    tags = _git(repo, "tag", "--list", f"{ARTIFACT}#{PROD}#*").split()
+    tags = git.output("tag", "--list", f"{ARTIFACT}#{PROD}#*", repo=repo).split()
     return [_version_of_tag(repo, t) for t in sorted(tags, key=lambda t: int(t.rsplit("#", 1)[1]))]
 
 
@@ -121,8 +116,8 @@ def rollback_target(repo: Path) -> tuple[Version, Version]:
 
 def _version_of_tag(repo: Path, tag: str) -> str:
     """A stage tag points at its version's commit; the version tag on that commit names the version."""
-    commit = _git(repo, "rev-list", "-n", "1", tag).strip()
-    version_tags = _git(repo, "tag", "--list", f"{ARTIFACT}@*", "--points-at", commit).split()
+    commit = git.output("rev-list", "-n", "1", tag, repo=repo).strip()
+    version_tags = git.output("tag", "--list", f"{ARTIFACT}@*", "--points-at", commit, repo=repo).split()
     if not version_tags:
         raise RegistryError(f"stage tag {tag} points at {commit[:8]}, which has no registered version")
     return max((t.split("@", 1)[1] for t in version_tags), key=_semver)
@@ -162,7 +157,7 @@ def load_served(repo: Path, rev: str | None = None) -> tuple[Bundle, str]:
     if rev is not None:
         match = next((v for v in versions(repo) if v.version == rev), None)
         if match is None:
-            commit = _git(repo, "rev-parse", rev).strip()
+            commit = git.output("rev-parse", rev, repo=repo).strip()
             bundle = load_bytes(lambda p: read_at(repo, commit, p), rev, f"git revision {rev}")
             return bundle, f"serving the model at git revision {rev}"
         return load_version(repo, match), f"serving {ARTIFACT}@{match.version} (chosen with --rev)"
@@ -242,10 +237,10 @@ def gate(
 
 def require_committed_model(repo: Path) -> str:
     """The candidate must be the committed state: clean dvc.lock/metrics/params and an up-to-date pipeline."""
-    dirty = _git(repo, "status", "--porcelain", "--", "dvc.lock", "dvc.yaml", "params.yaml", "metrics").strip()
+    dirty = git.output("status", "--porcelain", "--", *PIPELINE_STATE, repo=repo).strip()
     if dirty:
         raise RegistryError(f"uncommitted changes to the pipeline state; commit them first:\n{dirty}")
-    return _git(repo, "rev-parse", "HEAD").strip()
+    return git.output("rev-parse", "HEAD", repo=repo).strip()
 
 
 def register_and_promote(repo: Path, commit: str, version: str, reason: str) -> None:

@@ -1,4 +1,5 @@
-"""The study's words and picture: reports/study.md (the tables and one sentence per family) and the figure.
+"""The study's words and pictures: reports/study.md (the tables and one sentence per family), the figure
+(drawn and rendered with reporting.figures' style and PNG), and the thesis's study table.
 
 Every number comes from the summary (statistics.summarize), as metrics/study.json holds it.
 """
@@ -9,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from hhforecast.core import config, paths
 from hhforecast.forecasting import forecasters, intervals
-from hhforecast.simulation.worlds import LEVEL, NETWORK
+from hhforecast.reporting import figures, labels, thesis
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -20,14 +22,9 @@ def _label(name: str) -> str:
     return forecasters.LABELS.get(name, name)
 
 
-def _p(value: float) -> str:
-    """A p-value as the tables print it; below the JSON's 6 decimals it reads as a bound, not as 0."""
-    return "< 1e-06" if value < 1e-6 else f"{value:.3g}"
-
-
 def markdown(summary: dict[str, Any]) -> str:
-    """reports/study.md: the table and the sentences, every number from `summary`."""
-    key = f"coverage_{intervals.level_key(LEVEL)}_mean"
+    """reports/study.md (in English): the table and the sentences, every number from `summary`."""
+    key = f"coverage_{intervals.level_key(config.STUDY_LEVEL)}_mean"
     lines = [
         "# Simulation study: when does a network beat simple models?",
         "",
@@ -45,7 +42,7 @@ def markdown(summary: dict[str, Any]) -> str:
             vs = scenario["vs_network"].get(name)
             diff = (
                 (
-                    f"{vs['diff_mean']:+.3f} | [{vs['ci_low']:+.3f}, {vs['ci_high']:+.3f}] | {_p(vs['p_holm'])} | "
+                    f"{vs['diff_mean']:+.3f} | [{vs['ci_low']:+.3f}, {vs['ci_high']:+.3f}] | {labels.p_value(vs['p_holm'], 'en')} | "
                     f"{vs['verdict']}"
                 )
                 if vs
@@ -88,7 +85,7 @@ def markdown(summary: dict[str, Any]) -> str:
 
 def family_sentence(scenario: dict[str, Any]) -> str:
     """What one family's numbers say, in words."""
-    net = scenario["models"][NETWORK]
+    net = scenario["models"][forecasters.NETWORK]
     text = (
         f"over {scenario['worlds']} worlds the network's expected MAE is {net['ratio_mean']:.3f}× the oracle's "
         f"[{net['ratio_ci_low']:.3f}, {net['ratio_ci_high']:.3f}]"
@@ -98,13 +95,13 @@ def family_sentence(scenario: dict[str, Any]) -> str:
         if vs["verdict"] == "tie":
             parts.append(
                 f"ties with {_label(name)} ({vs['diff_mean']:+.3f}, interval [{vs['ci_low']:+.3f}, "
-                f"{vs['ci_high']:+.3f}], Holm p {_p(vs['p_holm'])})"
+                f"{vs['ci_high']:+.3f}], Holm p {labels.p_value(vs['p_holm'], 'en')})"
             )
         else:
             word = "beats" if vs["verdict"] == "network better" else "loses to"
             parts.append(
                 f"{word} {_label(name)} by {abs(vs['diff_mean']):.3f} "
-                f"([{vs['ci_low']:+.3f}, {vs['ci_high']:+.3f}], Holm p {_p(vs['p_holm'])})"
+                f"([{vs['ci_low']:+.3f}, {vs['ci_high']:+.3f}], Holm p {labels.p_value(vs['p_holm'], 'en')})"
             )
     mon = scenario["monitor"]
     delay = (
@@ -138,15 +135,10 @@ def family_sentence(scenario: dict[str, Any]) -> str:
 
 def figure(summary: dict[str, Any]) -> Figure:
     """Ratio per model per family, with its 95 % interval; the oracle at 1."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     scenarios = summary["scenarios"]
     families = list(scenarios)
     names = list(next(iter(scenarios.values()))["models"])
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.6 * len(families)), 4.0))
+    fig, ax = figures.axes(max(6.0, 1.6 * len(families)), 4.0)
     width = 0.8 / len(names)
     for i, name in enumerate(names):
         x = np.arange(len(families)) + (i - (len(names) - 1) / 2) * width
@@ -161,3 +153,19 @@ def figure(summary: dict[str, Any]) -> Figure:
     ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
     return fig
+
+
+def figure_png(summary: dict[str, Any]) -> bytes:
+    """reports/figures/study_ratio.png: `figure`, rendered byte-stably (figures.png)."""
+    drawn = figure(summary)
+    try:
+        return figures.png(drawn)
+    finally:
+        figures.close(drawn)
+
+
+def thesis_table(summary: dict[str, Any], language: str, study_md5: str) -> str:
+    """reports/study.tex: the thesis's study table in `language`, its provenance the md5 of metrics/study.json
+    (written beside the study, so the main pipeline never reads the study's output)."""
+    provenance = thesis.provenance({paths.STUDY.as_posix(): study_md5}, {"report.language": language})
+    return thesis.study_table(summary, language, provenance)

@@ -2,21 +2,42 @@
 
 Per family (`summarize`): each model's mean ratio with a t 95 % interval and its mean coverage; the
 paired per-world difference network - model, with Holm-corrected p-values; the retraining verdict's
-false-alarm rate, detection rate and delay. Owns metrics/study.json's content; reads only world results.
+false-alarm rate, detection rate and delay. Owns metrics/study.json's content; reads only world results,
+gathered from the blocks' files (`block_files`, `world_results`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from hhforecast.core import config, paths
+from hhforecast.core.errors import ConfigError
 from hhforecast.forecasting import forecasters, intervals
-from hhforecast.simulation.worlds import LEVEL, NETWORK
+
+
+def block_files(study: config.StudyParams) -> list[Path]:
+    """Every block's result file (paths.study_block), family by family; a missing one stops the summary,
+    the first five named."""
+    files = [paths.study_block(family, first) for family in study.families for first in study.blocks]
+    missing = [f.as_posix() for f in files if not f.exists()]
+    if missing:
+        raise ConfigError(
+            f"no result for {len(missing)} block(s) of worlds: {', '.join(missing[:5])}"
+            f"{' ...' if len(missing) > 5 else ''}; run `make study` (dvc repro study/dvc.yaml)"
+        )
+    return files
+
+
+def world_results(blocks: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every world of the blocks' files (each holds its family and its worlds), in the blocks' order."""
+    return [world for block in blocks for world in block["worlds"]]
 
 
 def mean_interval(values: Sequence[float], confidence: float = 0.95) -> tuple[float, float, float]:
@@ -51,12 +72,15 @@ def summarize(results: Sequence[dict[str, Any]], families: Sequence[str]) -> dic
     coverage; network - model per world, mean with interval and Holm-corrected p-value (over the
     family's comparisons); the retraining verdict's false-alarm and detection rates."""
     scenarios: dict[str, Any] = {}
-    key = f"coverage_{intervals.level_key(LEVEL)}"
+    key = f"coverage_{intervals.level_key(config.STUDY_LEVEL)}"
     for family in families:
         rows = sorted((r for r in results if r["family"] == family), key=lambda r: r["world"])
         if not rows:
             raise ValueError(f"study: no world results for family {family!r}")
-        known = [NETWORK, *forecasters.BASELINES]  # the network first, then the baselines in their usual order
+        known = [
+            forecasters.NETWORK,
+            *forecasters.BASELINES,
+        ]  # the network first, then the baselines in their usual order
         names = sorted(rows[0]["models"], key=lambda m: (known.index(m) if m in known else len(known), m))
         ratio = pd.DataFrame([{m: r["models"][m]["ratio"] for m in names} for r in rows])
         models = {}
@@ -69,8 +93,8 @@ def summarize(results: Sequence[dict[str, Any]], families: Sequence[str]) -> dic
                 "ratio_ci_high": high,
                 f"{key}_mean": float(np.mean(covered)) if covered else None,
             }
-        others = [m for m in names if m != NETWORK]
-        diffs = {m: (ratio[NETWORK] - ratio[m]).to_numpy() for m in others}
+        others = [m for m in names if m != forecasters.NETWORK]
+        diffs = {m: (ratio[forecasters.NETWORK] - ratio[m]).to_numpy() for m in others}
         p_holm = holm([paired_p_value(diffs[m]) for m in others])
         vs_network = {}
         for name, p in zip(others, p_holm):

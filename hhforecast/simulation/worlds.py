@@ -12,7 +12,8 @@ pipeline builds from the exported files):
   drift on) and of its drift-free twin (same seeds, drift off): when does it first say retrain?
 
 Worlds fan out through joblib (`run_worlds`): loky processes on one machine, or a Dask cluster
-unchanged. Owns the study's settings, the world specs and seeds, the per-world JSON, and the backends.
+unchanged. Owns the world specs and seeds, the per-world JSON, and the backends (the study's settings are
+params.yaml's study section, config.study_section).
 """
 
 from __future__ import annotations
@@ -37,17 +38,8 @@ from hhforecast.forecasting import forecasters, intervals
 from hhforecast.ops import monitor
 from hhforecast.synth import truthdist
 
-NETWORK = forecasters.NETWORK
-LEVEL = 0.8  # the interval whose coverage the study reports
 NETWORK_SEED_STEP = 100  # world k's network seeds: train.seed + 100 k, + 1, ... (one per ensemble member)
 ROLES = ("drifted", "drift_free")
-
-
-def settings(params: Params) -> config.StudyParams:
-    """params.yaml's study section (families, blocks, budget, backend), which the study cannot run without."""
-    if params.study is None:
-        raise ConfigError("study: section missing from params.yaml")
-    return params.study
 
 
 @dataclass(frozen=True)
@@ -68,7 +60,7 @@ class WorldSpec:
 
 def world_spec(params: Params, family: str, world: int) -> WorldSpec:
     """World `world` of `family`: seeds synthetic.seed + k, train.seed + 100 k, evaluate.gbm_seed + k."""
-    study = settings(params)
+    study = config.study_section(params)
     if family not in study.families:
         raise ConfigError(f"study.families: no family {family!r} (families: {', '.join(study.families)})")
     synthetic = config.family_synthetic(params.synthetic, study.families[family], family)
@@ -90,7 +82,7 @@ def world_spec(params: Params, family: str, world: int) -> WorldSpec:
 
 def all_specs(params: Params) -> list[WorldSpec]:
     """Every family x world of params.yaml, families in their order."""
-    study = settings(params)
+    study = config.study_section(params)
     return [world_spec(params, family, world) for family in study.families for world in study.worlds]
 
 
@@ -142,7 +134,7 @@ def score_models(
     to calibrate a range on: their coverage is None. The oracle's own 10-90 % range is beside."""
     test = parts["test"]
     rows, pmf, oracle = _exact(truth, test["date"], synthetic)
-    key = intervals.level_key(LEVEL)
+    key = intervals.level_key(config.STUDY_LEVEL)
     models = {}
     for forecaster in fitted:
         pred = forecaster.predict(test, dataset)
@@ -235,9 +227,9 @@ def run_role(spec: WorldSpec, role: str, split: SplitParams, monitor_params: Mon
     parts = weekly_dataset.temporal_split(dataset, split.train_end, split.val_weeks, split.test_weeks)
     models = forecasters.build_all(spec.train, list(spec.levels), spec.gbm_seed)
     if role != "drifted":
-        models = [m for m in models if m.name == NETWORK]
+        models = [m for m in models if m.name == forecasters.NETWORK]
     fitted = [m.fit(parts["train"], parts["val"]) for m in models]
-    network = next(m for m in fitted if m.name == NETWORK)
+    network = next(m for m in fitted if m.name == forecasters.NETWORK)
     week, kinds = first_retrain(network, dataset, parts, collection_counts(world), split.train_end, monitor_params)
     out: dict[str, Any] = {"retrain_week": week, "retrain_reasons": kinds}
     drift_weeks = truth.loc[truth["drift"] == 1, "date"]
@@ -254,7 +246,7 @@ def run_role(spec: WorldSpec, role: str, split: SplitParams, monitor_params: Mon
         out["production_ratio"] = production_ratio(network, dataset, truth, parts, synthetic)
         out["oracle_alarm_week"] = oracle_error_alarm(truth, parts, monitor_params)
     seconds = time.perf_counter() - started
-    ratio = out.get("models", {}).get(NETWORK, {}).get("ratio")
+    ratio = out.get("models", {}).get(forecasters.NETWORK, {}).get("ratio")
     print(
         f"study: {spec.label} {role}: "
         + (f"network ratio {ratio:.3f}, " if ratio is not None else "")

@@ -58,8 +58,7 @@ def defect_units_pmf(params: SyntheticParams) -> np.ndarray:
 
 def expected_hh_per_defect(params: SyntheticParams) -> float:
     """E[HH of a defect] after quantization and the 0.05-h-per-action minimum, computed exactly."""
-    law = defect_units_pmf(params)
-    return float(np.sum(law * np.arange(len(law)))) / HH_UNITS_PER_HOUR
+    return truthdist.hours_per_defect(defect_units_pmf(params))
 
 
 def draw_defect_hh_units(rng: np.random.Generator, n: int, params: SyntheticParams) -> tuple[np.ndarray, np.ndarray]:

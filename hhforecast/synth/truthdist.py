@@ -58,12 +58,17 @@ def weekly_pmf(defects_mean: np.ndarray, defect_pmf: np.ndarray, size: int | Non
     return pmf / pmf.sum(axis=1, keepdims=True) if len(pmf) else pmf
 
 
+def hours_per_defect(defect_pmf: ArrayLike) -> float:
+    """E[HH of one defect] in hours, under the per-defect law `defect_pmf` (over units)."""
+    defect_pmf = np.asarray(defect_pmf, float)
+    return float(np.sum(defect_pmf * np.arange(len(defect_pmf)))) / HH_UNITS_PER_HOUR
+
+
 def weekly_hh_pmf(hh_expected: ArrayLike, defect_pmf: np.ndarray) -> np.ndarray:
     """Each week's exact kept-HH distribution given its expected HH and the per-defect law (`defect_pmf`, over
     units): a Poisson number of defects, HH_expected / E[HH per defect], each drawn from the law."""
     defect_pmf = np.asarray(defect_pmf, float)
-    hours_per_defect = float(np.sum(defect_pmf * np.arange(len(defect_pmf)))) / HH_UNITS_PER_HOUR
-    return weekly_pmf(np.asarray(hh_expected, float) / hours_per_defect, defect_pmf)
+    return weekly_pmf(np.asarray(hh_expected, float) / hours_per_defect(defect_pmf), defect_pmf)
 
 
 def law_table(defect_pmf: np.ndarray) -> pd.DataFrame:

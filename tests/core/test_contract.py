@@ -65,3 +65,9 @@ def test_map_distinct_computes_once_per_value_and_keeps_rows_index_and_missing()
     assert calls == [5]  # a, <NA>, b, "1", "1.0": one and one-point-zero are different cells
     assert result.index.tolist() == values.index.tolist()
     assert result.tolist() == ["A", pd.NA, "B", "A", "1", "1.0", "B"]
+
+
+@pytest.mark.parametrize("name", [None, "hh", 0])
+def test_map_distinct_keeps_the_series_name_as_it_was(name):
+    # An unnamed Series stays unnamed (not "None"), and a name that is not text stays as it is.
+    assert contract.map_distinct(pd.Series(["a", "b"], name=name), lambda v: v.str.upper()).name == name

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hhforecast.dataprep import aggregate, clean, isoweeks
+from hhforecast.dataprep import aggregate, isoweeks
 
 
 def utilization(days: int, start: str = "2020-01-01", aircraft: tuple[str, ...] = ("PRAXA",)) -> pd.DataFrame:
@@ -53,7 +53,7 @@ def test_weekly_hh_conserves_total_hours_and_ignores_row_order(rows, rng):
     stamps = [pd.Timestamp("2020-01-06") + pd.Timedelta(days=d, hours=h % 24) for d, h in rows]
     events = pd.DataFrame({"raised_at": stamps, "hh": [h * 0.25 for _, h in rows]})
     events["day"] = events["raised_at"].dt.normalize()
-    events["week"] = clean.monday_of(events["day"])
+    events["week"] = isoweeks.monday_of(events["day"])
     shuffled = events.sample(frac=1, random_state=rng.randint(0, 2**31))
     weekly = aggregate.hh_by(events, "week")
     assert weekly.sum() == pytest.approx(events["hh"].sum())

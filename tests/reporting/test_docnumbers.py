@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hhforecast.reporting import docnumbers, sweep
+from hhforecast.core import paths
+from hhforecast.reporting import docnumbers
 from tests.helpers import REPO
 
 PARAMS = {
@@ -80,9 +81,9 @@ def project(root: Path, sweep_runs: list[dict] | None = None) -> Path:
     (root / "metrics/eval.json").write_text(json.dumps(EVALUATION), encoding="utf-8")
     (root / "metrics/data_quality.json").write_text(json.dumps(QUALITY), encoding="utf-8")
     (root / "metrics/study.json").write_text(json.dumps(STUDY), encoding="utf-8")
-    (root / sweep.DIRECTORY).mkdir(parents=True, exist_ok=True)
+    (root / paths.SWEEP).mkdir(parents=True, exist_ok=True)
     for record in sweep_runs or [DEFAULT]:
-        (root / sweep.DIRECTORY / f"{record['name']}.json").write_text(json.dumps(record), encoding="utf-8")
+        (root / paths.SWEEP / f"{record['name']}.json").write_text(json.dumps(record), encoding="utf-8")
     return root
 
 

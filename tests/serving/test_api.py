@@ -156,6 +156,8 @@ def test_an_unexpected_error_is_a_json_500_with_a_request_id_and_no_traceback(se
     assert body["request_id"] == response.headers["x-request-id"]
     assert "secret detail" not in response.text and "Traceback" not in response.text
     assert body["request_id"] in caplog.text and "secret detail" in caplog.text
+    # The logger keeps its name from before the subpackages: log configurations key on it.
+    assert [r.name for r in caplog.records if body["request_id"] in r.getMessage()] == ["hhforecast.api"]
 
 
 def test_a_token_guards_predict_and_model_but_not_health(served_bundle):

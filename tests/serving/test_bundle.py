@@ -10,8 +10,8 @@ from tests.helpers import small_weekly_dataset
 
 def test_workspace_bundle_loads_and_predicts_with_ranges(bundle_root):
     loaded = bundle.load_workspace(bundle_root)
-    out = loaded.predict(small_weekly_dataset(5)[weekly_dataset.FEATURES])
-    assert list(out.columns) == ["predicted_hh", "lower_80", "upper_80", "lower_95", "upper_95"]
+    out = loaded.predict_array(small_weekly_dataset(5)[weekly_dataset.FEATURES].to_numpy(dtype="float64"))
+    assert list(out) == ["predicted_hh", "lower_80", "upper_80", "lower_95", "upper_95"]
     assert (out["lower_95"] <= out["lower_80"]).all() and (out["lower_80"] <= out["predicted_hh"]).all()
     assert (out["predicted_hh"] <= out["upper_80"]).all() and (out["upper_80"] <= out["upper_95"]).all()
     assert loaded.version.startswith("workspace-")
@@ -33,11 +33,14 @@ def test_missing_model_says_how_to_get_one(tmp_path):
         bundle.load_workspace(tmp_path)
 
 
-def test_feature_order_must_match_the_training_schema(bundle_root):
+@pytest.mark.parametrize(
+    "columns", [list(reversed(weekly_dataset.FEATURES)), weekly_dataset.FEATURES[:-1], [*weekly_dataset.FEATURES, "x"]]
+)
+def test_feature_columns_must_be_the_training_schema(bundle_root, columns):
     loaded = bundle.load_workspace(bundle_root)
-    shuffled = small_weekly_dataset(3)[list(reversed(weekly_dataset.FEATURES))]
+    loaded.check_schema(weekly_dataset.FEATURES)
     with pytest.raises(bundle.BundleError, match="do not match the model's training schema"):
-        loaded.predict(shuffled)
+        loaded.check_schema(columns)
 
 
 def test_extrapolation_names_the_features_outside_the_training_range(bundle_root):

@@ -42,6 +42,14 @@ def test_feature_csv_is_forecast_with_ranges_and_version(tmp_path, params, bundl
     assert result["date"].tolist() == ["2018-01-01", "2018-01-08", "2018-01-15", "2018-01-22"]
 
 
+@pytest.mark.parametrize("order", [slice(None, None, -1), slice(0, -1)], ids=["reordered", "one-missing"])
+def test_a_batch_whose_features_are_not_the_training_schema_is_refused(tmp_path, params, bundle_root, order):
+    weeks, _ = predict.read_planned(planned_csv(tmp_path), params)
+    features = list(weeks.columns[1:])[order]
+    with pytest.raises(bundle.BundleError, match="do not match the model's training schema"):
+        predict.forecast(bundle.load_workspace(bundle_root), weeks[["date", *features]])
+
+
 def test_the_batch_file_and_the_api_answer_the_same_record(tmp_path, params, bundle_root):
     weeks, _ = predict.read_planned(planned_csv(tmp_path), params)
     weeks.loc[1, "acft"] = 0.0  # below the training range: an extrapolated week
@@ -126,6 +134,9 @@ def test_hh_predict_writes_json_and_logs_every_week(tmp_path, bundle_root):
     logged = store.read_predictions(db)
     assert logged["week"].tolist() == [f["date"] for f in forecasts]
     assert logged["channel"].unique().tolist() == ["batch"]
+    (run,) = store.read_runs(db).to_dict(orient="records")
+    assert (run["kind"], run["status"], run["model_version"]) == ("predict", "succeeded", forecasts[0]["model_version"])
+    assert run["detail"] == f"4 weeks from {tmp_path / 'planned.csv'}"
 
 
 def test_hh_predict_bad_input_exits_non_zero_and_writes_nothing(tmp_path, bundle_root):
@@ -135,6 +146,16 @@ def test_hh_predict_bad_input_exits_non_zero_and_writes_nothing(tmp_path, bundle
     assert result.returncode == 1
     assert "hh predict: error:" in result.stderr and "row 3, column 'acft'" in result.stderr
     assert not out.exists()
+
+
+def test_hh_predict_records_a_bad_input_as_a_failed_run_with_its_reason(tmp_path):
+    (tmp_path / "params.yaml").write_text((REPO / "params.yaml").read_text())
+    db = tmp_path / "log.db"
+    result = hh(tmp_path, "predict", str(planned_csv(tmp_path, {(1, "acft"): "x"})), "--log-db", str(db))
+    assert result.returncode == 1
+    runs = store.read_runs(db)
+    assert runs[["kind", "status"]].values.tolist() == [["predict", "failed"]]
+    assert "row 3, column 'acft'" in runs["detail"].iloc[0] and store.read_predictions(db).empty
 
 
 BOUNDS = [("lower", "80", 0.0), ("upper", "80", 3.0), ("lower", "95", 0.0), ("upper", "95", 4.0)]
@@ -154,6 +175,7 @@ def test_a_non_finite_forecast_is_refused_never_written(tmp_path, params):
             **{f"{side}_{key}": np.full(len(x), value) for side, key, value in BOUNDS},
         },
         extrapolated_features=lambda x: [""] * len(x),
+        check_schema=lambda columns: None,
     )
     with pytest.raises(
         HHForecastError, match="non-finite forecast for week\\(s\\) 2018-01-08, 2018-01-22; nothing written"

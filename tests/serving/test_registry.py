@@ -2,7 +2,6 @@
 
 import json
 import shutil
-import subprocess
 import warnings
 
 import numpy as np
@@ -11,17 +10,11 @@ import pytest
 
 from hhforecast.core import paths
 from hhforecast.serving import bundle, decisions, registry
-from tests.helpers import REPO, WEEK, git_dvc_repo, hh, make_bundle, request, serving
+from tests.helpers import REPO, WEEK, git_dvc_repo, hh, make_bundle, request, serving, sh
 
 pytestmark = pytest.mark.slow
 
 FOLDS = [("2022-04-11", "2022-07-04"), ("2022-07-11", "2022-10-03")]
-
-
-def sh(cwd, *args):
-    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 def backtest_weeks(mae, coverage=0.8, seed=0, n=104):
