@@ -9,7 +9,7 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 export PATH := $(abspath $(BIN)):$(PATH)
 # TensorFlow's environment is set by the library (hhforecast/core/tensorflow_env.py): quiet start-up by default, and
-# oneDNN off in every stage (core/stage.py), for byte-stable models; elsewhere oneDNN is off unless the caller set it.
+# oneDNN off in every stage (hhforecast/core/stage.py), for byte-stable models; elsewhere oneDNN is off unless the caller set it.
 # Every process (each stage, test subprocess, worker) imports TensorFlow and pandas. Where the caller's
 # environment sets PYTHONDONTWRITEBYTECODE, each one would recompile them from source (TensorFlow: 24 s
 # instead of 6 s); unset here, the first import writes the .pyc files and the others read them. Only what is
