@@ -463,3 +463,22 @@ def report_inputs(**replaced: object):
         },
     )
     return dataclasses.replace(made, **replaced)
+
+
+def tiny_weekly_dataset(n: int = 5, **cells: dict[int, float]) -> pd.DataFrame:
+    """A valid weekly (or daily, with n days) dataset of 2 aircraft; `cells` puts values into rows by position."""
+    frame = pd.DataFrame(
+        {
+            "date": pd.date_range("2020-01-06", periods=n, freq="7D").astype("datetime64[us]"),
+            "acft": 2.0,
+            "sum_daily_hours": 140.0,
+            "age_fleet": 8.0,
+            "Cycles": 98.0,
+            "sum_uti_mensal": 560.0,
+            "HH": 12.5,
+        }
+    )
+    for column, values in cells.items():
+        for row, value in values.items():
+            frame.loc[row, column] = value
+    return frame

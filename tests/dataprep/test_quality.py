@@ -5,6 +5,7 @@ import pytest
 
 from hhforecast.core.errors import DataQualityError
 from hhforecast.dataprep import quality
+from tests.helpers import tiny_weekly_dataset
 
 WEEKS = (dt.date(2020, 1, 6), dt.date(2020, 2, 3))
 CLEANED = {
@@ -17,31 +18,12 @@ CLEANED = {
 INGESTED = {"events_read": 100, "utilization_read": 35, "total_rows_skipped": 2, "blank_rows_skipped": 1}
 
 
-def dataset(n: int = 5, **cells: dict[int, float]) -> pd.DataFrame:
-    """A valid weekly (or daily, with n days) dataset of 2 aircraft; `cells` puts values into rows by position."""
-    frame = pd.DataFrame(
-        {
-            "date": pd.date_range("2020-01-06", periods=n, freq="7D").astype("datetime64[us]"),
-            "acft": 2.0,
-            "sum_daily_hours": 140.0,
-            "age_fleet": 8.0,
-            "Cycles": 98.0,
-            "sum_uti_mensal": 560.0,
-            "HH": 12.5,
-        }
-    )
-    for column, values in cells.items():
-        for row, value in values.items():
-            frame.loc[row, column] = value
-    return frame
-
-
 def daily(n: int = 10) -> pd.DataFrame:
-    return dataset(n).assign(date=pd.date_range("2020-01-06", periods=n, freq="D").astype("datetime64[us]"))
+    return tiny_weekly_dataset(n).assign(date=pd.date_range("2020-01-06", periods=n, freq="D").astype("datetime64[us]"))
 
 
 def test_a_clean_dataset_passes_with_an_empty_failure_table():
-    checked = quality.assess(dataset(), daily(), WEEKS, [], CLEANED, INGESTED)
+    checked = quality.assess(tiny_weekly_dataset(), daily(), WEEKS, [], CLEANED, INGESTED)
     assert checked.failures.empty and checked.zero_hh == [] and checked.missing == []
     quality.require_passed(checked, "metrics/data_quality_failures.csv")  # raises nothing
 
@@ -78,7 +60,7 @@ def test_a_clean_dataset_passes_with_an_empty_failure_table():
     ],
 )
 def test_each_kind_of_failure_is_one_row_naming_its_week_column_and_check(cells, row):
-    checked = quality.assess(dataset(**cells), daily(), WEEKS, [], CLEANED, INGESTED)
+    checked = quality.assess(tiny_weekly_dataset(**cells), daily(), WEEKS, [], CLEANED, INGESTED)
     assert len(checked.failures) == 1, checked.failures
     found = checked.failures.iloc[0]
     assert {key: found[key] for key in row} == row
@@ -86,7 +68,7 @@ def test_each_kind_of_failure_is_one_row_naming_its_week_column_and_check(cells,
 
 
 def test_schema_failures_come_first_then_bounds_then_zero_hh_weeks():
-    weekly = dataset(**{"acft": {3: 1.5}, "sum_daily_hours": {1: 400.0}, "HH": {2: 0.0}})
+    weekly = tiny_weekly_dataset(**{"acft": {3: 1.5}, "sum_daily_hours": {1: 400.0}, "HH": {2: 0.0}})
     failed = quality.failures(weekly, daily(), ["2020-01-20"])
     assert failed["schema_context"].tolist() == ["Column", "bounds", "DataFrameSchema"]
     assert list(failed.columns) == [
@@ -101,12 +83,14 @@ def test_schema_failures_come_first_then_bounds_then_zero_hh_weeks():
 
 
 def test_an_allowed_zero_hh_week_is_no_failure():
-    checked = quality.assess(dataset(HH={2: 0.0}), daily(), WEEKS, [dt.date(2020, 1, 20)], CLEANED, INGESTED)
+    checked = quality.assess(
+        tiny_weekly_dataset(HH={2: 0.0}), daily(), WEEKS, [dt.date(2020, 1, 20)], CLEANED, INGESTED
+    )
     assert checked.zero_hh == [] and checked.failures.empty
 
 
 def test_the_summary_carries_ingest_and_clean_counts_and_the_weeks():
-    summary = quality.assess(dataset(HH={0: 10.0}), daily(), WEEKS, [], CLEANED, INGESTED).summary
+    summary = quality.assess(tiny_weekly_dataset(HH={0: 10.0}), daily(), WEEKS, [], CLEANED, INGESTED).summary
     assert summary == {
         "rows": {
             "events_read": 100,
@@ -154,7 +138,7 @@ def test_the_summary_carries_ingest_and_clean_counts_and_the_weeks():
     ],
 )
 def test_the_error_names_the_weeks_and_the_failed_checks_and_points_at_the_file(cells, message):
-    checked = quality.assess(dataset(12, **cells), daily(), WEEKS, [], CLEANED, INGESTED)
+    checked = quality.assess(tiny_weekly_dataset(12, **cells), daily(), WEEKS, [], CLEANED, INGESTED)
     with pytest.raises(DataQualityError) as raised:
         quality.require_passed(checked, "metrics/failures.csv")
     assert message in str(raised.value)
@@ -164,6 +148,6 @@ def test_the_error_names_the_weeks_and_the_failed_checks_and_points_at_the_file(
 
 
 def test_a_schema_failure_error_counts_failures_by_dataset_column_and_check():
-    checked = quality.assess(dataset(**{"acft": {3: 1.5}}), daily(), WEEKS, [], CLEANED, INGESTED)
+    checked = quality.assess(tiny_weekly_dataset(**{"acft": {3: 1.5}}), daily(), WEEKS, [], CLEANED, INGESTED)
     with pytest.raises(DataQualityError, match=r"(?s)1 schema failure\(s\).*weekly\s+acft\s+whole aircraft\s+1"):
         quality.require_passed(checked, "metrics/failures.csv")

@@ -4,25 +4,11 @@ import pandas as pd
 import pytest
 
 from hhforecast.dataprep import weekly_dataset
-
-
-def weekly(n: int = 4) -> pd.DataFrame:
-    dates = pd.date_range("2020-01-06", periods=n, freq="7D").astype("datetime64[us]")
-    return pd.DataFrame(
-        {
-            "date": dates,
-            "acft": 2.0,
-            "sum_daily_hours": 140.0,
-            "age_fleet": 8.0,
-            "Cycles": 98.0,
-            "sum_uti_mensal": 560.0,
-            "HH": 12.5,
-        }
-    )
+from tests.helpers import tiny_weekly_dataset
 
 
 def test_a_valid_dataset_has_no_failures():
-    assert weekly_dataset.validate(weekly(), weekly_dataset.WEEKLY_SCHEMA).empty
+    assert weekly_dataset.validate(tiny_weekly_dataset(4), weekly_dataset.WEEKLY_SCHEMA).empty
 
 
 @pytest.mark.parametrize(
@@ -37,7 +23,7 @@ def test_a_valid_dataset_has_no_failures():
     ],
 )
 def test_each_schema_rule_reports_its_failure(damage, column, check):
-    failures = weekly_dataset.validate(damage(weekly()), weekly_dataset.WEEKLY_SCHEMA)
+    failures = weekly_dataset.validate(damage(tiny_weekly_dataset(4)), weekly_dataset.WEEKLY_SCHEMA)
     assert not failures.empty
     hits = failures[failures["check"].str.contains(check, regex=False)]
     assert not hits.empty, failures
@@ -46,7 +32,12 @@ def test_each_schema_rule_reports_its_failure(damage, column, check):
 
 
 def test_weeks_without_utilization_are_reported_missing():
-    util = weekly().drop(columns=["date", "HH"]).set_index(weekly()["date"]).drop(index=pd.Timestamp("2020-01-13"))
+    util = (
+        tiny_weekly_dataset(4)
+        .drop(columns=["date", "HH"])
+        .set_index(tiny_weekly_dataset(4)["date"])
+        .drop(index=pd.Timestamp("2020-01-13"))
+    )
     hh = pd.Series([1.0], index=[pd.Timestamp("2020-01-20")])
     joined = weekly_dataset.join(util, hh, pd.date_range("2020-01-06", periods=4, freq="7D"))
     assert weekly_dataset.missing_dates(joined) == ["2020-01-13"]
@@ -55,7 +46,9 @@ def test_weeks_without_utilization_are_reported_missing():
 
 
 def test_csv_representation_is_fixed():
-    text = weekly_dataset.to_csv_frame(weekly(1)).to_csv(index=False, float_format=weekly_dataset.FLOAT_FORMAT)
+    text = weekly_dataset.to_csv_frame(tiny_weekly_dataset(1)).to_csv(
+        index=False, float_format=weekly_dataset.FLOAT_FORMAT
+    )
     assert text.splitlines() == [
         "date,acft,sum_daily_hours,age_fleet,Cycles,sum_uti_mensal,HH",
         "2020-01-06,2,140.000000,8.000000,98,560.000000,12.500000",

@@ -33,27 +33,17 @@ from hhforecast.core.contract import (
 )
 from hhforecast.core.errors import ConfigError
 from hhforecast.synth import truthdist
-from tests.helpers import REPO, project_copy, run_stage
+from tests.helpers import REPO, SMALL_DRIFT, SMALL_WORLD, project_copy, run_stage
 
-# 70 weeks from October 2016 span three calendar years, so every yearly layout appears:
+# The small world (SMALL_WORLD: 70 weeks from October 2016) spans three calendar years, so every yearly layout appears:
 # English and Portuguese workbooks, all three date styles, title rows and a total row, and the
 # Portuguese cp1252, English UTF-8-BOM and tab-delimited utilization files.
-SMALL = {
-    "start": dt.date(2016, 10, 3),
-    "weeks": 70,
-    "fleet_start": 4,
-    "fleet_end": 6,
-    "retirements": 1,
-    "plateau_weeks": 20,
-    "overlap_days": 7,
-}
-SMALL_DRIFT = {"weeks": 8, "used_aircraft": 1}
 KEEP = ("PILOT", "CABIN")
 
 
 def small_params(params: config.Params, **update: Any) -> config.SyntheticParams:
     drift = params.synthetic.drift.model_copy(update=SMALL_DRIFT)
-    return params.synthetic.model_copy(update={**SMALL, "drift": drift, **update})
+    return params.synthetic.model_copy(update={**SMALL_WORLD, "drift": drift, **update})
 
 
 @pytest.fixture(scope="module")
@@ -637,7 +627,7 @@ def test_inconsistent_params_name_the_key(params, update, key):
 
 
 def _stage_overrides(params: config.Params, **update: Any) -> dict[str, Any]:
-    synthetic = {**SMALL, "start": SMALL["start"].isoformat(), **update}
+    synthetic = {**SMALL_WORLD, "start": SMALL_WORLD["start"].isoformat(), **update}
     synthetic["drift"] = {**params.synthetic.drift.model_dump(), **SMALL_DRIFT}
     return {"synthetic": synthetic}
 
