@@ -46,6 +46,18 @@ def dvc(work: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return result
 
 
+def hh(work: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The installed `hh`, in its own process, on the clone (tests/helpers.hh runs it in this one instead)."""
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "hh"), *args],
+        cwd=work,
+        env={**_env(), "PYTHONPATH": str(work)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     """A fresh clone of the committed repository with the whole pipeline run once."""
@@ -145,15 +157,7 @@ def test_monitoring_finds_the_planted_drift_and_the_cli_asks_for_retraining(proj
     }
     assert summary["retrain_recommended"] is True
     assert any(r.startswith("feature age_fleet drifted") for r in summary["reasons"])
-    env = {**_env(), "PYTHONPATH": str(project)}
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "hh"), "monitor"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = hh(project, "monitor")
     assert result.returncode == 2, result.stderr
     assert "RETRAIN: feature age_fleet drifted" in result.stdout
 
@@ -167,14 +171,7 @@ def test_model_metadata_says_through_which_week_it_trained_and_saw_data(project)
 
 
 def test_verify_passes_on_a_clean_clone(project):
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "hh"), "verify", "--no-repro", "--failures-only"],
-        cwd=project,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = hh(project, "verify", "--no-repro", "--failures-only")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "PASS  all metrics:" in result.stdout
 
@@ -183,14 +180,7 @@ def test_verify_fails_when_a_committed_metric_differs(project, tmp_path):
     saved = (project / paths.EVAL).read_text()
     try:
         (project / paths.EVAL).write_text(saved.replace('"n_weeks": 52', '"n_weeks": 53'))
-        result = subprocess.run(
-            [str(Path(sys.executable).parent / "hh"), "verify", "--no-repro", "--failures-only"],
-            cwd=project,
-            env=_env(),
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        result = hh(project, "verify", "--no-repro", "--failures-only")
     finally:
         (project / paths.EVAL).write_text(saved)
     assert result.returncode == 1

@@ -75,13 +75,14 @@ def test_s3_remote_round_trip_with_credentials_outside_git(origin, tmp_path, s3_
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
     }
-    boto3.client(
+    s3 = boto3.client(
         "s3",
         endpoint_url=s3_server,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
         region_name="us-east-1",
-    ).create_bucket(Bucket="hh-forecast")
+    )
+    s3.create_bucket(Bucket="hh-forecast")
     sh(origin, DVC, "remote", "add", "-f", "-d", "s3", "s3://hh-forecast/dvcstore")
     sh(origin, DVC, "remote", "modify", "s3", "endpointurl", s3_server)
     sh(origin, "git", "commit", "-qam", "s3 remote")
@@ -89,12 +90,6 @@ def test_s3_remote_round_trip_with_credentials_outside_git(origin, tmp_path, s3_
     assert "testing" not in config and "secret" not in config
     clone = tmp_path / "clone-s3"
     round_trip(origin, clone, env=env)
-    objects = boto3.client(
-        "s3",
-        endpoint_url=s3_server,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        region_name="us-east-1",
-    ).list_objects_v2(Bucket="hh-forecast")
+    objects = s3.list_objects_v2(Bucket="hh-forecast")
     assert objects["KeyCount"] >= len(TRACKED)
     shutil.rmtree(clone)
