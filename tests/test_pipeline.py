@@ -47,7 +47,7 @@ def dvc(work: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def hh(work: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """The installed `hh`, in its own process, on the clone (tests/helpers.hh runs it in this one instead)."""
+    """The installed `hh`, in its own process, on the clone (the `hh` helper in tests/helpers.py runs it in this one instead)."""
     return subprocess.run(
         [str(Path(sys.executable).parent / "hh"), *args],
         cwd=work,
