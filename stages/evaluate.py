@@ -9,8 +9,7 @@ from hhforecast.core import config, io, paths
 from hhforecast.core.stage import run, say
 from hhforecast.dataprep import weekly_dataset
 from hhforecast.evaluation import backtest, evaluate
-from hhforecast.forecasting import forecasters, intervals
-from hhforecast.serving import bundle
+from hhforecast.forecasting import forecasters
 
 
 def main() -> None:
@@ -21,10 +20,17 @@ def main() -> None:
     )
     test = split["test"]
     y = evaluate.target(test)
-    # The network is scored through the bundle loader: exactly what predict and serve return.
-    network_forecast = bundle.load_workspace().predict_array(weekly_dataset.xy(test)[0])
-    predictions = {forecasters.NETWORK: network_forecast["predicted_hh"]}
-    network_bounds = intervals.ranges(network_forecast)
+    # Every model learns from the same weeks (train + validation); the network as the train stage fits it
+    # before its production refit, so the weeks scored here are ones it never saw.
+    say("evaluate", f"fitting the network ({params.train.architecture}) and every baseline on the same weeks")
+    network = forecasters.Network(params.train, params.evaluate.intervals).fit(
+        split["train"], split["val"], progress="evaluate: network"
+    )
+    predictions = {forecasters.NETWORK: network.predict(test, dataset)}
+    assert network.calibration is not None
+    network_bounds = {
+        key: network.calibration.bounds(predictions[forecasters.NETWORK], key) for key in network.calibration.keys()
+    }
     fitted = [
         forecaster.fit(split["train"], split["val"]) for forecaster in forecasters.baselines(params.evaluate.gbm_seed)
     ]
@@ -51,7 +57,7 @@ def main() -> None:
         workers=params.evaluate.backtest_workers,
     )
     per_fold = backtest.per_fold(weeks)
-    results["backtest"] = evaluate.score_backtest(weeks, per_fold)
+    results["backtest"] = evaluate.score_backtest(weeks, per_fold, params.evaluate.backtest_step_weeks)
 
     paths.BASELINES.mkdir(parents=True, exist_ok=True)
     for forecaster in fitted:

@@ -1,4 +1,5 @@
-"""Fit the Keras network on the training window; save it byte-stably with its scaler, ranges and metadata."""
+"""Fit the network as evaluation does (epochs chosen, ranges calibrated), refit it on every week through
+split.train_end for production, and save that byte-stably with its scaler, ranges and metadata."""
 
 from __future__ import annotations
 
@@ -25,13 +26,21 @@ def main() -> None:
     )
     network = forecasters.Network(params.train, params.evaluate.intervals)
     with Live(dir=str(paths.DVCLIVE), dvcyaml=None, save_dvc_exp=False, report=None) as live:
-        # dvclive draws the first member's curves; every member's epochs are in the metadata.
+        # dvclive draws the first member's early-stopping curves; every member's epochs are in the metadata.
         network.fit(split["train"], split["val"], callbacks=[DVCLiveCallback(live=live)], progress="train")
+    known = training.known_weeks(split)
+    say("train", f"production refit on all {len(known)} weeks {training.window(known)}")
+    production = network.refit(known, progress="train: production refit")
     metadata = bundle.save(
-        network.model, network.calibration, training.metadata(paths.WEEKLY_DATASET, dataset, split, params, network)
+        production.model,
+        production.calibration,
+        training.metadata(paths.WEEKLY_DATASET, dataset, split, params, production),
     )
     epochs = ", ".join(f"{member['best_epoch']} of {member['epochs_run']}" for member in metadata["members"])
-    say("train", f"best epoch {epochs}; validation MAE {metadata['metrics']['val']['mae']:.2f}")
+    say(
+        "train",
+        f"{params.train.architecture}: best epoch {epochs}; out-of-sample validation MAE {metadata['metrics']['val']['mae']:.2f}",
+    )
 
 
 if __name__ == "__main__":

@@ -181,7 +181,8 @@ def make_bundle(root: Path, seed: int = 0, epochs: int = 3) -> Path:
         batch_size=16,
         patience=2,
         loss="mae",
-        linear_skip=True,
+        architecture="mlp",
+        mlp=config.MlpParams(linear_skip=True),
         seed=seed,
     )
     fitted, _ = keras_model.fit(x[:80], y[:80], x[80:], y[80:], params)
@@ -455,7 +456,7 @@ def report_inputs(**replaced: object):
                 "val": ["2022-01-03", "2022-12-26"],
                 "test": ["2023-01-02", "2023-03-06"],
             },
-            "params": {"train": {"layers": 1, "units": 16, "linear_skip": True, "ensemble": 5}},
+            "params": {"train": {"architecture": "hybrid", "layers": 1, "units": 16, "ensemble": 5}},
             "features": ["acft"],
             "dataset": {"md5": "abc"},
             "best_epoch": 4,

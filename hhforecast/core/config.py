@@ -133,7 +133,30 @@ class SplitParams(_Section):
     test_weeks: int = Field(ge=4)
 
 
+# The hybrid's skip: a linear model of HH, without intercept, in these terms ("a*b" is a product). It is
+# fitted first, by least squares on the network's own training weeks, and carries every extrapolation.
+SKIP_FACTORS = ("acft", "sum_daily_hours", "age_fleet", "Cycles")
+
+
+class MlpParams(_Section):
+    linear_skip: bool = False  # wide & deep: a linear path on standardized inputs, fitted jointly with the MLP
+
+
+class HybridParams(_Section):
+    skip_terms: list[str] = Field(min_length=1)
+
+    @field_validator("skip_terms")
+    @classmethod
+    def _known_factors(cls, value: list[str]) -> list[str]:
+        for term in value:
+            factors = term.split("*")
+            if len(factors) > 2 or any(f not in SKIP_FACTORS for f in factors):
+                raise ValueError(f"skip term {term!r}: a term is one or two of {', '.join(SKIP_FACTORS)} joined by '*'")
+        return value
+
+
 class TrainParams(_Section):
+    architecture: Literal["hybrid", "mlp"] = "mlp"
     layers: int = Field(ge=1, le=8)
     units: int = Field(ge=1)
     dropout: float = Field(ge=0, lt=1)
@@ -141,10 +164,24 @@ class TrainParams(_Section):
     epochs: int = Field(ge=1)
     batch_size: int = Field(ge=1)
     patience: int = Field(ge=1)
-    loss: Literal["mae", "mse", "huber"]
-    linear_skip: bool = False
+    loss: Literal["mae", "mse", "huber", "poisson"]
+    # The last weeks of the training window that choose the epoch count; the network is then refit on
+    # every training week with it, and the validation window stays free for calibrating the ranges.
+    early_stopping_weeks: int = Field(default=26, ge=4)
+    mlp: MlpParams = MlpParams()
+    hybrid: HybridParams = HybridParams(skip_terms=["sum_daily_hours", "sum_daily_hours*age_fleet"])
+    # The ranges' shape (forecasting/intervals.py): symmetric around the forecast, or each arm its own quantile.
+    range_shape: Literal["symmetric", "asymmetric"] = "symmetric"
     ensemble: int = Field(default=1, ge=1)
     seed: int
+
+    @model_validator(mode="after")
+    def _architecture_fits_settings(self) -> TrainParams:
+        if self.loss == "poisson" and self.architecture != "hybrid":
+            raise ValueError("loss poisson needs architecture hybrid: only its output is positive by construction")
+        if self.dropout > 0 and self.architecture != "mlp":
+            raise ValueError("dropout is an mlp setting: the hybrid's correction is kept small by early stopping")
+        return self
 
 
 class EvaluateParams(_Section):

@@ -3,13 +3,18 @@
 Two forecasts of the same weeks are compared week by week: d_t = |e_a,t| − |e_b,t|.
 Weekly errors are autocorrelated (fleet, season), so the mean difference's
 variance is the long-run (HAC, Newey–West, Bartlett kernel) variance, and the
-Diebold–Mariano statistic is that mean over its HAC standard error. A
-difference whose 95 % interval contains zero is a tie, and is called one.
+Diebold–Mariano statistic is that mean over its HAC standard error. With a
+forecast horizon h (the backtest's weeks per fitting origin), the statistic
+gets the Harvey–Leybourne–Newbold small-sample correction and is read against
+Student's t with n − 1 degrees of freedom, and the interval widens to match.
+A difference whose 95 % interval contains zero is a tie (no difference shown),
+and is called one.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +29,20 @@ def verdict(ci_low: float, ci_high: float) -> str:
     if ci_low > 0:
         return WORSE
     return TIE
+
+
+def holm(p_values: Sequence[float]) -> list[float]:
+    """Holm's step-down adjustment: the project's one multiplicity policy."""
+    from statsmodels.stats.multitest import multipletests
+
+    if not len(p_values):
+        return []
+    return [float(p) for p in multipletests(list(p_values), method="holm")[1]]
+
+
+def verdict_after_holm(ci_low: float, ci_high: float, p_holm: float, alpha: float = 0.05) -> str:
+    """'better' or 'worse' only when the interval excludes zero and the Holm-adjusted p-value is below alpha."""
+    return verdict(ci_low, ci_high) if p_holm < alpha else TIE
 
 
 def newey_west_lags(n: int) -> int:
@@ -56,10 +75,21 @@ class Paired:
         return f"{a} is {self.verdict} than {b} ({span})"
 
 
+def hln_factor(n: int, horizon: int) -> float:
+    """Harvey, Leybourne & Newbold (1997): the DM statistic times sqrt((n + 1 − 2h + h(h − 1)/n) / n)."""
+    return math.sqrt(max(n + 1 - 2 * horizon + horizon * (horizon - 1) / n, 1.0) / n)
+
+
 def paired_abs_error(
-    actual: np.ndarray, a: np.ndarray, b: np.ndarray, lags: int | None = None, confidence: float = 0.95
+    actual: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    lags: int | None = None,
+    confidence: float = 0.95,
+    horizon: int | None = None,
 ) -> Paired:
-    """Mean of |y − a| − |y − b| with its HAC interval and the two-sided Diebold–Mariano p-value."""
+    """Mean of |y − a| − |y − b| with its HAC interval and the two-sided Diebold–Mariano p-value;
+    with `horizon`, HLN-corrected against t(n − 1)."""
     y = np.asarray(actual, float)
     diff = np.abs(y - np.asarray(a, float)) - np.abs(y - np.asarray(b, float))
     n = len(diff)
@@ -72,5 +102,13 @@ def paired_abs_error(
     from statsmodels.regression.linear_model import OLS  # statsmodels only where a comparison is computed
 
     fit = OLS(diff, np.ones(n)).fit(cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": False})
-    low, high = fit.conf_int(alpha=1 - confidence)[0]
-    return Paired(mean, float(low), float(high), float(fit.pvalues[0]), n, lags)
+    if horizon is None:
+        low, high = fit.conf_int(alpha=1 - confidence)[0]
+        return Paired(mean, float(low), float(high), float(fit.pvalues[0]), n, lags)
+    from scipy import stats
+
+    standard_error = float(fit.bse[0]) / hln_factor(n, horizon)
+    statistic = mean / standard_error
+    p_value = float(2 * stats.t.sf(abs(statistic), n - 1))
+    reach = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * standard_error
+    return Paired(mean, mean - reach, mean + reach, p_value, n, lags)

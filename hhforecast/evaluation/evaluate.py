@@ -129,8 +129,11 @@ def score_test_window(
     return results
 
 
-def score_backtest(weeks: pd.DataFrame, folds: pd.DataFrame) -> dict[str, object]:
-    """eval.json's backtest section: sizes, each model's MAE, and the network vs every baseline, paired."""
+def score_backtest(weeks: pd.DataFrame, folds: pd.DataFrame, fold_weeks: int) -> dict[str, object]:
+    """eval.json's backtest section: sizes, each model's MAE, and the network vs every baseline, paired.
+
+    One fitting origin serves `fold_weeks` weeks, so the HAC lag covers a fold and the HLN correction
+    uses it as the horizon; the p-values are Holm-corrected across the baselines (`p_holm`, `verdict`)."""
     y = weeks["actual"].to_numpy(float)
     names = [name for name in (forecasters.NETWORK, *forecasters.BASELINES) if name in weeks]
     network = weeks[forecasters.NETWORK].to_numpy(float)
@@ -152,11 +155,22 @@ def score_backtest(weeks: pd.DataFrame, folds: pd.DataFrame) -> dict[str, object
                 for key, (lower, upper) in intervals.ranges(weeks).items()
             },
         )
-    summary["dm"] = {
-        name: compare.paired_abs_error(y, network, weeks[name].to_numpy(float)).as_dict()
+    paired: dict[str, dict[str, Any]] = {
+        name: compare.paired_abs_error(
+            y, network, weeks[name].to_numpy(float), lags=fold_weeks, horizon=fold_weeks
+        ).as_dict()
         for name in names
         if name != forecasters.NETWORK
     }
+    for comparison, corrected in zip(paired.values(), compare.holm([c["p_value"] for c in paired.values()])):
+        comparison["p_holm"] = corrected
+        comparison["verdict"] = compare.verdict_after_holm(comparison["ci_low"], comparison["ci_high"], corrected)
+    summary["dm"] = paired
+    summary["dm_method"] = (
+        f"Diebold-Mariano on weekly absolute errors, Newey-West HAC with {fold_weeks} lags (one fold), "
+        f"Harvey-Leybourne-Newbold correction with horizon {fold_weeks}, t({len(weeks) - 1}); Holm across "
+        f"the {len(paired)} baselines"
+    )
     return summary
 
 

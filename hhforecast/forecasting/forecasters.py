@@ -1,9 +1,11 @@
 """Every model behind one fit/predict interface: the network and the baselines a reviewer will ask for.
 
 The backtest, the test-window scoring, the expected-error scorer and the results
-table loop over forecasters and never name one. `fit(train, val)`: the network
-stops early on `val`; baselines have nothing to stop, so they learn from
-train + val (the same weeks, all of them used). `predict(frame, history)`:
+table loop over forecasters and never name one. `fit(train, val)`: every model
+learns from train + val, the same weeks. The network also needs held-out weeks:
+it chooses its epoch count on the last `train.early_stopping_weeks` of `train`,
+calibrates its ranges on `val` (weeks that fit never saw), then refits on all
+of train + val for the chosen epochs. `predict(frame, history)`:
 `history` is the full dataset, for models that look back (seasonal naive).
 Every prediction leaves through `intervals.clip_hh`, the one clipping rule.
 """
@@ -11,23 +13,28 @@ Every prediction leaves through `intervals.clip_hh`, the one clipping rule.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
 from hhforecast.core.config import TrainParams
+from hhforecast.core.errors import ConfigError
 from hhforecast.dataprep.weekly_dataset import FEATURES, TARGET
 from hhforecast.forecasting import intervals
 
 SEASON_WEEKS = 52
 FLIGHT_HOURS = "sum_daily_hours"
 NETWORK = "network"
+# The study's ablation: the network under each architecture, beside the default one (`network`).
+ARCHITECTURE_MODELS = ("network_hybrid", "network_mlp")
 BASELINES = ("seasonal_naive", "rate_naive", "linear", "glm", "gbm", "gbm_rate")
 # What reports call each model, in a sentence or a legend; tables may add how it works (results.LABELS).
 LABELS = {
     NETWORK: "network",
+    "network_mlp": "plain MLP network",
+    "network_hybrid": "hybrid network",
     "seasonal_naive": "seasonal naive",
     "rate_naive": "rate naive",
     "linear": "linear regression",
@@ -195,7 +202,11 @@ class GBMRate(GBM):
 
 @dataclass
 class Network:
-    """The Keras ensemble (`train.*`), early-stopped on `val`, with scaled conformal ranges calibrated there."""
+    """The Keras ensemble (`train.*`): epochs chosen inside `train`, ranges calibrated on `val`, refit on both.
+
+    `held_out` keeps the calibration weeks' forecasts by the network that never saw them
+    (date, predicted, abs_error): out-of-sample errors for monitoring's reference.
+    """
 
     params: TrainParams
     levels: list[float]
@@ -203,17 +214,49 @@ class Network:
     model: Any = None
     calibration: intervals.Calibration | None = None
     histories: list[Any] = field(default_factory=list)
+    epochs: list[int] = field(default_factory=list)
+    calibrations: dict[str, intervals.Calibration] = field(default_factory=dict)
+    held_out: pd.DataFrame | None = None
 
     def fit(
         self, train: pd.DataFrame, val: pd.DataFrame, callbacks: Sequence[Any] = (), progress: str | None = None
     ) -> Network:
         from hhforecast.forecasting import keras_model  # TensorFlow only where a network is fitted
 
-        self.model, self.histories = keras_model.fit(
-            _x(train), _y(train), _x(val), _y(val), self.params, callbacks=callbacks, progress=progress
+        stop_weeks = self.params.early_stopping_weeks
+        if len(train) < stop_weeks + 52:
+            raise ConfigError(
+                f"train.early_stopping_weeks={stop_weeks}: the training window has {len(train)} weeks, "
+                f"which leaves fewer than 52 to learn from before the weeks that choose the epoch count"
+            )
+        inner, stop = train.iloc[:-stop_weeks], train.iloc[-stop_weeks:]
+        _, self.histories = keras_model.fit(
+            _x(inner), _y(inner), _x(stop), _y(stop), self.params, callbacks=callbacks, progress=progress
         )
-        self.calibration = intervals.calibrate(_y(val), self.predict(val, val), self.levels)
+        self.epochs = keras_model.best_epochs(self.histories)
+        # The ranges are calibrated by the same network fitted on `train` alone: `val` lies as far ahead of
+        # it as the weeks after `val` lie ahead of the final fit, and no fitting step used `val`.
+        calibrating = self._refit_model(train, None if progress is None else f"{progress}: calibration fit")
+        predicted = intervals.clip_hh(keras_model.predict(calibrating, _x(val)))
+        self.calibrations = {
+            shape: intervals.calibrate(_y(val), predicted, self.levels, shape) for shape in intervals.SHAPES
+        }
+        self.calibration = self.calibrations[self.params.range_shape]
+        self.held_out = pd.DataFrame(
+            {"date": val["date"].to_numpy(), "predicted": predicted, "abs_error": np.abs(_y(val) - predicted)}
+        )
+        self.model = self._refit_model(_known(train, val), None if progress is None else f"{progress}: refit")
         return self
+
+    def refit(self, frame: pd.DataFrame, progress: str | None = None) -> Network:
+        """The same network, its epoch counts and ranges kept, learning from `frame`'s weeks instead."""
+        return replace(self, model=self._refit_model(frame, progress))
+
+    def _refit_model(self, frame: pd.DataFrame, progress: str | None) -> Any:
+        from hhforecast.forecasting import keras_model
+
+        model, _ = keras_model.fit(_x(frame), _y(frame), None, None, self.params, progress=progress, epochs=self.epochs)
+        return model
 
     def predict(self, frame: pd.DataFrame, history: pd.DataFrame) -> np.ndarray:
         from hhforecast.forecasting import keras_model

@@ -1,11 +1,17 @@
 """Prediction ranges whose width follows the level, calibrated by split conformal prediction.
 
 Weekly HH is compound Poisson: its spread grows like the square root of its
-mean. So the conformity score is the residual scaled by √(prediction): a
-range is ŷ ± q·√ŷ, with q the finite-sample conformal quantile of
-|y − ŷ| / √ŷ on the validation window. A small fleet gets a narrow range, a
-large one a wide one, and coverage holds on average as before. Bundles saved
-before scaling (a constant `half_width`) still load and keep their ranges.
+mean. So the conformity score is the residual scaled by √(prediction), on
+residuals of weeks that no fitting step used (the validation window, scored by
+a network that never saw it). Two shapes (`train.range_shape`):
+
+* `symmetric`: ŷ ± q·√ŷ, q the finite-sample conformal quantile of |y − ŷ| / √ŷ;
+* `asymmetric`: [ŷ + q_lo·√ŷ, ŷ + q_hi·√ŷ], the lower and upper conformal
+  quantiles of the signed score (y − ŷ) / √ŷ at (1 − level) / 2 and
+  (1 + level) / 2, so a right-skewed noise gets a longer upper arm.
+
+A small fleet gets a narrow range, a large one a wide one. Bundles saved before
+scaling (a constant `half_width`) still load and keep their ranges.
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ import numpy as np
 
 # Below this many HH a week the spread stops shrinking: a zero forecast still gets a range.
 SCALE_FLOOR_HH = 1.0
-SCALED, CONSTANT = "scaled", "constant"
+SCALED, CONSTANT, SCALED_QUANTILES = "scaled", "constant", "scaled_quantiles"
+SHAPES = {"symmetric": SCALED, "asymmetric": SCALED_QUANTILES}
 
 
 def clip_hh(values: np.ndarray) -> np.ndarray:
@@ -51,35 +58,54 @@ def conformal_quantile(scores: np.ndarray, level: float) -> float:
     return float(scores[min(math.ceil((n + 1) * level), n) - 1])
 
 
+def lower_conformal_quantile(scores: np.ndarray, tail: float) -> float:
+    """The floor((n+1)·tail)-th smallest score (the smallest when that is 0): a lower bound that the next
+    exchangeable score falls below with probability at most `tail`."""
+    scores = np.sort(np.asarray(scores, float))
+    if len(scores) == 0:
+        raise ValueError("conformal calibration needs at least one residual")
+    return float(scores[max(math.floor((len(scores) + 1) * tail), 1) - 1])
+
+
 def scale(predicted: np.ndarray) -> np.ndarray:
     return np.sqrt(np.maximum(np.asarray(predicted, float), SCALE_FLOOR_HH))
 
 
 @dataclass(frozen=True)
 class Calibration:
-    """Per level key ('80', '95'): q, the half-width per unit of scale (√ŷ for `scaled`, 1 for `constant`)."""
+    """Per level key ('80', '95'): q, the half-width per unit of scale (√ŷ for `scaled`, 1 for `constant`);
+    for `scaled_quantiles`, the lower and upper signed scores (q_lo, q_hi) per unit of √ŷ."""
 
-    quantiles: dict[str, float]
+    quantiles: dict[str, Any]
     method: str = SCALED
 
-    def half_width(self, predicted: np.ndarray, key: str) -> np.ndarray:
+    def arms(self, predicted: np.ndarray, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """How far the range reaches below and above the forecast (both ≥ 0 unless the scores say otherwise)."""
         predicted = np.asarray(predicted, float)
+        if self.method == SCALED_QUANTILES:
+            low, high = self.quantiles[key]
+            return -low * scale(predicted), high * scale(predicted)
         unit = scale(predicted) if self.method == SCALED else np.ones_like(predicted)
-        return self.quantiles[key] * unit
+        width = self.quantiles[key] * unit
+        return width, width
 
     def bounds(self, predicted: np.ndarray, key: str) -> tuple[np.ndarray, np.ndarray]:
         """The range around a (clipped) forecast, itself clipped at zero."""
-        width = self.half_width(predicted, key)
-        return np.maximum(predicted - width, 0.0), predicted + width
+        below, above = self.arms(predicted, key)
+        return np.maximum(predicted - below, 0.0), predicted + above
 
     def keys(self) -> list[str]:
         return sorted(self.quantiles, key=float)
 
     def to_json(self) -> dict[str, Any]:
+        described = {
+            SCALED: f"split conformal on the validation window, |residual| / sqrt(max(prediction, {SCALE_FLOOR_HH:g}))",
+            SCALED_QUANTILES: "split conformal on the validation window, lower and upper quantiles of "
+            f"residual / sqrt(max(prediction, {SCALE_FLOOR_HH:g}))",
+            CONSTANT: "split conformal on the validation window",
+        }
         return {
-            "method": f"split conformal on the validation window, residual / sqrt(max(prediction, {SCALE_FLOOR_HH:g}))"
-            if self.method == SCALED
-            else "split conformal on the validation window",
+            "method": described[self.method],
             "scale": self.method,
             "quantile": dict(self.quantiles),
         }
@@ -88,13 +114,27 @@ class Calibration:
     def from_json(cls, data: dict[str, Any]) -> Calibration:
         if "half_width" in data:  # bundles from before scaled ranges
             return cls({k: float(v) for k, v in data["half_width"].items()}, CONSTANT)
-        return cls({k: float(v) for k, v in data["quantile"].items()}, data.get("scale", SCALED))
+        method = data.get("scale", SCALED)
+        if method == SCALED_QUANTILES:
+            return cls({k: [float(v[0]), float(v[1])] for k, v in data["quantile"].items()}, method)
+        return cls({k: float(v) for k, v in data["quantile"].items()}, method)
 
 
-def calibrate(y_true: np.ndarray, y_pred: np.ndarray, levels: list[float]) -> Calibration:
-    """Scaled split-conformal quantiles for each level, from the validation window's residuals."""
-    scores = np.abs(np.asarray(y_true, float) - np.asarray(y_pred, float)) / scale(y_pred)
-    return Calibration({level_key(level): conformal_quantile(scores, level) for level in levels})
+def calibrate(y_true: np.ndarray, y_pred: np.ndarray, levels: list[float], shape: str = "symmetric") -> Calibration:
+    """Scaled split-conformal quantiles for each level, from held-out residuals; `shape` as in SHAPES."""
+    signed = (np.asarray(y_true, float) - np.asarray(y_pred, float)) / scale(y_pred)
+    if SHAPES[shape] == SCALED_QUANTILES:
+        return Calibration(
+            {
+                level_key(level): [
+                    lower_conformal_quantile(signed, (1 - level) / 2),
+                    conformal_quantile(signed, (1 + level) / 2),
+                ]
+                for level in levels
+            },
+            SCALED_QUANTILES,
+        )
+    return Calibration({level_key(level): conformal_quantile(np.abs(signed), level) for level in levels})
 
 
 def coverage(y_true: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> float:

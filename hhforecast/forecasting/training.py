@@ -25,27 +25,41 @@ def window(frame: pd.DataFrame) -> list[str]:
     return [frame["date"].iloc[0].strftime("%Y-%m-%d"), frame["date"].iloc[-1].strftime("%Y-%m-%d")]
 
 
+def known_weeks(split: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every week through split.train_end (train, val and test): what the production network refits on."""
+    return pd.concat([split["train"], split["val"], split["test"]], ignore_index=True)
+
+
 def metadata(
     dataset_path: Path, dataset: pd.DataFrame, split: dict[str, pd.DataFrame], params: Params, network: Network
 ) -> dict[str, Any]:
-    """model_metadata.json's content (bundle.save adds the files' sha256)."""
+    """model_metadata.json's content for the production `network`, refit on `known_weeks(split)` (bundle.save
+    adds the files' sha256). Its validation errors are the calibration fit's, out of sample."""
     import sklearn
 
     # Here, not at the top: the train stage imports this module before core.stage.run turns oneDNN off.
     from hhforecast.forecasting import keras_model
 
-    train, val = split["train"], split["val"]
-    best_epochs = [int(np.argmin(history["val_loss"])) + 1 for history in network.histories]
-    val_predicted = network.predict(val, dataset)
+    val, known = split["val"], known_weeks(split)
+    best_epochs = network.epochs
+    assert network.held_out is not None, "a fitted network keeps its calibration weeks' forecasts"
+    val_predicted = network.held_out["predicted"].to_numpy(float)
     return {
         "dataset": {"path": dataset_path.as_posix(), "md5": hashlib.md5(dataset_path.read_bytes()).hexdigest()},
         "features": weekly_dataset.FEATURES,
         "feature_ranges": {
-            name: [float(train[name].min()), float(train[name].max())] for name in weekly_dataset.FEATURES
+            name: [float(known[name].min()), float(known[name].max())] for name in weekly_dataset.FEATURES
         },
         "target": weekly_dataset.TARGET,
-        "windows": {name: window(split[name]) for name in ("train", "val", "test")},
-        "trained_through": window(train)[1],
+        "architecture": params.train.architecture,
+        # What the point forecast estimates: the MAE loss fits a median, the Poisson deviance a (balanced) mean.
+        "point_forecast": "mean"
+        if params.train.loss == "poisson"
+        else "median"
+        if params.train.loss == "mae"
+        else "mean-like",
+        "windows": {name: window(split[name]) for name in ("train", "val", "test")} | {"fitted": window(known)},
+        "trained_through": window(known)[1],
         "data_through": dataset["date"].iloc[-1].strftime("%Y-%m-%d"),
         "params": {
             "train": params.train.model_dump(),
@@ -60,12 +74,13 @@ def metadata(
         ],
         "metrics": rounded(
             {
-                "train": point_metrics(weekly_dataset.xy(train)[1], network.predict(train, dataset)),
+                "train": point_metrics(weekly_dataset.xy(known)[1], network.predict(known, dataset)),
                 "val": point_metrics(weekly_dataset.xy(val)[1], val_predicted),
             }
         ),
-        # The retraining test compares recent errors, scaled by the forecast, with these (monitor.error_rise).
-        "validation_abs_errors": rounded([float(v) for v in np.abs(weekly_dataset.xy(val)[1] - val_predicted)]),
+        # The retraining test compares recent errors, scaled by the forecast, with these (monitor.error_rise):
+        # the calibration fit's on the validation weeks, which it never saw.
+        "validation_abs_errors": rounded([float(v) for v in network.held_out["abs_error"]]),
         "validation_predictions": rounded([float(v) for v in val_predicted]),
         "versions": {
             "python": platform.python_version(),

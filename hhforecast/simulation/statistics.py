@@ -1,9 +1,16 @@
-"""The study's statistics across worlds: t intervals, paired tests, Holm's correction, and the summary.
+"""The study's statistics across worlds: t intervals, paired tests, one Holm policy, equivalence, and the summary.
 
-Per family (`summarize`): each model's mean ratio with a t 95 % interval and its mean coverage; the
-paired per-world difference network - model, with Holm-corrected p-values; the retraining verdict's
-false-alarm rate, detection rate and delay. Owns metrics/study.json's content; reads only world results,
-gathered from the blocks' files (`block_files`, `world_results`).
+Per family (`summarize`): each model's mean ratio with a t 95 % interval, its median and IQR (the
+per-world ratios are skewed) and its mean coverage; the paired per-world difference network - model
+with its t interval, a Wilcoxon signed-rank p-value beside it (a check that does not lean on the mean),
+and a TOST equivalence test at ± `EQUIVALENCE_MARGIN`; the retraining verdict's false-alarm rate,
+detection rate and delay.
+
+One multiplicity policy, Holm, with one family of tests per question (`apply_holm`): (a) the default
+network against each baseline, over every study family; (b) one architecture against the other, over
+every study family. TOST results sit beside them, outside the families. "tie" means no difference was
+shown; "equivalent" only that TOST rejected a difference beyond the margin. Owns metrics/study.json's
+content; reads only world results, gathered from the blocks' files (`block_files`, `world_results`).
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from scipy import stats
 
 from hhforecast.core import config, paths
 from hhforecast.core.errors import ConfigError
+from hhforecast.evaluation.compare import holm
 from hhforecast.forecasting import forecasters, intervals
 
 
@@ -59,52 +67,75 @@ def paired_p_value(diffs: Sequence[float]) -> float:
     return float(stats.ttest_1samp(x, 0.0).pvalue)
 
 
-def holm(p_values: Sequence[float]) -> list[float]:
-    from statsmodels.stats.multitest import multipletests
+# The equivalence margin, in expected-MAE ratio: 2 % of the median oracle's expected MAE.
+EQUIVALENCE_MARGIN = 0.02
+ALPHA = 0.05
 
-    if not len(p_values):
-        return []
-    return [float(p) for p in multipletests(list(p_values), method="holm")[1]]
+
+def tost_p_value(diffs: Sequence[float], margin: float = EQUIVALENCE_MARGIN) -> float:
+    """Two one-sided t tests of |mean difference| < margin: small p means equivalent within the margin."""
+    from statsmodels.stats.weightstats import ttost_paired
+
+    x = np.asarray(diffs, float)
+    if len(x) < 2 or np.ptp(x) == 0:
+        return 0.0 if abs(float(np.mean(x))) < margin else 1.0
+    return float(ttost_paired(x, np.zeros_like(x), -margin, margin)[0])
+
+
+def wilcoxon_p_value(diffs: Sequence[float]) -> float:
+    """Two-sided Wilcoxon signed-rank test of a zero median difference (1.0 when every difference is 0)."""
+    x = np.asarray(diffs, float)
+    if len(x) < 2 or np.all(x == 0):
+        return 1.0
+    return float(stats.wilcoxon(x).pvalue)
 
 
 def summarize(results: Sequence[dict[str, Any]], families: Sequence[str]) -> dict[str, Any]:
-    """metrics/study.json: per family, each model's mean ratio with a t 95 % interval and its mean
-    coverage; network - model per world, mean with interval and Holm-corrected p-value (over the
-    family's comparisons); the retraining verdict's false-alarm and detection rates."""
+    """metrics/study.json: per family, each model's ratio (mean with a t 95 % interval, median, IQR) and
+    mean coverage; network - model per world, with its interval, t, Wilcoxon and TOST p-values and the
+    Holm-corrected t p-value under the study's one policy (`apply_holm`); the retraining verdict's
+    false-alarm and detection rates."""
     scenarios: dict[str, Any] = {}
     key = f"coverage_{intervals.level_key(config.STUDY_LEVEL)}"
     for family in families:
         rows = sorted((r for r in results if r["family"] == family), key=lambda r: r["world"])
         if not rows:
             raise ValueError(f"study: no world results for family {family!r}")
-        known = [
-            forecasters.NETWORK,
-            *forecasters.BASELINES,
-        ]  # the network first, then the baselines in their usual order
+        known = [forecasters.NETWORK, *forecasters.ARCHITECTURE_MODELS, *forecasters.BASELINES]
         names = sorted(rows[0]["models"], key=lambda m: (known.index(m) if m in known else len(known), m))
         ratio = pd.DataFrame([{m: r["models"][m]["ratio"] for m in names} for r in rows])
         models = {}
         for name in names:
             mean, low, high = mean_interval(ratio[name])
             covered = [r["models"][name][key] for r in rows if r["models"][name][key] is not None]
+            q1, median, q3 = (float(v) for v in np.percentile(ratio[name], [25, 50, 75]))
             models[name] = {
                 "ratio_mean": mean,
                 "ratio_ci_low": low,
                 "ratio_ci_high": high,
+                "ratio_median": median,
+                "ratio_iqr": [q1, q3],
                 f"{key}_mean": float(np.mean(covered)) if covered else None,
             }
+            for shape in INTERVAL_SHAPES:
+                scored = [r["models"][name].get("intervals", {}).get(shape) for r in rows]
+                if all(scored):
+                    models[name][f"{shape}_ranges"] = {
+                        measure: float(np.mean([score[measure] for score in scored])) for measure in scored[0]
+                    }
         others = [m for m in names if m != forecasters.NETWORK]
-        diffs = {m: (ratio[forecasters.NETWORK] - ratio[m]).to_numpy() for m in others}
-        p_holm = holm([paired_p_value(diffs[m]) for m in others])
         vs_network = {}
-        for name, p in zip(others, p_holm):
-            mean, low, high = mean_interval(diffs[name])
+        for name in others:
+            diff = (ratio[forecasters.NETWORK] - ratio[name]).to_numpy()
+            mean, low, high = mean_interval(diff)
             vs_network[name] = {
                 "diff_mean": mean,
                 "ci_low": low,
                 "ci_high": high,
-                "p_holm": p,
-                "verdict": comparison_word(low, high, p),
+                "p_value": paired_p_value(diff),
+                "wilcoxon_p": wilcoxon_p_value(diff),
+                "tost_p": tost_p_value(diff),
+                "wins": int(np.sum(diff < 0)),
             }
         false_alarms = [r["monitor"]["drift_free_retrain_week"] is not None for r in rows]
         delays = [r["monitor"]["detection_delay_weeks"] for r in rows]
@@ -133,12 +164,39 @@ def summarize(results: Sequence[dict[str, Any]], families: Sequence[str]) -> dic
                 "detection_delay_weeks": float(np.mean(detected)) if detected else None,
             },
         }
-    return {"scenarios": scenarios}
+    apply_holm(scenarios)
+    return {"equivalence_margin": EQUIVALENCE_MARGIN, "alpha": ALPHA, "scenarios": scenarios}
 
 
-def comparison_word(low: float, high: float, p_holm: float = 0.0, alpha: float = 0.05) -> str:
-    """Network - model on expected-MAE ratio: below 0 the network is better; an interval holding 0 is a tie,
-    and so is a difference whose Holm-corrected p-value is not below `alpha` (the family's other comparisons count)."""
+INTERVAL_SHAPES = ("symmetric", "asymmetric")
+
+
+def question(name: str) -> str:
+    """Which Holm family a comparison of the network with `name` belongs to."""
+    return "architecture" if name in forecasters.ARCHITECTURE_MODELS else "baselines"
+
+
+def apply_holm(scenarios: dict[str, Any]) -> None:
+    """Holm over every comparison of one question across all families; adds p_holm, verdict and
+    equivalent (TOST p below ALPHA, reported beside the family, not in it) to each comparison."""
+    for asked in ("baselines", "architecture"):
+        cells = [
+            comparison
+            for family in scenarios.values()
+            for name, comparison in family["vs_network"].items()
+            if question(name) == asked
+        ]
+        for comparison, corrected in zip(cells, holm([c["p_value"] for c in cells])):
+            comparison["holm_family"] = asked
+            comparison["holm_size"] = len(cells)
+            comparison["p_holm"] = corrected
+            comparison["verdict"] = comparison_word(comparison["ci_low"], comparison["ci_high"], corrected)
+            comparison["equivalent"] = comparison["tost_p"] < ALPHA
+
+
+def comparison_word(low: float, high: float, p_holm: float = 0.0, alpha: float = ALPHA) -> str:
+    """Network - model on expected-MAE ratio: below 0 the network is better; an interval holding 0 is a tie
+    (no difference shown), and so is a difference whose Holm-corrected p-value is not below `alpha`."""
     if low <= 0 <= high or p_holm >= alpha:
         return "tie"
     return "network better" if high < 0 else "network worse"

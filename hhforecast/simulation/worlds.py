@@ -135,6 +135,8 @@ def score_models(
     test = parts["test"]
     rows, pmf, oracle = _exact(truth, test["date"], synthetic)
     key = intervals.level_key(config.STUDY_LEVEL)
+    low, high = (rows[column].to_numpy(float) for column in truthdist.INTERVAL_QUANTILES[key])
+    oracle_width = float(np.mean(high - low))
     models = {}
     for forecaster in fitted:
         pred = forecaster.predict(test, dataset)
@@ -145,10 +147,27 @@ def score_models(
             if calibration is not None
             else None
         )
-        models[forecaster.name] = {"expected_mae": mae, "ratio": mae / oracle, f"coverage_{key}": coverage}
-    low, high = (rows[column].to_numpy(float) for column in truthdist.INTERVAL_QUANTILES[key])
+        scores: dict[str, Any] = {"expected_mae": mae, "ratio": mae / oracle, f"coverage_{key}": coverage}
+        shapes = getattr(forecaster, "calibrations", {})
+        if shapes:
+            scores["intervals"] = {
+                shape: expected_range_scores(pmf, shaped.bounds(pred, key), oracle_width)
+                for shape, shaped in shapes.items()
+            }
+        models[forecaster.name] = scores
     oracle_coverage = float(np.mean(truthdist.expected_coverage(pmf, low, high)))
     return {"oracle_expected_mae": oracle, f"oracle_coverage_{key}": oracle_coverage, "models": models}
+
+
+def expected_range_scores(pmf: np.ndarray, bounds: tuple[np.ndarray, np.ndarray], width: float) -> dict[str, float]:
+    """An 80 % range's expected coverage and interval score, and its mean width as a ratio to `width`
+    (the oracle's)."""
+    lower, upper = bounds
+    return {
+        "coverage": float(np.mean(truthdist.expected_coverage(pmf, lower, upper))),
+        "interval_score": float(np.mean(truthdist.expected_interval_score(pmf, lower, upper, config.STUDY_LEVEL))),
+        "width_ratio": float(np.mean(upper - lower)) / width,
+    }
 
 
 def production_ratio(
@@ -173,9 +192,10 @@ def first_retrain(
 ) -> tuple[int | None, list[str]]:
     """Replay monitoring week by week over the production period: the first week (1 = the first
     production week) whose verdict recommends retraining and its reasons' kinds, or (None, [])."""
-    val, production = parts["val"], parts["production"]
-    val_predicted = network.predict(val, dataset)
-    val_errors = np.abs(val["HH"].to_numpy(float) - val_predicted)
+    production = parts["production"]
+    # The reference errors are out of sample: the calibration fit's, on weeks it never saw.
+    val_predicted = network.held_out["predicted"].to_numpy(float)
+    val_errors = network.held_out["abs_error"].to_numpy(float)
     pred = network.predict(production, dataset)
     forecasts = pd.DataFrame({"date": production["date"], "predicted_hh": pred})
     for key in ("80", "95"):  # the columns monitoring reads
@@ -226,7 +246,16 @@ def run_role(spec: WorldSpec, role: str, split: SplitParams, monitor_params: Mon
     dataset, truth = weekly_frames(world)
     parts = weekly_dataset.temporal_split(dataset, split.train_end, split.val_weeks, split.test_weeks)
     models = forecasters.build_all(spec.train, list(spec.levels), spec.gbm_seed)
-    if role != "drifted":
+    if role == "drifted":
+        # The ablation: the network under the other architecture too, on the same weeks and seeds.
+        other = "mlp" if spec.train.architecture == "hybrid" else "hybrid"
+        models.insert(
+            1,
+            forecasters.Network(
+                spec.train.model_copy(update={"architecture": other}), list(spec.levels), f"network_{other}"
+            ),
+        )
+    else:
         models = [m for m in models if m.name == forecasters.NETWORK]
     fitted = [m.fit(parts["train"], parts["val"]) for m in models]
     network = next(m for m in fitted if m.name == forecasters.NETWORK)

@@ -21,7 +21,8 @@ TRAIN = config.TrainParams(
     batch_size=16,
     patience=3,
     loss="mae",
-    linear_skip=True,
+    architecture="mlp",
+    mlp=config.MlpParams(linear_skip=True),
     seed=7,
 )
 # Two members: the byte-stability test then covers the nested (averaged) model too.
