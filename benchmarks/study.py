@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--families", nargs="+", default=["baseline", "interaction"])
+    parser.add_argument("--families", nargs="+", default=["baseline", "interaction_15"])
     parser.add_argument("--worlds", nargs="+", type=int, default=[1, 2])
     parser.add_argument("--ensemble", type=int, default=None, help="override study.ensemble")
     parser.add_argument("--epochs", type=int, default=None, help="override study.epochs")

@@ -165,7 +165,7 @@ def test_monitoring_finds_the_planted_drift_and_the_cli_asks_for_retraining(proj
 def test_model_metadata_says_through_which_week_it_trained_and_saw_data(project):
     metadata = json.loads((project / paths.MODEL_METADATA).read_text())
     dataset = pd.read_csv(project / paths.WEEKLY_DATASET)
-    assert metadata["trained_through"] == metadata["windows"]["train"][1]
+    assert metadata["trained_through"] == metadata["windows"]["fitted"][1] == metadata["windows"]["test"][1]
     assert metadata["data_through"] == dataset["date"].iloc[-1]
     assert metadata["trained_through"] < metadata["data_through"]
 

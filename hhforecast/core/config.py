@@ -144,6 +144,9 @@ class MlpParams(_Section):
 
 class HybridParams(_Section):
     skip_terms: list[str] = Field(min_length=1)
+    # The features the correction sees, clipped to the training range (checked against the dataset's
+    # features where the network is built); null: all of them.
+    correction_inputs: list[str] | None = Field(default=None, min_length=1)
 
     @field_validator("skip_terms")
     @classmethod

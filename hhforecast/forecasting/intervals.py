@@ -55,7 +55,7 @@ def conformal_quantile(scores: np.ndarray, level: float) -> float:
     n = len(scores)
     if n == 0:
         raise ValueError("conformal calibration needs at least one residual")
-    return float(scores[min(math.ceil((n + 1) * level), n) - 1])
+    return float(scores[min(math.ceil(_rank((n + 1) * level)), n) - 1])
 
 
 def lower_conformal_quantile(scores: np.ndarray, tail: float) -> float:
@@ -64,7 +64,12 @@ def lower_conformal_quantile(scores: np.ndarray, tail: float) -> float:
     scores = np.sort(np.asarray(scores, float))
     if len(scores) == 0:
         raise ValueError("conformal calibration needs at least one residual")
-    return float(scores[max(math.floor((len(scores) + 1) * tail), 1) - 1])
+    return float(scores[max(math.floor(_rank((len(scores) + 1) * tail)), 1) - 1])
+
+
+def _rank(value: float) -> float:
+    """A rank computed in floating point, rid of its rounding error: (1 - 0.8) / 2 * 20 is 1.9999999999999996."""
+    return round(value, 9)
 
 
 def scale(predicted: np.ndarray) -> np.ndarray:

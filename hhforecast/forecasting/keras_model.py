@@ -33,6 +33,7 @@ import numpy as np
 
 from hhforecast.core import tensorflow_env
 from hhforecast.core.config import TrainParams
+from hhforecast.core.errors import ConfigError
 from hhforecast.core.io import atomic_path, normalize_zip
 from hhforecast.forecasting import skip
 
@@ -101,8 +102,11 @@ def _build_hybrid(x_train: np.ndarray, y_train: np.ndarray, params: TrainParams,
     stacked = products[0] if len(products) == 1 else keras.layers.Concatenate(name="skip_terms")(products)
     skip_out = keras.layers.Dense(1, use_bias=False, trainable=False, name="skip")(stacked)
     low, span = training_range(x_train)
+    seen = skip.input_columns(params.hybrid.correction_inputs)
     unit = keras.layers.Normalization(mean=low, variance=np.square(span), name="to_training_range")(inputs)
     hidden = keras.layers.ReLU(max_value=1.0, name="clip_to_training_range")(unit)
+    if len(seen) < n_features:
+        hidden = keras.layers.Dense(len(seen), use_bias=False, trainable=False, name="correction_inputs")(hidden)
     for index in range(params.layers):
         hidden = keras.layers.Dense(params.units, activation="relu", name=f"dense_{index}")(hidden)
     correction = keras.layers.Dense(1, kernel_initializer="zeros", name="correction")(hidden)
@@ -114,6 +118,10 @@ def _build_hybrid(x_train: np.ndarray, y_train: np.ndarray, params: TrainParams,
         model.get_layer(f"pick_{column}").set_weights([one_hot])
     coefficients = skip.fit(x_train, y_train, terms).astype("float32").reshape(-1, 1)
     model.get_layer("skip").set_weights([coefficients])
+    if len(seen) < n_features:
+        selection = np.zeros((n_features, len(seen)), "float32")
+        selection[seen, range(len(seen))] = 1.0
+        model.get_layer("correction_inputs").set_weights([selection])
     return model
 
 
@@ -302,6 +310,7 @@ def _fit_stacked(
     """
     ensemble, n_features = params.ensemble, x_train.shape[1]
     hybrid = params.architecture == HYBRID
+    n_inputs = len(skip.input_columns(params.hybrid.correction_inputs)) if hybrid else n_features
     configure_determinism(params.seed)
     # Uncompiled: the members are trained below as stacked tensors, so they carry no optimizer of their own.
     members = [
@@ -312,11 +321,19 @@ def _fit_stacked(
         low, span = training_range(x_train)
         coefficients = skip.fit(x_train, y_train, params.hybrid.skip_terms)
 
+        seen = skip.input_columns(params.hybrid.correction_inputs)
+
         def inputs_of(x: np.ndarray) -> np.ndarray:
-            return np.clip((x.astype("float32") - low) / span, 0.0, 1.0)
+            return np.clip((x.astype("float32") - low) / span, 0.0, 1.0)[:, seen]
 
         def skip_of(x: np.ndarray) -> np.ndarray:
             return skip.predict(x, params.hybrid.skip_terms, coefficients).astype("float32").reshape(-1, 1)
+
+        if params.loss == "poisson" and (nonpositive := int(np.sum(skip_of(x_train) <= 0))):
+            raise ConfigError(
+                f"train.loss poisson: the hybrid's skip forecasts no HH or less on {nonpositive} training week(s), "
+                f"where the Poisson deviance has no value; use loss mae or other train.hybrid.skip_terms"
+            )
 
     else:
         normalizer, rescale = members[0].get_layer("standardize"), members[0].get_layer("hh")
@@ -332,7 +349,7 @@ def _fit_stacked(
 
     # One stream per member: its initial weights first, then its batch orders.
     rngs = [np.random.default_rng(params.seed + index) for index in range(ensemble)]
-    initial = _initial_weights(params, n_features, rngs)
+    initial = _initial_weights(params, n_inputs, rngs)
     weights = {key: tf.Variable(value, name=key.replace("/", "_")) for key, value in initial.items()}
     names = list(weights)
     variables = [weights[key] for key in names]

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from hhforecast.core.errors import ConfigError
 from hhforecast.dataprep.weekly_dataset import FEATURES
 
 
@@ -37,3 +38,15 @@ def fit(x: np.ndarray, y: np.ndarray, terms: Sequence[str]) -> np.ndarray:
 
 def predict(x: np.ndarray, terms: Sequence[str], coefficients: np.ndarray) -> np.ndarray:
     return np.asarray(design(x, terms) @ coefficients, float)
+
+
+def input_columns(names: Sequence[str] | None) -> list[int]:
+    """The correction's inputs as column indices (all features for None); an unknown name is a ConfigError."""
+    if names is None:
+        return list(range(len(FEATURES)))
+    unknown = [name for name in names if name not in FEATURES]
+    if unknown:
+        raise ConfigError(
+            f"train.hybrid.correction_inputs: {', '.join(unknown)} is not a feature ({', '.join(FEATURES)})"
+        )
+    return [FEATURES.index(name) for name in names]

@@ -13,6 +13,7 @@ import numpy as np
 from hhforecast.core import config, paths
 from hhforecast.forecasting import forecasters, intervals
 from hhforecast.reporting import figures, labels, thesis
+from hhforecast.simulation import statistics
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -22,40 +23,82 @@ def _label(name: str) -> str:
     return forecasters.LABELS.get(name, name)
 
 
+def _diff_cells(vs: dict[str, Any] | None) -> str:
+    if not vs:
+        return "| | | | | |"
+    equivalent = "equivalent" if vs["equivalent"] else "not shown"
+    return (
+        f"{vs['diff_mean']:+.3f} [{vs['ci_low']:+.3f}, {vs['ci_high']:+.3f}] | {labels.p_value(vs['p_holm'], 'en')} | "
+        f"{vs['verdict']} | {labels.p_value(vs['wilcoxon_p'], 'en')} ({vs['wins']} wins) | "
+        f"{labels.p_value(vs['tost_p'], 'en')} {equivalent} |"
+    )
+
+
 def markdown(summary: dict[str, Any]) -> str:
-    """reports/study.md (in English): the table and the sentences, every number from `summary`."""
+    """reports/study.md (in English): the tables and the sentences, every number from `summary`."""
     key = f"coverage_{intervals.level_key(config.STUDY_LEVEL)}_mean"
+    margin = summary.get("equivalence_margin", 0.02)
     lines = [
         "# Simulation study: when does a network beat simple models?",
         "",
-        "Expected MAE on the test window as a ratio to the median oracle's (1 = the best any model can do),",
-        "mean over worlds with its t 95 % interval; the network's expected coverage of its 80 % range (the",
-        "baselines learn from the validation weeks too, so they have none to calibrate a range on); and network − model,",
-        "the paired per-world difference of ratios (negative: the network is better) with its t 95 % interval",
-        "and Holm-corrected p-value. An interval that holds 0, or a Holm p-value of 0.05 or more, is a tie.",
+        "Expected MAE on the test window as a ratio to the median oracle's (1 = the best any model can do):",
+        "mean over worlds with its t 95 % interval, and the median with the interquartile range (the per-world",
+        "ratios are skewed). Every model learns from the same weeks (train + validation). The network's",
+        "expected coverage of its 80 % range beside it (the baselines have no held-out weeks to calibrate one).",
+        "`network` is the default architecture (`train.architecture`); the other one is reported as the ablation.",
         "",
-        "| family | worlds | model | ratio | 95 % interval | coverage 80 % | network − model | 95 % interval | p (Holm) | |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "Network − model is the paired per-world difference of ratios (negative: the network is better) with its",
+        "t 95 % interval. One multiplicity policy: Holm, over every family of the study at once, one Holm family",
+        "per question: (a) the network against each baseline, (b) one architecture against the other. A Holm",
+        "p-value of 0.05 or more, or an interval that holds 0, is a tie: no difference shown. Beside them, not",
+        "in the Holm families: a Wilcoxon signed-rank p-value (with how many worlds the network won) as a check",
+        f"that does not lean on the mean, and TOST, two one-sided t tests with a margin of ±{margin:g} in ratio",
+        "(2 % of the oracle's expected MAE): 'equivalent' only where TOST's p is below 0.05.",
+        "",
+        "| family | worlds | model | ratio, mean [95 %] | median [IQR] | coverage 80 % | network − model [95 %] "
+        "| p (Holm) | | Wilcoxon p | TOST p |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for family, scenario in summary["scenarios"].items():
         for name, m in scenario["models"].items():
-            vs = scenario["vs_network"].get(name)
-            diff = (
-                (
-                    f"{vs['diff_mean']:+.3f} | [{vs['ci_low']:+.3f}, {vs['ci_high']:+.3f}] | {labels.p_value(vs['p_holm'], 'en')} | "
-                    f"{vs['verdict']}"
-                )
-                if vs
-                else "| | |"
-            )
             coverage = "—" if m[key] is None else f"{m[key]:.2f}"
+            iqr = m.get("ratio_iqr", [float("nan"), float("nan")])
             lines.append(
-                f"| {family} | {scenario['worlds']} | {_label(name)} | {m['ratio_mean']:.3f} | "
-                f"[{m['ratio_ci_low']:.3f}, {m['ratio_ci_high']:.3f}] | {coverage} | {diff} |"
+                f"| {family} | {scenario['worlds']} | {_label(name)} | {m['ratio_mean']:.3f} "
+                f"[{m['ratio_ci_low']:.3f}, {m['ratio_ci_high']:.3f}] | {m.get('ratio_median', float('nan')):.3f} "
+                f"[{iqr[0]:.3f}, {iqr[1]:.3f}] | {coverage} | " + _diff_cells(scenario["vs_network"].get(name))
             )
     lines += ["", "## What it says", ""]
     for family, scenario in summary["scenarios"].items():
         lines.append(f"* **{family}**: " + family_sentence(scenario))
+    shaped = [
+        (family, name, m)
+        for family, scenario in summary["scenarios"].items()
+        for name, m in scenario["models"].items()
+        if any(f"{shape}_ranges" in m for shape in statistics.INTERVAL_SHAPES)
+    ]
+    if shaped:
+        lines += [
+            "",
+            "## The ranges: symmetric or asymmetric",
+            "",
+            "Each network's 80 % range under both shapes, calibrated on the same held-out weeks: expected coverage,",
+            "expected interval score (lower is better) and mean width as a ratio to the oracle's own 10–90 % range.",
+            "",
+            "| family | model | symmetric: coverage | interval score | width ratio | asymmetric: coverage "
+            "| interval score | width ratio |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for family, name, m in shaped:
+            cells = []
+            for shape in statistics.INTERVAL_SHAPES:
+                r = m.get(f"{shape}_ranges")
+                cells.append(
+                    "— | — | —"
+                    if r is None
+                    else f"{r['coverage']:.3f} | {r['interval_score']:.1f} | {r['width_ratio']:.3f}"
+                )
+            lines.append(f"| {family} | {_label(name)} | " + " | ".join(cells) + " |")
     lines += [
         "",
         "## The retraining verdict, measured",
@@ -93,9 +136,10 @@ def family_sentence(scenario: dict[str, Any]) -> str:
     parts = []
     for name, vs in scenario["vs_network"].items():
         if vs["verdict"] == "tie":
+            same = "; equivalent within the margin by TOST" if vs.get("equivalent") else ""
             parts.append(
-                f"ties with {_label(name)} ({vs['diff_mean']:+.3f}, interval [{vs['ci_low']:+.3f}, "
-                f"{vs['ci_high']:+.3f}], Holm p {labels.p_value(vs['p_holm'], 'en')})"
+                f"shows no difference from {_label(name)} ({vs['diff_mean']:+.3f}, interval [{vs['ci_low']:+.3f}, "
+                f"{vs['ci_high']:+.3f}], Holm p {labels.p_value(vs['p_holm'], 'en')}{same})"
             )
         else:
             word = "beats" if vs["verdict"] == "network better" else "loses to"

@@ -295,6 +295,7 @@ def world_result(spec: WorldSpec, roles: dict[str, dict[str, Any]]) -> dict[str,
         "family": spec.family,
         "world": spec.world,
         "seeds": {"synthetic": spec.synthetic.seed, "network": spec.train.seed, "gbm": spec.gbm_seed},
+        "architecture": spec.train.architecture,  # the default network's; the other is network_<architecture>
         "oracle_expected_mae": drifted["oracle_expected_mae"],
         "oracle_coverage_80": drifted["oracle_coverage_80"],
         "models": drifted["models"],

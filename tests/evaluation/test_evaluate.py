@@ -126,7 +126,7 @@ def test_per_fold_and_backtest_summary_by_hand():
     assert folds["mae"].tolist() == pytest.approx([1.0, 5 / 3])
     assert folds["coverage_80"].tolist() == pytest.approx([2 / 3, 1.0])
     assert folds["mae_linear"].tolist() == pytest.approx([7 / 3, 8 / 3])
-    summary = evaluate.score_backtest(weeks, folds)
+    summary = evaluate.score_backtest(weeks, folds, fold_weeks=3)
     assert (summary["folds"], summary["weeks"], summary["first_week"], summary["last_week"]) == (
         2,
         6,
@@ -136,6 +136,9 @@ def test_per_fold_and_backtest_summary_by_hand():
     assert summary["mae"] == pytest.approx({"network": 8 / 6, "linear": 15 / 6})
     assert summary["dm"]["linear"]["mae_diff"] == pytest.approx(-7 / 6)
     assert summary["dm"]["linear"]["ci_low"] <= -7 / 6 <= summary["dm"]["linear"]["ci_high"]
+    # One baseline: Holm leaves its p-value as it is.
+    assert summary["dm"]["linear"]["p_holm"] == summary["dm"]["linear"]["p_value"]
+    assert "3 lags" in summary["dm_method"] and "horizon 3" in summary["dm_method"]
 
 
 def two_point_truth(low):
@@ -223,6 +226,6 @@ def test_committed_eval_has_every_design_name_and_a_backtest_through_2020():
     assert backtest["folds"] >= 12 and backtest["first_week"] < "2020-03-23"
     assert set(backtest["mae"]) == {forecasters.NETWORK, *forecasters.BASELINES}
     for name in forecasters.BASELINES:
-        assert set(backtest["dm"][name]) == {"mae_diff", "ci_low", "ci_high", "p_value"}
+        assert set(backtest["dm"][name]) == {"mae_diff", "ci_low", "ci_high", "p_value", "p_holm", "verdict"}
     for key in ("mae_ratio_to_oracle", "skill_vs_best_baseline"):
         assert key in evaluation

@@ -20,8 +20,9 @@ def test_scaled_ranges_cover_at_their_level_at_every_size_and_grow_like_the_squa
         predicted = np.full_like(fresh, mean)
         for key, level in (("80", 0.8), ("95", 0.95)):
             assert intervals.coverage(fresh, *fitted.bounds(predicted, key)) == pytest.approx(level, abs=0.02)
-    small, large = fitted.half_width(np.array([30.0, 400.0]), "80")
+    (small, large), above = fitted.arms(np.array([30.0, 400.0]), "80")
     assert large / small == pytest.approx(np.sqrt(400 / 30))
+    assert above.tolist() == [small, large]
 
 
 def test_a_zero_forecast_still_gets_a_range_and_lower_bounds_stop_at_zero():

@@ -32,7 +32,17 @@ def with_study(params: config.Params, **update) -> config.Params:
 
 
 def test_every_family_of_params_yaml_is_a_valid_world(params):
-    assert list(params.study.families) == ["baseline", "young_fleet", "shock", "small_fleet", "interaction"]
+    assert list(params.study.families) == [
+        "baseline",
+        "young_fleet",
+        "shock",
+        "small_fleet",
+        "interaction_05",
+        "interaction_15",
+        "interaction_30",
+        "interaction_50",
+        "aging_bend",
+    ]
     specs = worlds.all_specs(params)
     assert len(specs) == 5 * len(params.study.worlds)
     for spec in specs[:: len(params.study.worlds)]:
@@ -58,7 +68,14 @@ def test_family_overrides_merge_into_nested_keys(params):
     assert small.drift.used_aircraft == 2
     assert small.drift.rate_multiplier == params.synthetic.drift.rate_multiplier
     assert small.fleet_end == 8 and small.rate_fh == params.synthetic.rate_fh
-    assert worlds.world_spec(params, "interaction", 1).synthetic.interaction > 0
+    assert [
+        worlds.world_spec(params, f"interaction_{k}", 1).synthetic.interaction for k in ("05", "15", "30", "50")
+    ] == [
+        0.05,
+        0.15,
+        0.3,
+        0.5,
+    ]
     assert worlds.world_spec(params, "baseline", 1).synthetic.interaction == 0
 
 
@@ -168,7 +185,7 @@ def tiny_study(params: config.Params) -> config.Params:
 def smoke(params) -> tuple[config.Params, list[dict]]:
     """Two families x two worlds, one tiny network each: the whole per-world path on loky."""
     tiny = tiny_study(params)
-    specs = [worlds.world_spec(tiny, family, world) for family in ("baseline", "interaction") for world in (1, 2)]
+    specs = [worlds.world_spec(tiny, family, world) for family in ("baseline", "interaction_15") for world in (1, 2)]
     return tiny, worlds.run_worlds(specs, tiny.split, tiny.monitor, backend="loky", n_jobs=2)
 
 
@@ -176,12 +193,14 @@ def smoke(params) -> tuple[config.Params, list[dict]]:
 def test_a_smoke_run_scores_every_model_and_summarizes(smoke):
     _, results = smoke
     for result in results:
-        assert list(result["models"]) == ["network", *forecasters.BASELINES]
+        # The default network, the other architecture (the ablation), then every baseline.
+        assert list(result["models"]) == ["network", "network_mlp", *forecasters.BASELINES]
+        assert set(result["models"]["network"]["intervals"]) == {"symmetric", "asymmetric"}
         for scores in result["models"].values():
             assert scores["ratio"] >= 0.999  # nothing beats the median oracle in expectation
         assert 0 <= result["models"]["network"]["coverage_80"] <= 1
-    summary = statistics.summarize(results, ["baseline", "interaction"])
-    assert summary["scenarios"]["interaction"]["worlds"] == 2
+    summary = statistics.summarize(results, ["baseline", "interaction_15"])
+    assert summary["scenarios"]["interaction_15"]["worlds"] == 2
     assert "## The retraining verdict, measured" in output.markdown(summary)
 
 
