@@ -456,7 +456,15 @@ def report_inputs(**replaced: object):
                 "val": ["2022-01-03", "2022-12-26"],
                 "test": ["2023-01-02", "2023-03-06"],
             },
-            "params": {"train": {"architecture": "hybrid", "layers": 1, "units": 16, "ensemble": 5}},
+            "params": {
+                "train": {
+                    "architecture": "hybrid",
+                    "layers": 1,
+                    "units": 16,
+                    "ensemble": 5,
+                    "hybrid": {"skip_terms": ["sum_daily_hours", "sum_daily_hours*age_fleet"]},
+                }
+            },
             "features": ["acft"],
             "dataset": {"md5": "abc"},
             "best_epoch": 4,

@@ -27,7 +27,8 @@ def _f(value: object, digits: int = 2) -> str:
 
 
 def _verdict(dm: dict[str, Any]) -> str:
-    return compare.verdict(dm["ci_low"], dm["ci_high"])
+    """The Holm-aware verdict the backtest recorded (older metrics without one: the interval alone)."""
+    return str(dm["verdict"]) if "verdict" in dm else compare.verdict(dm["ci_low"], dm["ci_high"])
 
 
 Table = tuple[list[str], list[list[str]]]
@@ -44,7 +45,8 @@ def model_table(evaluation: dict[str, Any]) -> Table:
         "test MAE",
         "backtest MAE",
         "network − model, backtest (HH/week, 95 % CI)",
-        "DM p",
+        "DM p (HLN)",
+        "p (Holm)",
         "network is",
     ]
     rows = []
@@ -60,6 +62,7 @@ def model_table(evaluation: dict[str, Any]) -> Table:
                 _f(backtest["mae"].get(name)),
                 paired,
                 _f(dm and dm["p_value"], 3),
+                _f(dm and dm.get("p_holm"), 3),
                 "–" if dm is None else _verdict(dm),
             ]
         )
@@ -133,14 +136,18 @@ def sentences(evaluation: dict[str, Any]) -> list[str]:
     span = f"{backtest['weeks']} backtest weeks ({backtest['first_week']} to {backtest['last_week']}, {backtest['folds']} folds)"
     parts = []
     if groups[compare.BETTER]:
-        parts.append("better than " + ", ".join(groups[compare.BETTER]))
+        parts.append("is better than " + ", ".join(groups[compare.BETTER]))
     if groups[compare.TIE]:
         parts.append(
-            "tied with " + ", ".join(groups[compare.TIE]) + " (95 % interval of the paired difference contains 0)"
+            "shows no difference from "
+            + ", ".join(groups[compare.TIE])
+            + " (the paired difference's 95 % interval holds 0, or its Holm-adjusted p-value is 0.05 or more)"
         )
     if groups[compare.WORSE]:
-        parts.append("worse than " + ", ".join(groups[compare.WORSE]))
-    out.append(f"Over {span}, week by week, the network is " + "; ".join(parts) + ".")
+        parts.append("is worse than " + ", ".join(groups[compare.WORSE]))
+    out.append(f"Over {span}, week by week, the network " + "; it ".join(parts) + ".")
+    if "dm_method" in backtest:
+        out.append(f"Paired tests: {backtest['dm_method']}.")
     low, high = test["coverage_80_ci"]
     out.append(
         f"Its 80 % ranges covered {test['coverage_80']:.0%} of the test weeks (95 % CI {low:.0%}–{high:.0%}) "

@@ -252,7 +252,9 @@ def study_reading(sources: Sources, language: str) -> str:
     scenarios = _in_params_order(sources)
     families = list(scenarios)
     monitor_params = sources.params()["monitor"]
-    names = _baselines(sorted({m for s in scenarios.values() for m in s["vs_network"]}))
+    names = _baselines(
+        sorted({m for s in scenarios.values() for m in s["vs_network"] if m not in forecasters.ARCHITECTURE_MODELS})
+    )
 
     rows, better_in = [], {}
     for name in names:
@@ -286,13 +288,14 @@ def study_reading(sources: Sources, language: str) -> str:
                 span = (
                     f"[{number(c['ci_low'], 3, language, sign=True)}, {number(c['ci_high'], 3, language, sign=True)}]"
                 )
+                size = c.get("holm_size", len(comparisons))
                 if pt:
                     edge = (
                         f"da rede sobre a {model(name, language)}" if c["diff_mean"] < 0 else of_model(name, language)
                     )
                     out.append(
                         f"Em `{family}`, a vantagem {edge} ({diff}, intervalo {span}) é um empate depois que a "
-                        f"correção de Holm conta as {len(comparisons)} comparações da família "
+                        f"correção de Holm conta as {size} comparações da pergunta "
                         f"(p {labels.p_value(c['p_holm'], language)})."
                     )
                 else:
@@ -303,11 +306,61 @@ def study_reading(sources: Sources, language: str) -> str:
                     )
                     out.append(
                         f"In `{family}`, {edge} ({diff}, interval {span}) is a tie once Holm's correction counts "
-                        f"the family's {len(comparisons)} comparisons (p {labels.p_value(c['p_holm'], language)})."
+                        f"the question's {size} comparisons (p {labels.p_value(c['p_holm'], language)})."
                     )
+    out.append(_equivalence_sentence(scenarios, names, sources.json(paths.STUDY)["equivalence_margin"], language))
+    ablation = _ablation_sentence(scenarios, language)
+    if ablation:
+        out.append(ablation)
     out[-1] += "\n"
     out.append(_verdict_paragraph(scenarios, monitor_params, language))
     return out[0] + "\n" + "\n".join(out[1:]) + "\n"
+
+
+def _equivalence_sentence(scenarios: dict[str, Any], names: list[str], margin_ratio: float, language: str) -> str:
+    """Where TOST shows the network equivalent to a baseline within the margin (or nowhere)."""
+    pt = language == "pt"
+    found = [
+        f"{model(name, language)} (`{family}`)"
+        for family, scenario in scenarios.items()
+        for name in names
+        if scenario["vs_network"].get(name, {}).get("equivalent")
+    ]
+    margin = number(margin_ratio, 2, language)
+    if pt:
+        head = f"**Equivalência** (TOST, margem ±{margin} na razão): "
+        return head + (
+            f"a rede é equivalente a {listing(found, language)}." if found else "não demonstrada em nenhum caso."
+        )
+    head = f"**Equivalence** (TOST, margin ±{margin} in ratio): "
+    return head + (f"the network is equivalent to {listing(found, language)}." if found else "shown nowhere.")
+
+
+def _ablation_sentence(scenarios: dict[str, Any], language: str) -> str:
+    """The default network against the other architecture, family by family (the second Holm family)."""
+    pt = language == "pt"
+    groups: dict[str, list[str]] = {v: [] for v in VERDICTS}
+    other = ""
+    for family, scenario in scenarios.items():
+        for name in forecasters.ARCHITECTURE_MODELS:
+            c = scenario["vs_network"].get(name)
+            if c is not None:
+                other = name
+                groups[c["verdict"]].append(f"`{family}` ({number(c['diff_mean'], 3, language, sign=True)})")
+    if not other:
+        return ""
+    what = model(other, language)
+    if pt:
+        return (
+            f"**Ablação** (a rede padrão contra a {what}, Holm sobre as famílias): melhor em "
+            f"{', '.join(groups['network better']) or '–'}; empate em {', '.join(groups['tie']) or '–'}; pior em "
+            f"{', '.join(groups['network worse']) or '–'}."
+        )
+    return (
+        f"**Ablation** (the default network against the {what}, Holm over the families): better in "
+        f"{', '.join(groups['network better']) or '–'}; tie in {', '.join(groups['tie']) or '–'}; worse in "
+        f"{', '.join(groups['network worse']) or '–'}."
+    )
 
 
 def _verdict_paragraph(scenarios: dict[str, Any], monitor_params: dict[str, Any], language: str) -> str:

@@ -74,6 +74,20 @@ def _img(name: str, data: bytes, caption: str) -> str:
     )
 
 
+def model_description(train: dict[str, Any]) -> str:
+    """The network in one line, from the params its metadata recorded (older bundles: the MLP)."""
+    size = f"{train['layers']}×{train['units']}"
+    members = f"average of {train.get('ensemble', 1)} networks"
+    if train.get("architecture", "mlp") == "hybrid":
+        terms = " + ".join(train["hybrid"]["skip_terms"])
+        return (
+            f"hybrid Keras network: a least-squares skip in {terms}, times exp of an MLP correction ({size}) on "
+            f"inputs clipped to the training range; {members}"
+        )
+    linear = train.get("mlp", {}).get("linear_skip", train.get("linear_skip", False))
+    return f"Keras MLP ({size}, linear path: {linear}), {members}, with input standardization inside"
+
+
 def render_html(
     figures: dict[str, tuple[bytes, str]],
     quality: dict[str, Any],
@@ -143,7 +157,7 @@ are in <code>metrics/study.json</code>, beside this file.</p>
 <h2>Model card</h2>
 <table class="card"><tbody>
 <tr><td>Intended use</td><td>Planning the weekly man-hours for unscheduled (pilot and cabin reported) defects a few weeks to months ahead, from a planned flying programme. Not for individual defects, scheduled checks, or fleets unlike the training data.</td></tr>
-<tr><td>Model</td><td>Keras MLP ({metadata["params"]["train"]["layers"]}×{metadata["params"]["train"]["units"]}, linear path: {metadata["params"]["train"].get("linear_skip", False)}), average of {metadata["params"]["train"].get("ensemble", 1)} networks, with input standardization inside; split-conformal 80 %/95 % ranges scaled by √forecast</td></tr>
+<tr><td>Model</td><td>{model_description(metadata["params"]["train"])}; split-conformal 80 %/95 % ranges scaled by √forecast, calibrated on weeks the calibrating fit never saw</td></tr>
 <tr><td>Features</td><td>{", ".join(metadata["features"])}</td></tr>
 <tr><td>Training window</td><td>{windows["train"][0]} to {windows["train"][1]}; validation {windows["val"][0]} to {windows["val"][1]}; test {windows["test"][0]} to {windows["test"][1]}</td></tr>
 <tr><td>Metrics</td><td>test MAE {test["mae"]:.1f}, WAPE {test["wape"]:.1f} %, R² {test["r2"]:.2f}; backtest MAE {evaluation["backtest"]["mae_mean"]:.1f} ± {evaluation["backtest"]["mae_std"]:.1f} (mean ± SD over folds)</td></tr>

@@ -28,15 +28,23 @@ def with_dm(**dm):
 def test_the_table_calls_a_difference_inside_its_interval_a_tie(dm, verdict):
     header, rows = results.model_table(with_dm(linear=dm))
     linear = next(row for row in rows if row[0] == results.LABELS["linear"])
-    assert linear[-1] == verdict and linear[header.index("DM p")] == f"{dm[3]:.3f}"
+    assert linear[-1] == verdict and linear[header.index("DM p (HLN)")] == f"{dm[3]:.3f}"
+
+
+def test_the_table_takes_the_holm_aware_verdict_the_backtest_recorded():
+    evaluation = with_dm(linear=(-2.0, -3.0, -1.0, 0.02))
+    evaluation["backtest"]["dm"]["linear"].update(p_holm=0.12, verdict="tie")
+    header, rows = results.model_table(evaluation)
+    linear = next(row for row in rows if row[0] == results.LABELS["linear"])
+    assert (linear[header.index("p (Holm)")], linear[-1]) == ("0.120", "tie")
 
 
 def test_sentences_are_generated_from_the_numbers():
     evaluation = with_dm(linear=(0.35, -3.09, 3.8, 0.84), gbm=(-4.8, -9.3, -0.4, 0.03), glm=(2.5, 0.5, 4.5, 0.01))
     text = " ".join(results.sentences(evaluation))
-    assert "better than gradient boosting" in text
-    assert "tied with linear regression (95 % interval of the paired difference contains 0)" in text
-    assert "worse than Poisson GLM" in text
+    assert "the network is better than gradient boosting" in text
+    assert "it shows no difference from linear regression (the paired difference's 95 % interval holds 0" in text
+    assert "it is worse than Poisson GLM" in text
     assert f"{EXAMPLE['expected_mae_ratio']['network']:.3f}× the median oracle's" in text
     assert f"even the oracle scores R² {EXAMPLE['oracle']['r2']:.2f}" in text
 

@@ -28,15 +28,23 @@ EVALUATION = {
 QUALITY = {"weeks": 466, "first_week": "2016-02-01", "last_week": "2024-12-30"}
 
 
-def comparison(diff: float, low: float, high: float, p: float, verdict: str) -> dict:
-    return {"diff_mean": diff, "ci_low": low, "ci_high": high, "p_holm": p, "verdict": verdict}
+def comparison(diff: float, low: float, high: float, p: float, verdict: str, equivalent: bool = False) -> dict:
+    return {
+        "diff_mean": diff,
+        "ci_low": low,
+        "ci_high": high,
+        "p_holm": p,
+        "verdict": verdict,
+        "holm_size": 2,
+        "equivalent": equivalent,
+    }
 
 
-def scenario(linear: dict, false_alarms: float, noise: float) -> dict:
+def scenario(linear: dict, false_alarms: float, noise: float, mlp: dict | None = None) -> dict:
     return {
         "worlds": 20,
         "models": {"network": {"ratio_mean": 1.04}, "linear": {"ratio_mean": 1.01}},
-        "vs_network": {"linear": linear},
+        "vs_network": {"linear": linear, **({"network_mlp": mlp} if mlp else {})},
         "monitor": {
             "false_alarm_rate": false_alarms,
             "false_alarm_reasons": {"errors": false_alarms} if false_alarms else {},
@@ -49,10 +57,21 @@ def scenario(linear: dict, false_alarms: float, noise: float) -> dict:
 
 
 STUDY = {
+    "equivalence_margin": 0.02,
     "scenarios": {  # sorted by name, as the JSON holds them; params.yaml lists calm first
-        "calm": scenario(comparison(0.031, 0.004, 0.058, 0.079, "tie"), 0.05, 0.05),
-        "rough": scenario(comparison(0.104, 0.032, 0.175, 0.035, "network worse"), 0.55, 0.10),
-    }
+        "calm": scenario(
+            comparison(0.031, 0.004, 0.058, 0.079, "tie"),
+            0.05,
+            0.05,
+            mlp=comparison(-0.004, -0.01, 0.002, 0.4, "tie", equivalent=True),
+        ),
+        "rough": scenario(
+            comparison(0.104, 0.032, 0.175, 0.035, "network worse"),
+            0.55,
+            0.10,
+            mlp=comparison(-0.2, -0.3, -0.1, 0.001, "network better"),
+        ),
+    },
 }
 
 
@@ -184,6 +203,10 @@ def test_the_study_reading_counts_wins_and_calls_a_holm_tie_by_its_name(tmp_path
     assert "| linear regression | – | `calm` (+0.031) | `rough` (+0.104) |" in text
     assert "Families (of 2) where the network is better: linear regression 0." in text
     assert "In `calm`, linear regression's edge (+0.031, interval [+0.004, +0.058]) is a tie once Holm's" in text
+    assert "correction counts the question's 2 comparisons" in text
+    assert "**Equivalence** (TOST, margin ±0.02 in ratio): shown nowhere." in text
+    assert "**Ablation** (the default network against the plain MLP network, Holm over the families): better in " in text
+    assert "better in `rough` (−0.200); tie in `calm` (−0.004); worse in –." in text
     assert "fired on 3 of the 40 drift-free twins (`calm` 1, `rough` 2): above the 5 % it is calibrated to" in text
     assert "1.10 in `rough` (1.04 on its test window): the network decayed with no planted drift" in text
     assert "It never fired through feature drift or the model's age." in text
@@ -194,6 +217,7 @@ def test_the_study_reading_speaks_portuguese(tmp_path):
     text = rendered(project(tmp_path), block("study-reading"), "pt")
     assert "Em `calm`, a vantagem da regressão linear (+0,031, intervalo [+0,004, +0,058]) é um empate" in text
     assert "Nunca disparou por drift de feature nem pela idade do modelo." in text
+    assert "**Equivalência** (TOST, margem ±0,02 na razão): não demonstrada em nenhum caso." in text
 
 
 def test_the_sweep_pairs_every_run_with_the_default_and_says_what_survives(tmp_path):

@@ -1,5 +1,7 @@
 import re
 
+import pytest
+
 from hhforecast.core.config import MonitorParams
 from hhforecast.reporting import report
 from tests.helpers import report_inputs
@@ -53,3 +55,25 @@ def test_html_is_self_contained_with_every_section():
     assert "average of 5 networks" in page
     assert "Fleet in the data: 10 to 20 aircraft a week." in page  # from the dataset's acft
     assert "<figcaption>Training curve: loss per epoch on the training and validation windows." in page
+
+
+@pytest.mark.parametrize(
+    ("train", "words"),
+    [
+        (
+            {"architecture": "hybrid", "layers": 1, "units": 16, "ensemble": 5, "hybrid": {"skip_terms": ["a", "a*b"]}},
+            "hybrid Keras network: a least-squares skip in a + a*b, times exp of an MLP correction (1×16)",
+        ),
+        (
+            {"architecture": "mlp", "layers": 2, "units": 8, "ensemble": 3, "mlp": {"linear_skip": True}},
+            "Keras MLP (2×8, linear path: True), average of 3 networks",
+        ),
+        # A bundle from before the architectures: linear_skip sat in train itself.
+        (
+            {"layers": 1, "units": 16, "linear_skip": False},
+            "Keras MLP (1×16, linear path: False), average of 1 networks",
+        ),
+    ],
+)
+def test_the_report_describes_the_network_its_metadata_records(train, words):
+    assert words in report.model_description(train)
