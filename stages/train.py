@@ -27,7 +27,10 @@ def main() -> None:
     network = forecasters.Network(params.train, params.evaluate.intervals)
     with Live(dir=str(paths.DVCLIVE), dvcyaml=None, save_dvc_exp=False, report=None) as live:
         # dvclive draws the first member's early-stopping curves; every member's epochs are in the metadata.
-        network.fit(split["train"], split["val"], callbacks=[DVCLiveCallback(live=live)], progress="train")
+        # No refit on train + validation here: production refits on every known week below.
+        network.fit(
+            split["train"], split["val"], callbacks=[DVCLiveCallback(live=live)], progress="train", final_fit=False
+        )
     known = training.known_weeks(split)
     say("train", f"production refit on all {len(known)} weeks {training.window(known)}")
     production = network.refit(known, progress="train: production refit")

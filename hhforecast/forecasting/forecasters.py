@@ -219,8 +219,15 @@ class Network:
     held_out: pd.DataFrame | None = None
 
     def fit(
-        self, train: pd.DataFrame, val: pd.DataFrame, callbacks: Sequence[Any] = (), progress: str | None = None
+        self,
+        train: pd.DataFrame,
+        val: pd.DataFrame,
+        callbacks: Sequence[Any] = (),
+        progress: str | None = None,
+        final_fit: bool = True,
     ) -> Network:
+        """Choose the epochs, calibrate the ranges, then (`final_fit`) refit on train + val; without the final
+        fit, `model` stays unset for a caller that refits on other weeks itself (`refit`)."""
         from hhforecast.forecasting import keras_model  # TensorFlow only where a network is fitted
 
         stop_weeks = self.params.early_stopping_weeks
@@ -245,7 +252,8 @@ class Network:
         self.held_out = pd.DataFrame(
             {"date": val["date"].to_numpy(), "predicted": predicted, "abs_error": np.abs(_y(val) - predicted)}
         )
-        self.model = self._refit_model(_known(train, val), None if progress is None else f"{progress}: refit")
+        if final_fit:
+            self.model = self._refit_model(_known(train, val), None if progress is None else f"{progress}: refit")
         return self
 
     def refit(self, frame: pd.DataFrame, progress: str | None = None) -> Network:

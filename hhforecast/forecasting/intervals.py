@@ -59,8 +59,9 @@ def conformal_quantile(scores: np.ndarray, level: float) -> float:
 
 
 def lower_conformal_quantile(scores: np.ndarray, tail: float) -> float:
-    """The floor((n+1)·tail)-th smallest score (the smallest when that is 0): a lower bound that the next
-    exchangeable score falls below with probability at most `tail`."""
+    """The floor((n+1)·tail)-th smallest score: a lower bound that the next exchangeable score falls below
+    with probability at most `tail`. With too few scores for that (the rank is 0) it is the smallest score,
+    which the next one falls below with probability 1/(n+1)."""
     scores = np.sort(np.asarray(scores, float))
     if len(scores) == 0:
         raise ValueError("conformal calibration needs at least one residual")

@@ -1,4 +1,4 @@
-"""The Keras networks: build, fit, refit, byte-stable save, safe load.
+"""The Keras networks: build, fit (early-stopped or for fixed epoch counts), byte-stable save, safe load.
 
 Two architectures (`train.architecture`), each a whole predictor in its saved
 `.keras` file, features in and HH out, built from Keras' own layers only so
@@ -14,9 +14,10 @@ that safe-mode loading runs no code of ours:
 * `mlp`: an MLP on standardized inputs, optionally with a linear path beside it
   (wide & deep), both fitted jointly; the target's scale is inside the graph.
 
-Training (`fit`) stops early on a held-out window and records each member's
-best epoch; `refit` then trains the same members on more weeks for exactly
-those epochs, with no window held out.
+Training (`fit`) stops early on held-out rows and records each member's best
+epoch; given those counts (`epochs=`), `fit` trains the same members on other
+rows for exactly those epochs, with nothing held out (forecasters.Network's
+refits).
 """
 
 from __future__ import annotations
@@ -233,7 +234,7 @@ def balance(member: keras.Model, x_train: np.ndarray, y_train: np.ndarray) -> No
 
 def best_epochs(histories: Sequence[dict[str, list[float]]]) -> list[int]:
     """Each early-stopped member's best epoch (1-based): the epoch count its refit trains for."""
-    return [int(np.argmin(history["val_loss"])) + 1 for history in histories]
+    return [int(np.nanargmin(history["val_loss"])) + 1 for history in histories]
 
 
 def _member_name(index: int, ensemble: int) -> str:
@@ -329,10 +330,12 @@ def _fit_stacked(
         def skip_of(x: np.ndarray) -> np.ndarray:
             return skip.predict(x, params.hybrid.skip_terms, coefficients).astype("float32").reshape(-1, 1)
 
-        if params.loss == "poisson" and (nonpositive := int(np.sum(skip_of(x_train) <= 0))):
+        scored = x_train if x_val is None else np.concatenate([x_train, x_val])
+        if params.loss == "poisson" and (nonpositive := int(np.sum(skip_of(scored) <= 0))):
             raise ConfigError(
-                f"train.loss poisson: the hybrid's skip forecasts no HH or less on {nonpositive} training week(s), "
-                f"where the Poisson deviance has no value; use loss mae or other train.hybrid.skip_terms"
+                f"train.loss poisson: the hybrid's skip forecasts no HH or less on {nonpositive} week(s) it is "
+                f"trained or stopped on, where the Poisson deviance has no value; use loss mae or other "
+                f"train.hybrid.skip_terms"
             )
 
     else:

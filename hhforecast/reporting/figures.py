@@ -212,7 +212,8 @@ def training_curve(
     best_epoch: int | None = None,
     members: int = 1,
 ) -> Figure:
-    """Loss per epoch on the training and validation windows; the best epoch marked when given. Of an
+    """Loss per epoch on the training weeks and on the early-stopping weeks (the training window's last
+    `train.early_stopping_weeks`); the best epoch marked when given. Of an
     ensemble of `members` networks the curves are the first's, and the legend says so."""
     fig, ax = plt.subplots(figsize=(6, 3))
     ax.plot(train_loss["step"] + 1, train_loss["loss"], color=BLUE, label=text("training", language))

@@ -44,7 +44,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "epoch": ("época", "epoch"),
     "loss": ("perda (HH)", "loss (HH)"),
     "training": ("treino", "training"),
-    "validation": ("validação", "validation"),
+    "validation": ("semanas de parada", "early-stopping weeks"),
     "best_epoch": ("melhor época ({epoch})", "best epoch ({epoch})"),
     "first_of_members": ("rede 1 de {members}", "network 1 of {members}"),
     "psi_axis": ("PSI, produção contra referência", "PSI, production vs reference"),
@@ -76,8 +76,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "MAE per fold of the rolling-origin backtest (weeks before the test window).",
     ),
     "fig_training_curve": (
-        "Curva de treino: perda por época no treino e na validação.",
-        "Training curve: loss per epoch on the training and validation windows.",
+        "Curva de treino: perda por época nas semanas de treino e nas últimas semanas da janela de treino, que "
+        "escolhem o número de épocas (train.early_stopping_weeks).",
+        "Training curve: loss per epoch on the training weeks and on the training window's last weeks, which "
+        "choose the epoch count (train.early_stopping_weeks).",
     ),
     "fig_drift": (
         "Deriva das variáveis: PSI do período de produção contra a janela de referência.",

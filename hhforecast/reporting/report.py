@@ -74,6 +74,20 @@ def _img(name: str, data: bytes, caption: str) -> str:
     )
 
 
+def fitted_weeks(windows: dict[str, list[str]]) -> str:
+    """Which weeks the served model learned from, and which the test metrics come from."""
+    split = (
+        f"training {windows['train'][0]} to {windows['train'][1]}, validation {windows['val'][0]} to "
+        f"{windows['val'][1]}, test {windows['test'][0]} to {windows['test'][1]}"
+    )
+    if "fitted" not in windows:  # a bundle from before the production refit
+        return split
+    return (
+        f"served model refit on every week {windows['fitted'][0]} to {windows['fitted'][1]}; the test metrics "
+        f"are a fit on training + validation that never saw the test weeks ({split})"
+    )
+
+
 def model_description(train: dict[str, Any]) -> str:
     """The network in one line, from the params its metadata recorded (older bundles: the MLP)."""
     size = f"{train['layers']}×{train['units']}"
@@ -159,7 +173,7 @@ are in <code>metrics/study.json</code>, beside this file.</p>
 <tr><td>Intended use</td><td>Planning the weekly man-hours for unscheduled (pilot and cabin reported) defects a few weeks to months ahead, from a planned flying programme. Not for individual defects, scheduled checks, or fleets unlike the training data.</td></tr>
 <tr><td>Model</td><td>{model_description(metadata["params"]["train"])}; split-conformal 80 %/95 % ranges scaled by √forecast, calibrated on weeks the calibrating fit never saw</td></tr>
 <tr><td>Features</td><td>{", ".join(metadata["features"])}</td></tr>
-<tr><td>Training window</td><td>{windows["train"][0]} to {windows["train"][1]}; validation {windows["val"][0]} to {windows["val"][1]}; test {windows["test"][0]} to {windows["test"][1]}</td></tr>
+<tr><td>Training window</td><td>{fitted_weeks(windows)}</td></tr>
 <tr><td>Metrics</td><td>test MAE {test["mae"]:.1f}, WAPE {test["wape"]:.1f} %, R² {test["r2"]:.2f}; backtest MAE {evaluation["backtest"]["mae_mean"]:.1f} ± {evaluation["backtest"]["mae_std"]:.1f} (mean ± SD over folds)</td></tr>
 <tr><td>Data</td><td>dataset md5 {metadata["dataset"]["md5"]}</td></tr>
 <tr><td>Limits</td><td>Weekly totals only; a change in fleet make-up (e.g. older aircraft joining) or in reporting practice moves the error, which monitoring watches. Forecasts for weeks outside the training range are flagged as extrapolation. Ranges assume future errors resemble the validation window's.</td></tr>

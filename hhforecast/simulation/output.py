@@ -13,7 +13,6 @@ import numpy as np
 from hhforecast.core import config, paths
 from hhforecast.forecasting import forecasters, intervals
 from hhforecast.reporting import figures, labels, thesis
-from hhforecast.simulation import statistics
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -25,7 +24,7 @@ def _label(name: str) -> str:
 
 def _diff_cells(vs: dict[str, Any] | None) -> str:
     if not vs:
-        return "| | | | | |"
+        return "| | | | |"
     equivalent = "equivalent" if vs["equivalent"] else "not shown"
     return (
         f"{vs['diff_mean']:+.3f} [{vs['ci_low']:+.3f}, {vs['ci_high']:+.3f}] | {labels.p_value(vs['p_holm'], 'en')} | "
@@ -37,7 +36,7 @@ def _diff_cells(vs: dict[str, Any] | None) -> str:
 def markdown(summary: dict[str, Any]) -> str:
     """reports/study.md (in English): the tables and the sentences, every number from `summary`."""
     key = f"coverage_{intervals.level_key(config.STUDY_LEVEL)}_mean"
-    margin = summary.get("equivalence_margin", 0.02)
+    margin = summary["equivalence_margin"]
     lines = [
         "# Simulation study: when does a network beat simple models?",
         "",
@@ -53,7 +52,7 @@ def markdown(summary: dict[str, Any]) -> str:
         "p-value of 0.05 or more, or an interval that holds 0, is a tie: no difference shown. Beside them, not",
         "in the Holm families: a Wilcoxon signed-rank p-value (with how many worlds the network won) as a check",
         f"that does not lean on the mean, and TOST, two one-sided t tests with a margin of ±{margin:g} in ratio",
-        "(2 % of the oracle's expected MAE): 'equivalent' only where TOST's p is below 0.05.",
+        f"({margin:.0%} of the oracle's expected MAE): 'equivalent' only where TOST's p is below 0.05.",
         "",
         "| family | worlds | model | ratio, mean [95 %] | median [IQR] | coverage 80 % | network − model [95 %] "
         "| p (Holm) | | Wilcoxon p | TOST p |",
@@ -75,7 +74,7 @@ def markdown(summary: dict[str, Any]) -> str:
         (family, name, m)
         for family, scenario in summary["scenarios"].items()
         for name, m in scenario["models"].items()
-        if any(f"{shape}_ranges" in m for shape in statistics.INTERVAL_SHAPES)
+        if any(f"{shape}_ranges" in m for shape in intervals.SHAPES)
     ]
     if shaped:
         lines += [
@@ -91,7 +90,7 @@ def markdown(summary: dict[str, Any]) -> str:
         ]
         for family, name, m in shaped:
             cells = []
-            for shape in statistics.INTERVAL_SHAPES:
+            for shape in intervals.SHAPES:
                 r = m.get(f"{shape}_ranges")
                 cells.append(
                     "— | — | —"

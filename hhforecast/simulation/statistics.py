@@ -77,8 +77,10 @@ def tost_p_value(diffs: Sequence[float], margin: float = EQUIVALENCE_MARGIN) -> 
     from statsmodels.stats.weightstats import ttost_paired
 
     x = np.asarray(diffs, float)
-    if len(x) < 2 or np.ptp(x) == 0:
-        return 0.0 if abs(float(np.mean(x))) < margin else 1.0
+    if len(x) < 2:
+        return 1.0  # one world is no evidence of equivalence
+    if np.ptp(x) == 0:
+        return 0.0 if abs(float(x[0])) < margin else 1.0
     return float(ttost_paired(x, np.zeros_like(x), -margin, margin)[0])
 
 
@@ -117,7 +119,7 @@ def summarize(results: Sequence[dict[str, Any]], families: Sequence[str]) -> dic
                 "ratio_iqr": [q1, q3],
                 f"{key}_mean": float(np.mean(covered)) if covered else None,
             }
-            for shape in INTERVAL_SHAPES:
+            for shape in intervals.SHAPES:
                 scored = [r["models"][name].get("intervals", {}).get(shape) for r in rows]
                 if all(scored):
                     models[name][f"{shape}_ranges"] = {
@@ -166,9 +168,6 @@ def summarize(results: Sequence[dict[str, Any]], families: Sequence[str]) -> dic
         }
     apply_holm(scenarios)
     return {"equivalence_margin": EQUIVALENCE_MARGIN, "alpha": ALPHA, "scenarios": scenarios}
-
-
-INTERVAL_SHAPES = ("symmetric", "asymmetric")
 
 
 def question(name: str) -> str:

@@ -234,6 +234,18 @@ def oracle_error_alarm(truth: pd.DataFrame, parts: dict[str, pd.DataFrame], para
     return None
 
 
+def ablation_params(train: TrainParams) -> TrainParams:
+    """The same settings under the other architecture, validated; a setting only one architecture has falls
+    back to what the other can take (the Poisson loss to MAE, dropout to none)."""
+    other = "mlp" if train.architecture == "hybrid" else "hybrid"
+    settings = {**train.model_dump(), "architecture": other}
+    if other == "mlp" and train.loss == "poisson":
+        settings["loss"] = "mae"
+    if other == "hybrid":
+        settings["dropout"] = 0.0
+    return TrainParams.model_validate(settings)
+
+
 def run_role(spec: WorldSpec, role: str, split: SplitParams, monitor_params: MonitorParams) -> dict[str, Any]:
     """One fit task: the world with its drift (every model scored, the network monitored), or its
     drift-free twin (the network only, monitored; and the oracle's errors through the same test).
@@ -249,12 +261,7 @@ def run_role(spec: WorldSpec, role: str, split: SplitParams, monitor_params: Mon
     if role == "drifted":
         # The ablation: the network under the other architecture too, on the same weeks and seeds.
         other = "mlp" if spec.train.architecture == "hybrid" else "hybrid"
-        models.insert(
-            1,
-            forecasters.Network(
-                spec.train.model_copy(update={"architecture": other}), list(spec.levels), f"network_{other}"
-            ),
-        )
+        models.insert(1, forecasters.Network(ablation_params(spec.train), list(spec.levels), f"network_{other}"))
     else:
         models = [m for m in models if m.name == forecasters.NETWORK]
     fitted = [m.fit(parts["train"], parts["val"]) for m in models]

@@ -109,6 +109,14 @@ def test_asymmetric_calibration_by_hand():
     assert intervals.calibrate(actual, predicted, [0.8], "symmetric") == intervals.Calibration({"80": 8.0})
 
 
+@pytest.mark.parametrize("n, lower_rank, upper_rank", [(19, 2, 18), (29, 3, 27), (52, 5, 48)])
+def test_the_ranks_survive_floating_point(n, lower_rank, upper_rank):
+    """(1 - 0.8) / 2 · 20 is 1.9999999999999996 in floating point: the rank must still be 2."""
+    actual, predicted = 100.0 + np.arange(1.0, n + 1), np.full(n, 100.0)  # signed scores k / 10
+    (low, high) = intervals.calibrate(actual, predicted, [0.8], "asymmetric").quantiles["80"]
+    assert (low, high) == (pytest.approx(lower_rank / 10), pytest.approx(upper_rank / 10))
+
+
 @pytest.mark.parametrize(
     "arms, predicted, lower, upper",
     [

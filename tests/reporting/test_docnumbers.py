@@ -205,7 +205,9 @@ def test_the_study_reading_counts_wins_and_calls_a_holm_tie_by_its_name(tmp_path
     assert "In `calm`, linear regression's edge (+0.031, interval [+0.004, +0.058]) is a tie once Holm's" in text
     assert "correction counts the question's 2 comparisons" in text
     assert "**Equivalence** (TOST, margin ±0.02 in ratio): shown nowhere." in text
-    assert "**Ablation** (the default network against the plain MLP network, Holm over the families): better in " in text
+    assert (
+        "**Ablation** (the default network against the plain MLP network, Holm over the families): better in " in text
+    )
     assert "better in `rough` (−0.200); tie in `calm` (−0.004); worse in –." in text
     assert "fired on 3 of the 40 drift-free twins (`calm` 1, `rough` 2): above the 5 % it is calibrated to" in text
     assert "1.10 in `rough` (1.04 on its test window): the network decayed with no planted drift" in text

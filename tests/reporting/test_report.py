@@ -54,7 +54,7 @@ def test_html_is_self_contained_with_every_section():
     assert "network − model, backtest" in page and "tie" in page
     assert "average of 5 networks" in page
     assert "Fleet in the data: 10 to 20 aircraft a week." in page  # from the dataset's acft
-    assert "<figcaption>Training curve: loss per epoch on the training and validation windows." in page
+    assert "<figcaption>Training curve: loss per epoch on the training weeks and on the training window" in page
 
 
 @pytest.mark.parametrize(
@@ -77,3 +77,9 @@ def test_html_is_self_contained_with_every_section():
 )
 def test_the_report_describes_the_network_its_metadata_records(train, words):
     assert words in report.model_description(train)
+
+
+def test_the_card_says_the_served_model_learned_the_test_weeks_too():
+    windows = {"train": ["a", "b"], "val": ["c", "d"], "test": ["e", "f"]}
+    assert report.fitted_weeks(windows) == "training a to b, validation c to d, test e to f"
+    assert report.fitted_weeks({**windows, "fitted": ["a", "f"]}).startswith("served model refit on every week a to f")

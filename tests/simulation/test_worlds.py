@@ -44,7 +44,7 @@ def test_every_family_of_params_yaml_is_a_valid_world(params):
         "aging_bend",
     ]
     specs = worlds.all_specs(params)
-    assert len(specs) == 5 * len(params.study.worlds)
+    assert len(specs) == len(params.study.families) * len(params.study.worlds)
     for spec in specs[:: len(params.study.worlds)]:
         synth.world._check(spec.synthetic)
 
@@ -234,3 +234,19 @@ def test_a_block_stage_refuses_a_block_params_yaml_does_not_have(tmp_path):
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "study.blocks: no block starts at world 2 (blocks: [1, 6, 11, 16])" in done.stderr
     assert not (work / paths.study_block("baseline", 2)).exists()
+
+
+@pytest.mark.parametrize(
+    ("update", "expected"),
+    [
+        ({}, {"architecture": "mlp", "loss": "mae"}),
+        ({"loss": "poisson"}, {"architecture": "mlp", "loss": "mae"}),
+        ({"architecture": "mlp", "dropout": 0.2}, {"architecture": "hybrid", "dropout": 0.0}),
+        ({"architecture": "mlp", "loss": "huber"}, {"architecture": "hybrid", "loss": "huber"}),
+    ],
+)
+def test_the_ablation_network_keeps_the_settings_its_architecture_can_take(params, update, expected):
+    train = config.TrainParams.model_validate({**params.train.model_dump(), "architecture": "hybrid", **update})
+    other = worlds.ablation_params(train)
+    assert {key: getattr(other, key) for key in expected} == expected
+    assert (other.layers, other.units, other.seed) == (train.layers, train.units, train.seed)
