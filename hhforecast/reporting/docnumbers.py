@@ -317,6 +317,40 @@ def study_reading(sources: Sources, language: str) -> str:
     return out[0] + "\n" + "\n".join(out[1:]) + "\n"
 
 
+def study_headline(sources: Sources, language: str) -> str:
+    """Where the network pays, in a few plain lines for the README, from metrics/study.json."""
+    pt = language == "pt"
+    scenarios = _in_params_order(sources)
+    worlds = sorted({s["worlds"] for s in scenarios.values()})
+    network = [
+        f"`{f}` {number(s['models'][forecasters.NETWORK]['ratio_mean'], 3, language)}" for f, s in scenarios.items()
+    ]
+    verdicts: dict[str, dict[str, list[str]]] = {v: {} for v in VERDICTS}
+    for family, scenario in scenarios.items():
+        for name, c in scenario["vs_network"].items():
+            verdicts[c["verdict"]].setdefault(model(name, language), []).append(f"`{family}`")
+
+    def grouped(verdict: str) -> str:
+        return "; ".join(f"{name}: {', '.join(families)}" for name, families in verdicts[verdict].items()) or "–"
+
+    count = "–".join(str(w) for w in dict.fromkeys([worlds[0], worlds[-1]]))
+    if pt:
+        return (
+            f"No estudo de simulação ({len(scenarios)} famílias, {count} mundos cada), o MAE esperado da rede padrão "
+            f"como razão ao do oráculo da mediana (média por família): {', '.join(network)}.\n\n"
+            f"- **A rede é melhor** (Holm, p < 0,05) que {grouped('network better')}.\n"
+            f"- **Nenhuma diferença demonstrada** com {grouped('tie')}.\n"
+            f"- **A rede é pior** que {grouped('network worse')}.\n"
+        )
+    return (
+        f"In the simulation study ({len(scenarios)} families, {count} worlds each), the default network's expected MAE "
+        f"as a ratio to the median oracle's (mean per family): {', '.join(network)}.\n\n"
+        f"- **The network is better** (Holm, p < 0.05) than {grouped('network better')}.\n"
+        f"- **No difference shown** from {grouped('tie')}.\n"
+        f"- **The network is worse** than {grouped('network worse')}.\n"
+    )
+
+
 def _equivalence_sentence(scenarios: dict[str, Any], names: list[str], margin_ratio: float, language: str) -> str:
     """Where TOST shows the network equivalent to a baseline within the margin (or nowhere)."""
     pt = language == "pt"
@@ -681,6 +715,7 @@ GENERATORS: dict[str, tuple[bool, Generator]] = {
     "study-results": (True, study_results),
     "study-run": (True, study_run),
     "study-reading": (True, study_reading),
+    "study-headline": (True, study_headline),
     "sweep": (True, sweep_table),
     "monitor-default": (True, monitor_default),
     "backtest-span": (False, backtest_span),

@@ -215,6 +215,17 @@ def test_the_study_reading_counts_wins_and_calls_a_holm_tie_by_its_name(tmp_path
     assert "after 8.0 weeks on average, the first week drift may be judged" in text
 
 
+def test_the_study_headline_groups_every_comparison_by_its_verdict(tmp_path):
+    text = rendered(project(tmp_path), block("study-headline"))
+    assert "(2 families, 20 worlds each), the default network's expected MAE" in text
+    assert "(mean per family): `calm` 1.040, `rough` 1.040." in text
+    assert "- **The network is better** (Holm, p < 0.05) than plain MLP network: `rough`." in text
+    assert "- **No difference shown** from linear regression: `calm`; plain MLP network: `calm`." in text
+    assert "- **The network is worse** than linear regression: `rough`." in text
+    pt = rendered(project(tmp_path), block("study-headline"), "pt")
+    assert "- **Nenhuma diferença demonstrada** com" in pt and "`calm` 1,040" in pt
+
+
 def test_the_study_reading_speaks_portuguese(tmp_path):
     text = rendered(project(tmp_path), block("study-reading"), "pt")
     assert "Em `calm`, a vantagem da regressão linear (+0,031, intervalo [+0,004, +0,058]) é um empate" in text
