@@ -55,9 +55,9 @@ def test_the_languages_differ_in_every_labelled_figure():
 @pytest.mark.parametrize(
     ("language", "members", "best_epoch", "legend"),
     [
-        ("en", 1, None, ("", ["training", "validation"])),
-        ("en", 5, 4, ("network 1 of 5", ["training", "validation", "best epoch (4)"])),
-        ("pt", 5, 4, ("rede 1 de 5", ["treino", "validação", "melhor época (4)"])),
+        ("en", 1, None, ("", ["training", "early-stopping weeks"])),
+        ("en", 5, 4, ("network 1 of 5", ["training", "early-stopping weeks", "best epoch (4)"])),
+        ("pt", 5, 4, ("rede 1 de 5", ["treino", "semanas de parada", "melhor época (4)"])),
     ],
 )
 def test_the_training_curve_says_which_network_it_shows_and_the_best_epoch(language, members, best_epoch, legend):
