@@ -57,7 +57,7 @@ def main() -> None:
         workers=params.evaluate.backtest_workers,
     )
     per_fold = backtest.per_fold(weeks)
-    results["backtest"] = evaluate.score_backtest(weeks, per_fold, params.evaluate.backtest_step_weeks)
+    results["backtest"] = evaluate.score_backtest(weeks, per_fold)
 
     paths.BASELINES.mkdir(parents=True, exist_ok=True)
     for forecaster in fitted:

@@ -45,6 +45,19 @@ def verdict_after_holm(ci_low: float, ci_high: float, p_holm: float, alpha: floa
     return verdict(ci_low, ci_high) if p_holm < alpha else TIE
 
 
+def fold_horizon(folds: Sequence[int] | np.ndarray) -> int:
+    """The most weeks one fitting origin serves in a backtest table's `fold` column: the forecast horizon."""
+    _, counts = np.unique(np.asarray(folds), return_counts=True)
+    return int(counts.max())
+
+
+def paired_backtest(actual: np.ndarray, a: np.ndarray, b: np.ndarray, folds: Sequence[int] | np.ndarray) -> Paired:
+    """a − b over backtest weeks, as every comparison of backtests makes it: the HAC lag covers a fold and the
+    HLN correction takes the fold's length as the horizon."""
+    horizon = fold_horizon(folds)
+    return paired_abs_error(actual, a, b, lags=horizon, horizon=horizon)
+
+
 def newey_west_lags(n: int) -> int:
     """The usual automatic bandwidth, floor(4·(n/100)^(2/9))."""
     return int(math.floor(4 * (n / 100) ** (2 / 9)))

@@ -129,10 +129,10 @@ def score_test_window(
     return results
 
 
-def score_backtest(weeks: pd.DataFrame, folds: pd.DataFrame, fold_weeks: int) -> dict[str, object]:
+def score_backtest(weeks: pd.DataFrame, folds: pd.DataFrame) -> dict[str, object]:
     """eval.json's backtest section: sizes, each model's MAE, and the network vs every baseline, paired.
 
-    One fitting origin serves `fold_weeks` weeks, so the HAC lag covers a fold and the HLN correction
+    One fitting origin serves a fold's weeks, so the HAC lag covers a fold and the HLN correction
     uses it as the horizon; the p-values are Holm-corrected across the baselines (`p_holm`, `verdict`)."""
     y = weeks["actual"].to_numpy(float)
     names = [name for name in (forecasters.NETWORK, *forecasters.BASELINES) if name in weeks]
@@ -155,10 +155,9 @@ def score_backtest(weeks: pd.DataFrame, folds: pd.DataFrame, fold_weeks: int) ->
                 for key, (lower, upper) in intervals.ranges(weeks).items()
             },
         )
+    fold_weeks = compare.fold_horizon(weeks["fold"].to_numpy())
     paired: dict[str, dict[str, Any]] = {
-        name: compare.paired_abs_error(
-            y, network, weeks[name].to_numpy(float), lags=fold_weeks, horizon=fold_weeks
-        ).as_dict()
+        name: compare.paired_backtest(y, network, weeks[name].to_numpy(float), weeks["fold"].to_numpy()).as_dict()
         for name in names
         if name != forecasters.NETWORK
     }

@@ -102,8 +102,11 @@ def compare_revisions(repo: Path, a: str, b: str) -> Comparison:
     return Comparison(
         float((first["actual"] - first[network]).abs().mean()),
         float((second["actual"] - second[network]).abs().mean()),
-        compare.paired_abs_error(
-            first["actual"].to_numpy(float), first[network].to_numpy(float), second[network].to_numpy(float)
+        compare.paired_backtest(
+            first["actual"].to_numpy(float),
+            first[network].to_numpy(float),
+            second[network].to_numpy(float),
+            first["fold"].to_numpy(),
         ),
     )
 

@@ -224,7 +224,7 @@ def gate(
                 "candidate's weeks (dvc repro with its params) before comparing"
             )
         prod = production[forecasters.NETWORK].to_numpy(float)
-        paired = compare.paired_abs_error(y, cand, prod)
+        paired = compare.paired_backtest(y, cand, prod, candidate["fold"].to_numpy())
         comparison = paired.sentence("candidate", "production")
         rows[0]["production"] = float(np.mean(np.abs(y - prod)))
         rows[0]["required"] = "paired 95 % CI below 0"

@@ -99,3 +99,13 @@ def test_verdict_after_holm(ci_low, ci_high, p_holm, alpha, word):
     assert compare.verdict_after_holm(ci_low, ci_high, p_holm, alpha) == word
     if alpha == 0.05:
         assert compare.verdict_after_holm(ci_low, ci_high, p_holm) == word  # alpha 0.05 is the default
+
+
+@pytest.mark.parametrize(("folds", "horizon"), [([1, 1, 1, 2, 2, 2], 3), ([1, 1, 2, 2, 2, 3], 3), ([4] * 6, 6)])
+def test_a_backtest_comparison_takes_its_horizon_and_lag_from_the_folds(folds, horizon):
+    actual = np.array([10.0, 12.0, 9.0, 11.0, 13.0, 8.0])
+    a, b = actual + np.array([1.0, -2.0, 1.5, -0.5, 2.5, -1.0]), actual + np.array([2.0, 3.0, -2.5, 1.0, -3.0, 2.0])
+    assert compare.fold_horizon(folds) == horizon
+    paired = compare.paired_backtest(actual, a, b, folds)
+    assert paired == compare.paired_abs_error(actual, a, b, lags=horizon, horizon=horizon)
+    assert paired.lags == horizon

@@ -126,7 +126,7 @@ def test_per_fold_and_backtest_summary_by_hand():
     assert folds["mae"].tolist() == pytest.approx([1.0, 5 / 3])
     assert folds["coverage_80"].tolist() == pytest.approx([2 / 3, 1.0])
     assert folds["mae_linear"].tolist() == pytest.approx([7 / 3, 8 / 3])
-    summary = evaluate.score_backtest(weeks, folds, fold_weeks=3)
+    summary = evaluate.score_backtest(weeks, folds)  # folds of 3 weeks
     assert (summary["folds"], summary["weeks"], summary["first_week"], summary["last_week"]) == (
         2,
         6,
