@@ -258,11 +258,7 @@ def study_reading(sources: Sources, language: str) -> str:
 
     rows, better_in = [], {}
     for name in names:
-        groups: dict[str, list[str]] = {v: [] for v in VERDICTS}
-        for family in families:
-            c = scenarios[family]["vs_network"].get(name)
-            if c is not None:
-                groups[c["verdict"]].append(f"`{family}` ({number(c['diff_mean'], 3, language, sign=True)})")
+        groups = _families_by_verdict(scenarios, name, language)
         better_in[name] = len(groups["network better"])
         rows.append([model(name, language), *[", ".join(groups[v]) or "–" for v in VERDICTS]])
     header = (
@@ -370,19 +366,24 @@ def _equivalence_sentence(scenarios: dict[str, Any], names: list[str], margin_ra
     return head + (f"the network is equivalent to {listing(found, language)}." if found else "shown nowhere.")
 
 
+def _families_by_verdict(scenarios: dict[str, Any], name: str, language: str) -> dict[str, list[str]]:
+    """Per verdict of the network against `name`, the families it holds in, each with its mean difference."""
+    groups: dict[str, list[str]] = {v: [] for v in VERDICTS}
+    for family, scenario in scenarios.items():
+        c = scenario["vs_network"].get(name)
+        if c is not None:
+            groups[c["verdict"]].append(f"`{family}` ({number(c['diff_mean'], 3, language, sign=True)})")
+    return groups
+
+
 def _ablation_sentence(scenarios: dict[str, Any], language: str) -> str:
     """The default network against the other architecture, family by family (the second Holm family)."""
     pt = language == "pt"
-    groups: dict[str, list[str]] = {v: [] for v in VERDICTS}
-    other = ""
-    for family, scenario in scenarios.items():
-        for name in forecasters.ARCHITECTURE_MODELS:
-            c = scenario["vs_network"].get(name)
-            if c is not None:
-                other = name
-                groups[c["verdict"]].append(f"`{family}` ({number(c['diff_mean'], 3, language, sign=True)})")
-    if not other:
+    compared = [n for n in forecasters.ARCHITECTURE_MODELS if any(n in s["vs_network"] for s in scenarios.values())]
+    if not compared:
         return ""
+    other = compared[0]
+    groups = _families_by_verdict(scenarios, other, language)
     what = model(other, language)
     if pt:
         return (
