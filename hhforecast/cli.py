@@ -103,7 +103,10 @@ def cmd_promote(args: argparse.Namespace) -> int:
 
     repo = Path(".")
     try:
-        proposal = lifecycle.propose(repo, _params().registry.coverage_tolerance, args.force, args.reason)
+        settings = _params().registry
+        proposal = lifecycle.propose(
+            repo, settings.coverage_tolerance, args.force, args.reason, refresh_margin=settings.refresh_margin
+        )
     except lifecycle.PromotionRefused as exc:
         print(f"refused: {exc}", file=sys.stderr)
         return REFUSED
@@ -115,8 +118,10 @@ def cmd_promote(args: argparse.Namespace) -> int:
         f"{registry.ARTIFACT + '@' + current.version if current else 'none yet'}"
     )
     print(gate.table.to_string(float_format=lambda v: f"{v:.3f}"))
+    if gate.rule:
+        print(f"rule: {gate.rule}")
     if gate.comparison:
-        print(f"paired over {len(proposal.candidate)} backtest weeks: {gate.comparison}")
+        print(f"paired over {gate.paired_weeks} backtest weeks: {gate.comparison}")
     if not gate.passed:
         for reason in gate.reasons:
             print(f"refused: {reason}", file=sys.stderr)

@@ -164,8 +164,9 @@ def small_weekly_dataset(n: int = 120, seed: int = 0):
     return frame
 
 
-def make_bundle(root: Path, seed: int = 0, epochs: int = 3) -> Path:
-    """Train a tiny model and write a real bundle under root/models (what `train` writes)."""
+def make_bundle(root: Path, seed: int = 0, epochs: int = 3, trained_through: str | None = None) -> Path:
+    """Train a tiny model and write a real bundle under root/models (what `train` writes); `trained_through`,
+    when given, is recorded as the last week it learned."""
     from hhforecast.dataprep import weekly_dataset
     from hhforecast.forecasting import intervals, keras_model
     from hhforecast.serving import bundle
@@ -195,6 +196,8 @@ def make_bundle(root: Path, seed: int = 0, epochs: int = 3) -> Path:
         "windows": {"train": ["2018-01-01", "2019-07-08"]},
         "metrics": {"val": {"mae": 1.0}},
     }
+    if trained_through is not None:
+        metadata["trained_through"] = trained_through
     bundle.save(fitted, calibration, metadata, root)
     return root
 

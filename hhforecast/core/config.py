@@ -14,7 +14,7 @@ from typing import Any, Literal, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from hhforecast.core.contract import Monday
+from hhforecast.core.contract import Monday, require_monday
 from hhforecast.core.errors import ConfigError
 
 DEFAULT_PARAMS = Path("params.yaml")
@@ -127,10 +127,26 @@ class QualityParams(_Section):
     allow_zero_hh_weeks: list[Monday] = Field(default_factory=list)
 
 
+# split.train_end's moving value: the dataset's last week (weekly_dataset.resolve_train_end), so that the
+# training, validation and test windows move with the data while the same data still gives the same date.
+LATEST = "latest"
+
+
 class SplitParams(_Section):
-    train_end: Monday
+    train_end: dt.date | Literal["latest"]
     val_weeks: int = Field(ge=4)
     test_weeks: int = Field(ge=4)
+
+    @field_validator("train_end", mode="before")
+    @classmethod
+    def _monday_or_latest(cls, value: object) -> object:
+        if value == LATEST:
+            return value
+        try:
+            date = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise ValueError(f"expected a Monday (YYYY-MM-DD) or '{LATEST}', got {value!r}") from None
+        return require_monday(date)
 
 
 # The hybrid's skip: a linear model of HH, without intercept, in these terms ("a*b" is a product). It is
@@ -305,6 +321,7 @@ class ServeParams(_Section):
 
 class RegistryParams(_Section):
     coverage_tolerance: float = Field(gt=0, lt=1)
+    refresh_margin: float = Field(ge=0, lt=1)
 
 
 class ReportParams(_Section):

@@ -10,6 +10,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
+from hhforecast.core import config
 from hhforecast.core.errors import ConfigError, ContractError
 
 FEATURES = ["acft", "sum_daily_hours", "age_fleet", "Cycles", "sum_uti_mensal"]
@@ -112,14 +113,26 @@ def read_dataset(path: str | Path) -> pd.DataFrame:
     return frame
 
 
+def resolve_train_end(dataset: pd.DataFrame, train_end: dt.date | str) -> dt.date:
+    """split.train_end as a date: a fixed Monday as written, or `latest`, the dataset's last week (every week
+    in the dataset is complete), so the same data always resolves to the same date."""
+    if train_end != config.LATEST:
+        return train_end if isinstance(train_end, dt.date) else dt.date.fromisoformat(train_end)
+    if dataset.empty:
+        raise ConfigError("split.train_end=latest: the weekly dataset has no weeks to end the training window on")
+    return pd.Timestamp(dataset["date"].max()).date()
+
+
 def temporal_split(
-    dataset: pd.DataFrame, train_end: dt.date, val_weeks: int, test_weeks: int
+    dataset: pd.DataFrame, train_end: dt.date | str, val_weeks: int, test_weeks: int
 ) -> dict[str, pd.DataFrame]:
-    """train | val | test in time order, all on or before `train_end`; `production` is everything after.
+    """train | val | test in time order, all on or before `train_end` (a Monday, or `latest`: see
+    `resolve_train_end`); `production` is everything after.
 
     Never random: the test window is the most recent year the model may see, and
     the weeks after `train_end` are kept for monitoring.
     """
+    train_end = resolve_train_end(dataset, train_end)
     end = pd.Timestamp(train_end)
     known = dataset.loc[dataset["date"] <= end].reset_index(drop=True)
     if len(known) < val_weeks + test_weeks + 52:
@@ -136,9 +149,11 @@ def temporal_split(
     }
 
 
-def production_weeks(dataset: pd.DataFrame, train_end: dt.date) -> pd.DataFrame:
-    """The weeks after `train_end`: the production period, never seen by training or evaluation."""
-    return dataset.loc[dataset["date"] > pd.Timestamp(train_end)].reset_index(drop=True)
+def production_weeks(dataset: pd.DataFrame, train_end: dt.date | str) -> pd.DataFrame:
+    """The weeks after `train_end`: the production period, never seen by training or evaluation (none under
+    `latest`: the model has learned every week there is)."""
+    end = pd.Timestamp(resolve_train_end(dataset, train_end))
+    return dataset.loc[dataset["date"] > end].reset_index(drop=True)
 
 
 def xy(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

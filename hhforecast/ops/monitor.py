@@ -3,7 +3,7 @@
 Every function but `assess_workspace` is pure: frames in, frames and dicts out;
 `assess_workspace` reads the pipeline's outputs from the working tree and hands them to
 `assess`. The reference for drift and volume is the most recent `reference_weeks` of
-data the model knew (up to `split.train_end`): a growing fleet makes older training
+data the model knew (up to its `trained_through`): a growing fleet makes older training
 weeks an unfair yardstick.
 """
 
@@ -489,7 +489,8 @@ def assess_workspace(params: Params, forecasts: pd.DataFrame) -> tuple[dict[str,
         forecasts,
         counts,
         metadata,
-        pd.Timestamp(params.split.train_end),
+        # The model's own last week, not split.train_end (which may be `latest`): its age counts from what it learned.
+        pd.Timestamp(metadata["trained_through"]),
         weekly_dataset.FEATURES,
         params.monitor,
     )

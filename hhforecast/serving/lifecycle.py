@@ -33,8 +33,15 @@ class Proposal:
     unpaired: str | None = None  # why production's backtest could not be paired (only when forced past it)
 
 
-def propose(repo: Path, coverage_tolerance: float, force: bool = False, reason: str | None = None) -> Proposal:
-    """Put the committed model through the gate against production's backtest.
+def propose(
+    repo: Path,
+    coverage_tolerance: float,
+    force: bool = False,
+    reason: str | None = None,
+    refresh_margin: float = 0.0,
+) -> Proposal:
+    """Put the committed model through the gate against production's backtest (`registry.gate`: a candidate
+    that learned newer weeks is a refresh, judged with `refresh_margin`; any other must be an improvement).
 
     `force` decides without production's backtest when it cannot be read (a revision from before the
     per-week backtest); it needs a `reason`, which the decision log and the tag record."""
@@ -50,7 +57,14 @@ def propose(repo: Path, coverage_tolerance: float, force: bool = False, reason: 
         if not force:
             raise registry.RegistryError(f"{exc}; promote with --force --reason '…' to decide without it") from None
         production, unpaired = None, str(exc)
-    return Proposal(commit, current, candidate, registry.gate(candidate, production, coverage_tolerance), unpaired)
+    trained_through = (
+        registry.trained_through_at(repo, None),
+        registry.trained_through_at(repo, current.commit) if current else None,
+    )
+    verdict = registry.gate(
+        candidate, production, coverage_tolerance, refresh_margin=refresh_margin, trained_through=trained_through
+    )
+    return Proposal(commit, current, candidate, verdict, unpaired)
 
 
 def recorded_reason(proposal: Proposal, reason: str | None) -> str:
@@ -59,7 +73,9 @@ def recorded_reason(proposal: Proposal, reason: str | None) -> str:
         reason = f"promoted without a paired comparison: {reason}"
     if not proposal.gate.passed:
         reason = f"promoted despite the gate ({'; '.join(proposal.gate.reasons)}): {reason}"
-    return reason or PASSED
+    reason = reason or PASSED
+    # The decision log says which rule decided (a refresh with newer weeks, or an improvement without).
+    return f"{reason} [{proposal.gate.rule}]" if proposal.gate.rule else reason
 
 
 def promote(repo: Path, proposal: Proposal, reason: str) -> str:

@@ -183,22 +183,47 @@ def backtest_at(repo: Path, rev: str | None) -> pd.DataFrame:
         ) from None
 
 
+def trained_through_at(repo: Path, rev: str | None) -> str | None:
+    """The last week a model learned (its metadata's `trained_through`) in the workspace (rev None) or at a
+    revision; None for a model saved before it was recorded."""
+    try:
+        text = (repo / paths.MODEL_METADATA).read_bytes() if rev is None else read_at(repo, rev, paths.MODEL_METADATA)
+    except FileNotFoundError:
+        return None
+    return json.loads(text).get("trained_through")
+
+
+# The two rules a candidate is promoted by (GateResult.rule, recorded in the decision log).
+IMPROVEMENT, REFRESH = "improvement", "refresh"
+
+
 @dataclass(frozen=True)
 class GateResult:
     passed: bool
     table: pd.DataFrame
     reasons: list[str]
     comparison: str | None = None  # the paired sentence, with its interval and p-value
+    rule: str | None = None  # which rule decided, in words (None without a production model)
+    paired_weeks: int = 0  # the backtest weeks both models were scored on
 
 
 def gate(
-    candidate: pd.DataFrame, production: pd.DataFrame | None, coverage_tolerance: float, nominal_coverage: float = 0.8
+    candidate: pd.DataFrame,
+    production: pd.DataFrame | None,
+    coverage_tolerance: float,
+    nominal_coverage: float = 0.8,
+    refresh_margin: float = 0.0,
+    trained_through: tuple[str | None, str | None] = (None, None),
 ) -> GateResult:
-    """The candidate must be better than production on the same backtest weeks, beyond the noise, with honest coverage.
+    """Candidate against production, paired on the backtest weeks both were scored on, with honest coverage.
 
-    "Better" is the paired per-week absolute-error difference (candidate − production)
-    whose Newey–West 95 % interval lies below zero; an interval containing zero is a tie,
-    and a tie is not an improvement.
+    `trained_through` is (candidate's, production's) last learned week. Two rules:
+
+    * **refresh**: the candidate learned newer weeks. It replaces production unless it is shown worse by
+      more than the margin (`refresh_margin` × production's MAE on the paired weeks): refused only when the
+      95 % interval of the paired difference lies wholly above the margin. New data is worth a tie.
+    * **improvement**: no newer weeks. It must be better beyond the noise (the interval below zero); a tie
+      brings nothing, so it needs `--force`.
     """
     y = candidate["actual"].to_numpy(float)
     cand = candidate[forecasters.NETWORK].to_numpy(float)
@@ -216,23 +241,43 @@ def gate(
             f"from the nominal {nominal_coverage:g}"
         )
     rows[1]["required"] = f"{nominal_coverage - coverage_tolerance:.3f}..{nominal_coverage + coverage_tolerance:.3f}"
-    comparison = None
-    if production is not None:
-        if candidate["date"].tolist() != production["date"].tolist():
-            raise RegistryError(
-                "the candidate's backtest weeks differ from the production model's; re-evaluate production on the "
-                "candidate's weeks (dvc repro with its params) before comparing"
-            )
-        prod = production[forecasters.NETWORK].to_numpy(float)
-        paired = compare.paired_backtest(y, cand, prod, candidate["fold"].to_numpy())
-        comparison = paired.sentence("candidate", "production")
-        rows[0]["production"] = float(np.mean(np.abs(y - prod)))
+    if production is None:
+        return GateResult(not reasons, pd.DataFrame(rows).set_index("metric"), reasons)
+    both = candidate.merge(production, on="date", suffixes=("", "_production"), validate="one_to_one")
+    if len(both) < 3:
+        raise RegistryError(
+            f"the candidate's and the production model's backtests share {len(both)} week(s); at least 3 are "
+            "needed to pair them: re-evaluate production on newer data, or promote with --force --reason '…'"
+        )
+    y_both = both["actual"].to_numpy(float)
+    cand_both = both[forecasters.NETWORK].to_numpy(float)
+    prod = both[f"{forecasters.NETWORK}_production"].to_numpy(float)
+    paired = compare.paired_backtest(y_both, cand_both, prod, both["fold"].to_numpy())
+    comparison = paired.sentence("candidate", "production")
+    production_mae = float(np.mean(np.abs(y_both - prod)))
+    rows[0]["production"] = float(np.mean(np.abs(production["actual"] - production[forecasters.NETWORK])))
+    prod_covered = (production["actual"] >= production["lower_80"]) & (production["actual"] <= production["upper_80"])
+    rows[1]["production"] = float(prod_covered.mean())
+    ours, theirs = trained_through
+    if ours is not None and theirs is not None and ours > theirs:
+        margin = refresh_margin * production_mae
+        rule = (
+            f"{REFRESH}: the candidate learned newer weeks (through {ours}; production through {theirs}), so it "
+            f"replaces production unless shown worse by more than {margin:.2f} HH/week "
+            f"({refresh_margin:.0%} of production's MAE on the {len(both)} paired weeks)"
+        )
+        rows[0]["required"] = f"paired 95 % CI not wholly above +{margin:.2f}"
+        if paired.ci_low > margin:
+            reasons.append(f"worse than production by more than the refresh margin: {comparison}")
+    else:
+        rule = (
+            f"{IMPROVEMENT}: the candidate learned no newer weeks (through {ours or 'unrecorded'}; production "
+            f"through {theirs or 'unrecorded'}), so it must be better beyond the noise"
+        )
         rows[0]["required"] = "paired 95 % CI below 0"
-        prod_covered = (y >= production["lower_80"]) & (y <= production["upper_80"])
-        rows[1]["production"] = float(prod_covered.mean())
         if paired.verdict != compare.BETTER:
             reasons.append(f"not better than production beyond the noise: {comparison}")
-    return GateResult(not reasons, pd.DataFrame(rows).set_index("metric"), reasons, comparison)
+    return GateResult(not reasons, pd.DataFrame(rows).set_index("metric"), reasons, comparison, rule, len(both))
 
 
 def require_committed_model(repo: Path) -> str:

@@ -266,7 +266,8 @@ def run_role(spec: WorldSpec, role: str, split: SplitParams, monitor_params: Mon
         models = [m for m in models if m.name == forecasters.NETWORK]
     fitted = [m.fit(parts["train"], parts["val"]) for m in models]
     network = next(m for m in fitted if m.name == forecasters.NETWORK)
-    week, kinds = first_retrain(network, dataset, parts, collection_counts(world), split.train_end, monitor_params)
+    train_end = weekly_dataset.resolve_train_end(dataset, split.train_end)
+    week, kinds = first_retrain(network, dataset, parts, collection_counts(world), train_end, monitor_params)
     out: dict[str, Any] = {"retrain_week": week, "retrain_reasons": kinds}
     drift_weeks = truth.loc[truth["drift"] == 1, "date"]
     production_start = parts["production"]["date"].iloc[0] if len(parts["production"]) else None

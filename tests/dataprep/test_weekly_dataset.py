@@ -3,8 +3,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from hhforecast.core.errors import ConfigError
 from hhforecast.dataprep import weekly_dataset
-from tests.helpers import tiny_weekly_dataset
+from tests.helpers import small_weekly_dataset, tiny_weekly_dataset
 
 
 def test_a_valid_dataset_has_no_failures():
@@ -99,3 +100,30 @@ def test_join_fails_on_a_silent_zero_week_unless_params_allow_it(tmp_path):
     }
     allowed = project_copy(tmp_path, raw, quality={"allow_zero_hh_weeks": ["2020-02-10"]})
     assert run_stage(allowed, "join").returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("train_end", "resolved"),
+    [
+        (dt.date(2019, 12, 30), dt.date(2019, 12, 30)),  # a fixed Monday, as the thesis's frozen results use
+        ("2019-12-30", dt.date(2019, 12, 30)),
+        ("latest", dt.date(2023, 9, 25)),  # the dataset's last week: 300 weeks from 2018-01-01
+    ],
+)
+def test_train_end_resolves_to_a_fixed_monday_or_the_datasets_last_week(train_end, resolved):
+    assert weekly_dataset.resolve_train_end(small_weekly_dataset(300), train_end) == resolved
+
+
+def test_latest_moves_every_window_to_the_end_of_the_data():
+    frame = small_weekly_dataset(300)
+    for n_weeks in (280, 300):  # a newer export adds weeks: the windows follow them
+        data = frame.iloc[:n_weeks]
+        split = weekly_dataset.temporal_split(data, "latest", val_weeks=52, test_weeks=52)
+        assert split["test"]["date"].iloc[-1] == data["date"].iloc[-1]
+        assert [len(split[k]) for k in ("train", "val", "test", "production")] == [n_weeks - 104, 52, 52, 0]
+        assert weekly_dataset.production_weeks(data, "latest").empty
+
+
+def test_latest_on_an_empty_dataset_is_refused_by_name():
+    with pytest.raises(ConfigError, match="split.train_end=latest: the weekly dataset has no weeks"):
+        weekly_dataset.resolve_train_end(small_weekly_dataset(3).iloc[:0], "latest")

@@ -39,9 +39,9 @@ def backtest_weeks(mae, coverage=0.8, seed=0, n=104):
     )
 
 
-def commit_model(repo, seed, backtest_mae, coverage=0.8):
+def commit_model(repo, seed, backtest_mae, coverage=0.8, trained_through=None):
     """A trained bundle tracked by DVC and its backtest tables in git, committed."""
-    make_bundle(repo, seed=seed, epochs=2)
+    make_bundle(repo, seed=seed, epochs=2, trained_through=trained_through)
     table = pd.DataFrame(
         [
             {
@@ -145,6 +145,31 @@ def test_promote_refuse_rollback_and_serve_after_rollback(repo, tmp_path):
     assert "promoted despite the gate" in last and "trained on the new fleet's first year" in last
     messages = sh(repo, "git", "for-each-ref", "refs/tags", "--format=%(contents)")
     assert "promoted despite the gate" in messages
+
+
+def test_a_refresh_with_newer_weeks_replaces_a_tied_production_model_and_the_log_says_why(tmp_path):
+    repo = git_dvc_repo(tmp_path)
+    shutil.copy(REPO / "params.yaml", repo / "params.yaml")
+    commit_model(repo, seed=0, backtest_mae=40.0, trained_through="2019-07-08")
+    assert hh(repo, "promote", "--reason", "first model").returncode == 0
+
+    commit_model(repo, seed=4, backtest_mae=40.1, trained_through="2019-07-08")  # a tie, and no newer weeks
+    result = hh(repo, "promote")
+    assert result.returncode == 1 and "rule: improvement: the candidate learned no newer weeks" in result.stdout
+
+    commit_model(repo, seed=4, backtest_mae=40.1, trained_through="2019-10-07")  # the same tie, with newer weeks
+    result = hh(repo, "promote")
+    assert result.returncode == 0, result.stderr
+    assert "rule: refresh: the candidate learned newer weeks (through 2019-10-07; production through 2019-07-08)" in (
+        result.stdout
+    )
+    assert "[refresh: the candidate learned newer weeks" in decisions.read(repo)[-1]
+
+    commit_model(repo, seed=5, backtest_mae=48.0, trained_through="2020-01-06")  # newer, but far worse
+    result = hh(repo, "promote")
+    assert result.returncode == 1
+    assert "refused: worse than production by more than the refresh margin: candidate is worse" in result.stderr
+    assert registry.production(repo).version == "v1.1.0"
 
 
 def test_promote_refuses_an_uncommitted_model(repo):
