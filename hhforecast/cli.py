@@ -163,10 +163,15 @@ INTERNAL = 3
 def cmd_monitor(args: argparse.Namespace) -> int:
     """Exit 0 OK, 1 WARNING, 2 CRITICAL (retrain recommended); UNKNOWN (3) comes from `main` on any error."""
     from hhforecast.ops import status
+    from hhforecast.serving import bundle, store
 
     params = _params()
-    result = status.assess(params, Path(args.log_db or params.serve.prediction_log), args.from_log)
+    log_path = Path(args.log_db or params.serve.prediction_log)
+    result = status.assess(params, log_path, args.from_log)
     summary, failed = result.summary, result.failed_runs
+    store.append_history(
+        log_path, status.history_row(summary, result.name, bundle.workspace_version(), getattr(args, "comment", None))
+    )
     if args.json:
         from hhforecast.core.io import rounded
 
@@ -175,7 +180,12 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         perf = summary["performance"]
         print(
             f"{result.name}: "
-            + ("; ".join(summary["reasons"] + summary["warnings"] + [f"failed run {f}" for f in failed]) or "no alerts")
+            + (
+                "; ".join(
+                    summary["reasons"] + summary["warnings"] + [f"failed run {f}" for f in failed] + result.availability
+                )
+                or "no alerts"
+            )
         )
         print(
             f"status: {summary['status']}   production weeks: {summary['production_weeks']}   "
@@ -197,9 +207,39 @@ def cmd_monitor(args: argparse.Namespace) -> int:
             print(f"warning: {warning}")
         for run in failed:
             print(f"failed run: {run}")
+        for problem in result.availability:
+            print(f"availability: {problem}")
     if args.notify:
         status.notify(params.monitor.notify, result)
     return result.exit_status
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    """The monitoring history: one row per check, printed, exported as CSV or drawn."""
+    from hhforecast.core.errors import HHForecastError
+    from hhforecast.core.io import atomic_path, write_csv_atomic
+    from hhforecast.serving import store
+
+    params = _params()
+    log_path = Path(args.log_db or params.serve.prediction_log)
+    if not log_path.exists():
+        raise HHForecastError(f"{log_path}: no monitoring history yet (run `hh monitor` or `hh weekly` first)")
+    history = store.read_history(log_path)
+    if args.csv:
+        write_csv_atomic(history, Path(args.csv))
+        print(f"wrote {len(history)} monitoring checks to {args.csv}")
+    if args.plot:
+        from hhforecast.reporting import figures
+
+        figure = figures.monitoring_history(history, params.report.language)
+        with atomic_path(args.plot) as tmp:
+            tmp.write_bytes(figures.png(figure))
+        figures.close(figure)
+        print(f"drew {len(history)} monitoring checks in {args.plot}")
+    if not args.csv and not args.plot:
+        shown = ["run_at", "data_through", "model_version", "mae_4w", "mae_13w", "coverage_80_13w", "verdict"]
+        print(history[[*shown, "action", "comment"]].to_string(index=False, float_format=lambda v: f"{v:.1f}"))
+    return 0
 
 
 def cmd_runlog(args: argparse.Namespace) -> int:
@@ -345,7 +385,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log-db", help="prediction log (default: serve.prediction_log)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--notify", action="store_true", help="alert monitor.notify's URLs on WARNING, CRITICAL or UNKNOWN")
+    p.add_argument("--comment", help="a note kept with this check in the monitoring history")
     p.set_defaults(func=cmd_monitor)
+
+    p = commands.add_parser("history", help="the monitoring history: one row per check (print, --csv, --plot)")
+    p.add_argument("--csv", help="export it to this CSV file")
+    p.add_argument("--plot", help="draw the 4- and 13-week MAE over time, retrains and promotions marked, to this PNG")
+    p.add_argument("--log-db", help="the operational store (default: serve.prediction_log)")
+    p.set_defaults(func=cmd_history)
 
     p = commands.add_parser(
         "runlog", help="run a command and record it in the run log: hh runlog pipeline -- dvc repro"
@@ -411,9 +458,24 @@ def main(argv: list[str] | None = None) -> int:
 
             traceback.print_exc()
         code = EXIT_UNKNOWN if monitoring else INTERNAL
+    if monitoring:
+        _record_unknown(args, problem)
     if monitoring and getattr(args, "notify", False):
         _notify_unknown(problem)
     return code
+
+
+def _record_unknown(args: argparse.Namespace, problem: str) -> None:
+    """A check that could not run still leaves its row in the monitoring history, as UNKNOWN with the reason."""
+    from hhforecast.ops import status
+    from hhforecast.serving import store
+
+    try:
+        log_path = Path(args.log_db or _params().serve.prediction_log)
+        row = {"verdict": status.EXIT_NAMES[EXIT_UNKNOWN], "reasons": problem, "comment": args.comment}
+        store.append_history(log_path, row)
+    except Exception as exc:  # the store itself is the problem: the exit status still says UNKNOWN
+        print(f"hh monitor: error: cannot record the UNKNOWN check in the history: {exc}", file=sys.stderr)
 
 
 def _notify_unknown(problem: str) -> None:

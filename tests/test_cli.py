@@ -28,8 +28,10 @@ def summary(level: int, reasons=(), warnings=()) -> dict:
 
 @pytest.fixture()
 def workspace(tmp_path, monkeypatch):
-    """A working folder with params.yaml and a forecasts file; monitoring's assessment is stubbed per test."""
+    """A working folder with params.yaml and a forecasts file; monitoring's assessment is stubbed per test, and
+    the clock's availability checks are off (tests/ops/test_status.py and the history tests below have them)."""
     values = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))
+    values["monitor"]["max_data_age_days"] = values["monitor"]["max_run_age_days"] = None
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(values), encoding="utf-8")
     forecasts = tmp_path / paths.PRODUCTION_PREDICTIONS
     forecasts.parent.mkdir(parents=True)
@@ -211,3 +213,36 @@ def test_every_help_text_renders(argv, capsys):
 def test_a_percent_sign_in_a_help_text_is_printed_as_written(capsys):
     assert cli.main(["--help"]) == 0
     assert "95 % interval" in capsys.readouterr().out
+
+
+def test_every_check_leaves_a_history_row_even_one_that_could_not_run(workspace, monkeypatch, capsys):
+    db = workspace / "ops.db"
+    stub(monkeypatch, summary(monitor.RETRAIN, reasons=["model is 60 weeks old"]))
+    assert cli.main(["monitor", "--log-db", str(db), "--comment", "new hangar"]) == 2
+    stub(monkeypatch, RuntimeError("disk on fire"))
+    assert cli.main(["monitor", "--log-db", str(db)]) == 3
+    history = store.read_history(db)
+    assert history["verdict"].tolist() == ["CRITICAL", "UNKNOWN"]
+    assert history["comment"].tolist()[0] == "new hangar"
+    assert history["reasons"].tolist() == ["model is 60 weeks old", "internal error: RuntimeError: disk on fire"]
+    capsys.readouterr()
+    assert cli.main(["history", "--log-db", str(db), "--csv", "history.csv", "--plot", "history.png"]) == 0
+    assert pd.read_csv(workspace / "history.csv")["verdict"].tolist() == ["CRITICAL", "UNKNOWN"]
+    assert (workspace / "history.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert cli.main(["history", "--log-db", str(db)]) == 0
+    assert "CRITICAL" in capsys.readouterr().out
+
+
+def test_monitor_says_when_the_weekly_job_never_ran(workspace, monkeypatch, capsys):
+    values = yaml.safe_load((workspace / "params.yaml").read_text())
+    values["monitor"]["max_run_age_days"] = 8
+    (workspace / "params.yaml").write_text(yaml.safe_dump(values))
+    stub(monkeypatch, summary(monitor.HEALTHY))
+    assert cli.main(["monitor", "--log-db", str(workspace / "ops.db")]) == 1
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "WARNING: `hh weekly` has never run (monitor.max_run_age_days 8)"
+
+
+def test_history_without_a_store_is_refused_by_name(workspace, capsys):
+    assert cli.main(["history", "--log-db", "nowhere.db"]) == 1
+    assert "nowhere.db: no monitoring history yet" in capsys.readouterr().err

@@ -237,6 +237,10 @@ class MonitorParams(_Section):
     ks_pvalue: float = Field(gt=0, lt=1)
     max_model_age_weeks: int = Field(ge=1)
     volume_drop_ratio: float = Field(gt=0, lt=1)
+    # Availability (`hh monitor`, against the wall clock; None: not checked): data that stopped arriving, and a
+    # weekly job that did not run, crashed or hangs.
+    max_data_age_days: int | None = Field(default=None, ge=1)
+    max_run_age_days: int | None = Field(default=None, ge=1)
     notify: list[str] = Field(default_factory=list)  # Apprise URLs; secrets as ${VAR} from the environment
 
     @model_validator(mode="after")

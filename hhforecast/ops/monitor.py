@@ -476,6 +476,7 @@ def assess(
         },
         "missing_weeks": missing,
         "model_age_weeks": model_age,
+        "data_through": last_week.strftime("%Y-%m-%d"),
     }
     return summary, per_week, drift
 

@@ -38,6 +38,7 @@ class Status:
     drift: pd.DataFrame
     exit_status: int
     failed_runs: list[str] = field(default_factory=list)
+    availability: list[str] = field(default_factory=list)  # data that stopped arriving, a weekly job that did not run
 
     @property
     def name(self) -> str:
@@ -45,7 +46,8 @@ class Status:
 
 
 def exit_status(level: int, failed: list[str]) -> int:
-    """The exit status of a verdict level (monitor.HEALTHY/WARNING/RETRAIN); a failed run makes it at least WARNING."""
+    """The exit status of a verdict level (monitor.HEALTHY/WARNING/RETRAIN); a failed run (or an availability
+    problem) makes it at least WARNING."""
     from hhforecast.ops import monitor
 
     code = {monitor.HEALTHY: EXIT_OK, monitor.WARNING: EXIT_WARNING, monitor.RETRAIN: EXIT_CRITICAL}[level]
@@ -64,6 +66,79 @@ def failed_runs(runs: pd.DataFrame, since: dt.datetime) -> list[str]:
         f"{r['kind']} #{r['id']} started {r['started_at']}: {r['detail'] or 'failed'}"
         for r in failed.to_dict(orient="records")
     ]
+
+
+WEEKLY = "weekly"  # the run log's kind for `hh weekly`
+
+
+def availability(
+    data_through: str | None,
+    runs: pd.DataFrame | None,
+    now: dt.datetime,
+    max_data_age_days: int | None,
+    max_run_age_days: int | None,
+) -> list[str]:
+    """What the clock says is missing: the newest complete week of data (Monday `data_through`, ending on its
+    Sunday) older than `max_data_age_days`, and no `hh weekly` run that succeeded within `max_run_age_days`
+    (one still `running` after that long hangs). A check whose limit is None is off."""
+    import pandas as pd
+
+    problems = []
+    today = now.date()
+    if max_data_age_days is not None:
+        if data_through is None:
+            problems.append("the data's last week is unknown: no availability check possible")
+        else:
+            last_day = dt.date.fromisoformat(data_through) + dt.timedelta(days=6)
+            if (today - last_day).days > max_data_age_days:
+                problems.append(
+                    f"no new data: the newest complete week ends {last_day}, {(today - last_day).days} days ago "
+                    f"(monitor.max_data_age_days {max_data_age_days})"
+                )
+    if max_run_age_days is not None:
+        weekly = runs.loc[runs["kind"] == WEEKLY] if runs is not None and len(runs) else None
+        limit = pd.Timestamp(now) - pd.Timedelta(days=max_run_age_days)
+        if weekly is None or weekly.empty:
+            problems.append(f"`hh {WEEKLY}` has never run (monitor.max_run_age_days {max_run_age_days})")
+        else:
+            started = pd.to_datetime(weekly["started_at"], utc=True, format="ISO8601")
+            succeeded = started[weekly["status"] == "succeeded"]
+            if succeeded.empty or succeeded.max() < limit:
+                last = "never" if succeeded.empty else f"last on {succeeded.max():%Y-%m-%d}"
+                problems.append(
+                    f"`hh {WEEKLY}` has not succeeded in {max_run_age_days} days ({last}; "
+                    f"monitor.max_run_age_days {max_run_age_days})"
+                )
+            hung = weekly.loc[(weekly["status"] == "running") & (started < limit)]
+            problems += [
+                f"`hh {WEEKLY}` #{r['id']} started {r['started_at']} and never ended" for _, r in hung.iterrows()
+            ]
+    return problems
+
+
+def history_row(
+    summary: dict[str, Any], verdict: str, model_version: str | None, comment: str | None
+) -> dict[str, Any]:
+    """The monitoring history's row for one check (store.HISTORY_COLUMNS): errors over 4 and 13 weeks,
+    coverage, the verdict and everything that raised it."""
+    performance = summary.get("performance", {})
+    last_4, last_13 = performance.get("last_4_weeks", {}), performance.get("last_13_weeks", {})
+    problems = (
+        list(summary.get("reasons", []))
+        + list(summary.get("warnings", []))
+        + [f"failed run {r}" for r in summary.get("runs", {}).get("failed_in_window", [])]
+        + list(summary.get("availability", []))
+    )
+    return {
+        "data_through": summary.get("data_through"),
+        "model_version": model_version,
+        **{f"{name}_4w": last_4.get(name) for name in ("mae", "rmse", "mape")},
+        **{f"{name}_13w": last_13.get(name) for name in ("mae", "rmse", "mape")},
+        "coverage_80_13w": last_13.get("coverage_80"),
+        "verdict": verdict,
+        "reasons": "; ".join(problems),
+        "comment": comment,
+    }
 
 
 def runs_summary(runs: pd.DataFrame, failed: list[str]) -> dict[str, Any]:
@@ -103,15 +178,20 @@ def assess(params: Params, log_path: Path, from_log: bool, now: dt.datetime | No
 
     verdict, _, drift = monitor.assess_workspace(params, read_forecasts(log_path, from_log))
     summary = dict(verdict)
+    now = now or dt.datetime.now(dt.UTC)
     failed: list[str] = []
+    runs = None
     if log_path.exists():
         runs = store.read_runs(log_path)
-        since = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(weeks=params.monitor.window_weeks)
-        failed = failed_runs(runs, since)
+        failed = failed_runs(runs, now - dt.timedelta(weeks=params.monitor.window_weeks))
         summary["runs"] = runs_summary(runs, failed)
-    code = exit_status(int(summary["exit_code"]), failed)
+    missing = availability(
+        summary.get("data_through"), runs, now, params.monitor.max_data_age_days, params.monitor.max_run_age_days
+    )
+    summary["availability"] = missing
+    code = exit_status(int(summary["exit_code"]), failed + missing)
     summary["monitor_status"], summary["monitor_exit_code"] = EXIT_NAMES[code], code
-    return Status(summary, drift, code, failed)
+    return Status(summary, drift, code, failed, missing)
 
 
 def notify(urls: list[str], status: Status) -> None:
@@ -121,7 +201,7 @@ def notify(urls: list[str], status: Status) -> None:
     if status.exit_status == EXIT_OK:
         return
     title, body = alerts.monitor_message(
-        status.name, status.summary["reasons"], status.summary["warnings"], status.failed_runs
+        status.name, status.summary["reasons"], status.summary["warnings"] + status.availability, status.failed_runs
     )
     alerts.send(urls, title, body, "failure" if status.exit_status == EXIT_CRITICAL else "warning")
 

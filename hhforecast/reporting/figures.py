@@ -262,3 +262,23 @@ def monitoring_windows(weekly: pd.DataFrame, validation_mae: float, language: st
     ax.legend(frameon=False, fontsize=7, ncol=4, loc="lower left", bbox_to_anchor=(0, 1))  # above the tall weeks
     _dates(ax)
     return fig
+
+
+def monitoring_history(history: pd.DataFrame, language: str) -> Figure:
+    """Every monitoring check's 4- and 13-week MAE by the week its data reached, with the checks whose job
+    retrained or promoted a model (their `action`) marked there."""
+    fig, ax = plt.subplots(figsize=(8, 3))
+    checks = history.dropna(subset=["data_through"])
+    dates = pd.to_datetime(checks["data_through"])
+    ax.plot(dates, checks["mae_4w"], color=BLUE, marker=".", label=text("mae_4w", language))
+    ax.plot(dates, checks["mae_13w"], color=ORANGE, marker=".", label=text("mae_13w", language))
+    actions = checks["action"].fillna("")
+    for kind, word, colour, style in (("retrain", "retrain", GREY, ":"), ("promotion", "promot", RED, "--")):
+        for index, date in enumerate(dates[actions.str.contains(word)]):
+            label = text(f"history_{kind}", language) if index == 0 else None
+            ax.axvline(date, color=colour, linestyle=style, linewidth=1, label=label)  # type: ignore[arg-type]
+    ax.set_ylabel(text("HH", language))
+    ax.set_xlabel(text("history_axis", language))
+    ax.legend(frameon=False, fontsize=7, ncol=4, loc="lower left", bbox_to_anchor=(0, 1))
+    _dates(ax)
+    return fig

@@ -53,6 +53,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "weekly_abs_error": ("|erro| semanal", "weekly |error|"),
     "mae_4w": ("MAE de 4 semanas", "4-week MAE"),
     "mae_13w": ("MAE de 13 semanas", "13-week MAE"),
+    "history_retrain": ("retreino", "retrain"),
+    "history_promotion": ("promoção", "promotion"),
+    "history_axis": ("dados até", "data through"),
     "validation_mae": ("MAE de validação {value:.1f}", "validation MAE {value:.1f}"),
     "fig_weekly_series": (
         "Série semanal de HH de manutenção não programada e horas de voo da frota.",

@@ -1,4 +1,4 @@
-"""The operational store (SQLite): a log of every prediction made, and of every run.
+"""The operational store (SQLite): a log of every prediction made, of every run, and of every monitoring check.
 
 It is not a DVC output: it records what happened in operation, with wall-clock
 times, and monitoring reads it.
@@ -29,6 +29,18 @@ CREATE TABLE IF NOT EXISTS predictions (
     extrapolation INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS predictions_week ON predictions (week);
+CREATE TABLE IF NOT EXISTS monitor_history (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_at TEXT NOT NULL,
+    data_through TEXT,
+    model_version TEXT,
+    mae_4w REAL, rmse_4w REAL, mape_4w REAL,
+    mae_13w REAL, rmse_13w REAL, mape_13w REAL, coverage_80_13w REAL,
+    verdict TEXT NOT NULL,
+    reasons TEXT NOT NULL,
+    action TEXT,
+    comment TEXT
+);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     kind TEXT NOT NULL,
@@ -148,3 +160,38 @@ def end_run(path: Path, run_id: int, status: str, detail: str = "", model_versio
 def read_runs(path: Path) -> pd.DataFrame:
     with closing(connect(path)) as connection:
         return pd.read_sql_query("SELECT * FROM runs ORDER BY id", connection)
+
+
+HISTORY_COLUMNS = (
+    "data_through",
+    "model_version",
+    "mae_4w",
+    "rmse_4w",
+    "mape_4w",
+    "mae_13w",
+    "rmse_13w",
+    "mape_13w",
+    "coverage_80_13w",
+    "verdict",
+    "reasons",
+    "action",
+    "comment",
+)
+
+
+def append_history(path: Path, row: dict[str, Any]) -> int:
+    """One monitoring check (`HISTORY_COLUMNS`, missing ones empty), stamped with the time it ran; returns its id."""
+    values = [row.get(column) for column in HISTORY_COLUMNS]
+    placeholders = ", ".join("?" for _ in range(len(HISTORY_COLUMNS) + 1))
+    with closing(connect(path)) as connection, connection:
+        cursor = connection.execute(
+            f"INSERT INTO monitor_history (run_at, {', '.join(HISTORY_COLUMNS)}) VALUES ({placeholders})",
+            (_now(), *values),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+
+def read_history(path: Path) -> pd.DataFrame:
+    with closing(connect(path)) as connection:
+        return pd.read_sql_query("SELECT * FROM monitor_history ORDER BY id", connection)

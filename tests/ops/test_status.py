@@ -112,3 +112,83 @@ def test_the_last_logged_forecast_of_a_week_is_the_one_monitored(tmp_path):
 def test_ok_sends_no_alert(monkeypatch):
     monkeypatch.setattr("hhforecast.ops.alerts.send", lambda *args: pytest.fail("an OK status alerted"))
     status.notify(["json://127.0.0.1:9"], status.Status({}, pd.DataFrame(), status.EXIT_OK))
+
+
+def weekly_runs(*rows: tuple[str, str]) -> pd.DataFrame:
+    """The run log's `hh weekly` runs: (started_at, status) each."""
+    return pd.DataFrame(
+        {
+            "id": range(1, len(rows) + 1),
+            "kind": [status.WEEKLY] * len(rows),
+            "started_at": [started for started, _ in rows],
+            "status": [state for _, state in rows],
+        }
+    )
+
+
+FRESH_DATA = "2024-05-20"  # its week ends on Sunday 2024-05-26, 8 days before NOW
+RAN = weekly_runs(("2024-05-27T06:00:00+00:00", "succeeded"))
+
+
+@pytest.mark.parametrize(
+    ("data_through", "runs", "limits", "problems"),
+    [
+        (FRESH_DATA, RAN, (10, 8), []),
+        (FRESH_DATA, RAN, (None, None), []),
+        ("2024-04-29", RAN, (10, 8), ["no new data: the newest complete week ends 2024-05-05, 29 days ago"]),
+        ("2024-04-29", RAN, (None, 8), []),
+        (None, RAN, (10, 8), ["the data's last week is unknown"]),
+        (FRESH_DATA, None, (10, 8), ["`hh weekly` has never run"]),
+        (FRESH_DATA, RUNS, (10, 8), ["`hh weekly` has never run"]),  # other kinds of runs do not count
+        (
+            FRESH_DATA,
+            weekly_runs(("2024-05-20T06:00:00+00:00", "succeeded"), ("2024-05-27T06:00:00+00:00", "failed")),
+            (10, 8),
+            ["`hh weekly` has not succeeded in 8 days (last on 2024-05-20"],  # crashed last Monday
+        ),
+        (
+            FRESH_DATA,
+            weekly_runs(("2024-05-25T06:00:00+00:00", "running"), ("2024-06-03T06:00:00+00:00", "succeeded")),
+            (10, 8),
+            ["`hh weekly` #1 started 2024-05-25T06:00:00+00:00 and never ended"],  # hung, though today's ran
+        ),
+        (FRESH_DATA, weekly_runs(("2024-06-03T06:00:00+00:00", "running")), (10, 8), ["has not succeeded in 8 days"]),
+    ],
+)
+def test_data_that_stopped_arriving_and_a_weekly_job_that_did_not_run_are_never_ok(
+    data_through, runs, limits, problems
+):
+    found = status.availability(data_through, runs, NOW, *limits)
+    assert len(found) == len(problems), found
+    for line, expected in zip(found, problems):
+        assert expected in line
+
+
+def test_a_history_row_keeps_the_errors_the_verdict_and_everything_that_raised_it():
+    summary = {
+        "data_through": "2024-05-27",
+        "reasons": ["errors rose"],
+        "warnings": ["acft may drift"],
+        "runs": {"failed_in_window": ["retrain #2"]},
+        "availability": ["no new data"],
+        "performance": {
+            "last_4_weeks": {"mae": 50.0, "rmse": 60.0, "mape": 12.0, "coverage_80": 0.5},
+            "last_13_weeks": {"mae": 45.0, "rmse": 55.0, "mape": 11.0, "coverage_80": 0.7},
+        },
+    }
+    row = status.history_row(summary, "CRITICAL", "v1.2.0", "after the hangar move")
+    assert row == {
+        "data_through": "2024-05-27",
+        "model_version": "v1.2.0",
+        "mae_4w": 50.0,
+        "rmse_4w": 60.0,
+        "mape_4w": 12.0,
+        "mae_13w": 45.0,
+        "rmse_13w": 55.0,
+        "mape_13w": 11.0,
+        "coverage_80_13w": 0.7,
+        "verdict": "CRITICAL",
+        "reasons": "errors rose; acft may drift; failed run retrain #2; no new data",
+        "comment": "after the hangar move",
+    }
+    assert set(row) | {"action"} == set(store.HISTORY_COLUMNS)
