@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hhforecast.core.errors import HHForecastError
-from hhforecast.ops.status import EXIT_UNKNOWN  # loads no pandas: `hh` starts fast
+from hhforecast.ops.status import EXIT_NAMES, EXIT_UNKNOWN  # loads no pandas: `hh` starts fast
 
 if TYPE_CHECKING:
     from hhforecast.core.config import Params
+    from hhforecast.ops.status import Status
 
 
 def _params() -> Params:
@@ -178,15 +179,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         print(json.dumps(rounded(summary), indent=2, default=str))
     else:
         perf = summary["performance"]
-        print(
-            f"{result.name}: "
-            + (
-                "; ".join(
-                    summary["reasons"] + summary["warnings"] + [f"failed run {f}" for f in failed] + result.availability
-                )
-                or "no alerts"
-            )
-        )
+        print(f"{result.name}: " + (_problems(result) or "no alerts"))
         print(
             f"status: {summary['status']}   production weeks: {summary['production_weeks']}   "
             f"model age: {summary['model_age_weeks']} weeks"
@@ -212,6 +205,34 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     if args.notify:
         status.notify(params.monitor.notify, result)
     return result.exit_status
+
+
+def cmd_weekly(args: argparse.Namespace) -> int:
+    """The week's job (hhforecast/ops/weekly.py); exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN."""
+    from hhforecast.ops import weekly
+
+    params = _params()
+    log_path = Path(args.log_db or params.serve.prediction_log)
+    steps = weekly.default_steps(Path("."), params, log_path, lambda line: print(f"hh weekly: {line}", file=sys.stderr))
+    outcome = weekly.run(log_path, params, steps, args.comment)
+    for name, state, detail in outcome.steps:
+        print(f"{name}: {state}: {detail}")
+    verdict = outcome.status
+    print(
+        f"{EXIT_NAMES[outcome.exit_status]}: " + ("no alerts" if verdict is None else _problems(verdict) or "no alerts")
+    )
+    return outcome.exit_status
+
+
+def _problems(verdict: Status) -> str:
+    """Everything that raised a status, on one line."""
+    summary = verdict.summary
+    return "; ".join(
+        summary["reasons"]
+        + summary["warnings"]
+        + [f"failed run {f}" for f in verdict.failed_runs]
+        + verdict.availability
+    )
 
 
 def cmd_history(args: argparse.Namespace) -> int:
@@ -388,6 +409,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--comment", help="a note kept with this check in the monitoring history")
     p.set_defaults(func=cmd_monitor)
 
+    p = commands.add_parser(
+        "weekly",
+        help="the week's job: check the raw folder, rebuild the dataset, forecast the planned weeks, monitor, "
+        "retrain and promote when due, alert (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)",
+    )
+    p.add_argument("--comment", help="a note kept with this week's check in the monitoring history")
+    p.add_argument("--log-db", help="the operational store (default: serve.prediction_log)")
+    p.set_defaults(func=cmd_weekly)
+
     p = commands.add_parser("history", help="the monitoring history: one row per check (print, --csv, --plot)")
     p.add_argument("--csv", help="export it to this CSV file")
     p.add_argument("--plot", help="draw the 4- and 13-week MAE over time, retrains and promotions marked, to this PNG")
@@ -439,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `hh ... | head` ends quietly
     words = sys.argv[1:] if argv is None else argv
-    monitoring = bool(words) and words[0] == "monitor"
+    monitoring = bool(words) and words[0] in ("monitor", "weekly")  # a scheduler reads 3 as UNKNOWN
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # argparse: 0 for --help, 2 for a usage error
@@ -467,12 +497,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _record_unknown(args: argparse.Namespace, problem: str) -> None:
     """A check that could not run still leaves its row in the monitoring history, as UNKNOWN with the reason."""
-    from hhforecast.ops import status
     from hhforecast.serving import store
 
     try:
         log_path = Path(args.log_db or _params().serve.prediction_log)
-        row = {"verdict": status.EXIT_NAMES[EXIT_UNKNOWN], "reasons": problem, "comment": args.comment}
+        row = {"verdict": EXIT_NAMES[EXIT_UNKNOWN], "reasons": problem, "comment": args.comment}
         store.append_history(log_path, row)
     except Exception as exc:  # the store itself is the problem: the exit status still says UNKNOWN
         print(f"hh monitor: error: cannot record the UNKNOWN check in the history: {exc}", file=sys.stderr)

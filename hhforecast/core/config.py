@@ -241,6 +241,10 @@ class MonitorParams(_Section):
     # weekly job that did not run, crashed or hangs.
     max_data_age_days: int | None = Field(default=None, ge=1)
     max_run_age_days: int | None = Field(default=None, ge=1)
+    # `hh weekly` retrains when the verdict recommends it or the production model's data is this many weeks
+    # old, but never within the cooldown of the model's last week (drift must not retrain every week).
+    retrain_every_weeks: int = Field(default=13, ge=1)
+    retrain_cooldown_weeks: int = Field(default=4, ge=0)
     notify: list[str] = Field(default_factory=list)  # Apprise URLs; secrets as ${VAR} from the environment
 
     @model_validator(mode="after")
@@ -321,6 +325,7 @@ class ServeParams(_Section):
     host: str
     port: int = Field(ge=1, le=65535)
     prediction_log: Path
+    planned_utilization: Path = Path("data/planned/planned_utilization.csv")  # what `hh weekly` forecasts
 
 
 class RegistryParams(_Section):

@@ -41,6 +41,7 @@ EVAL = METRICS / "eval.json"
 BACKTEST = METRICS / "backtest.csv"
 BACKTEST_WEEKS = METRICS / "backtest_weeks.csv"
 PRODUCTION_PREDICTIONS = PREDICTIONS / "production_predictions.csv"
+PLANNED_FORECASTS = PREDICTIONS / "planned_forecasts.csv"  # `hh weekly`'s forecast of the planned weeks
 MONITOR = METRICS / "monitor.json"
 MONITOR_WEEKLY = METRICS / "monitor_weekly.csv"
 DRIFT = METRICS / "drift.csv"

@@ -26,3 +26,20 @@ def output(*args: str, repo: Path = Path(".")) -> str:
     if result.returncode != 0:
         raise GitError(command, result.stderr)
     return result.stdout
+
+
+def commit(repo: Path, files: list[str], message: str, name: str, email: str) -> str | None:
+    """Stage `files` (those that exist) and commit them, as the repository's own identity when it has one and as
+    `name <email>` otherwise; the new commit's hash, or None when nothing changed."""
+    present = [f for f in files if (repo / f).exists()]
+    if present:
+        output("add", "--", *present, repo=repo)
+    if subprocess.run(["git", "diff", "--cached", "--quiet"], cwd=repo).returncode == 0:
+        return None
+    identity = []
+    for key, fallback in (("user.name", name), ("user.email", email)):
+        configured = subprocess.run(["git", "config", key], cwd=repo, capture_output=True, text=True).stdout.strip()
+        if not configured:
+            identity += ["-c", f"{key}={fallback}"]
+    output(*identity, "commit", "-q", "-m", message, repo=repo)
+    return output("rev-parse", "HEAD", repo=repo).strip()
