@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
 from hhforecast.core import config, paths
@@ -517,7 +518,8 @@ def sweep_table(sources: Sources, language: str) -> str:
             "params",
             "MAE do backtest",
             "execução − padrão, pareado (HH/semana, IC 95 %)",
-            "DM p",
+            "DM p (HLN)",
+            "p (Holm)",
             "veredito",
             "razão do MAE esperado",
             "MAE no teste",
@@ -528,7 +530,8 @@ def sweep_table(sources: Sources, language: str) -> str:
             "params",
             "backtest MAE",
             "run − default, paired (HH/week, 95 % CI)",
-            "DM p",
+            "DM p (HLN)",
+            "p (Holm)",
             "verdict",
             "expected MAE ratio",
             "test MAE",
@@ -542,78 +545,92 @@ def sweep_table(sources: Sources, language: str) -> str:
             "–",
             "–",
             "–",
+            "–",
             f"{default['expected_mae_ratio']:.4f}",
             f"{default['test_mae']:.3f}",
         ]
     ]
+    if "fold" not in default["backtest"]:
+        raise DocNumbersError(f"{paths.SWEEP.as_posix()}/{sweep.DEFAULT}.json has no folds: re-record the sweep")
     paired = {}
     for name, run in others.items():
         if run["backtest"]["date"] != default["backtest"]["date"]:
             raise DocNumbersError(f"sweep run {name!r} was backtested on other weeks than the default: re-record both")
-        changed = ", ".join(f"{k} {v}" for k, v in sorted(run["train"].items()) if default["train"].get(k) != v)
-        result = compare.paired_abs_error(
-            default["backtest"]["actual"],
-            run["backtest"][forecasters.NETWORK],
-            default["backtest"][forecasters.NETWORK],
+        paired[name] = compare.paired_backtest(
+            np.asarray(default["backtest"]["actual"], float),
+            np.asarray(run["backtest"][forecasters.NETWORK], float),
+            np.asarray(default["backtest"][forecasters.NETWORK], float),
+            default["backtest"]["fold"],
         )
-        paired[name] = result
+    # One Holm family: every run against the default, as the backtest's baselines against the network.
+    held = dict(zip(paired, compare.holm([result.p_value for result in paired.values()])))
+    verdicts = {
+        name: compare.verdict_after_holm(result.ci_low, result.ci_high, held[name]) for name, result in paired.items()
+    }
+    for name, run in others.items():
+        result = paired[name]
+        changed = ", ".join(f"{k} {v}" for k, v in sorted(run["train"].items()) if default["train"].get(k) != v)
         rows.append(
             [
                 name,
                 changed or "–",
                 f"{run['backtest_mae']:.3f}",
                 f"{result.mae_diff:+.2f} [{result.ci_low:+.2f}, {result.ci_high:+.2f}]",
-                f"{result.p_value:.3f}",
-                words.get(result.verdict, result.verdict),
+                labels.p_value(result.p_value, language),
+                labels.p_value(held[name], language),
+                words.get(verdicts[name], verdicts[name]),
                 f"{run['expected_mae_ratio']:.4f}",
                 f"{run['test_mae']:.3f}",
             ]
         )
     weeks = len(default["backtest"]["date"])
+    horizon = compare.fold_horizon(default["backtest"]["fold"])
     out = [table(header, rows)]
     out.append(
-        f"Backtest de {weeks} semanas; cada execução é pareada com a padrão semana a semana "
-        "(Newey–West, Diebold–Mariano)."
+        f"Backtest de {weeks} semanas; cada execução é pareada com a padrão semana a semana: Diebold–Mariano com "
+        f"HAC de Newey–West de {horizon} defasagens (uma dobra) e a correção de Harvey–Leybourne–Newbold, como no "
+        f"backtest; Holm sobre as {len(paired)} execuções. Um empate não mostra diferença."
         if pt
-        else f"Backtest of {weeks} weeks; each run is paired with the default week by week "
-        "(Newey–West, Diebold–Mariano)."
+        else f"Backtest of {weeks} weeks; each run is paired with the default week by week: Diebold–Mariano with a "
+        f"Newey–West HAC of {horizon} lags (one fold) and the Harvey–Leybourne–Newbold correction, as in the "
+        f"backtest; Holm over the {len(paired)} runs. A tie shows no difference."
     )
     for name, result in paired.items():
-        if result.verdict == compare.TIE:
+        if verdicts[name] == compare.TIE:
             continue
         ratio = others[name]["expected_mae_ratio"] / default["expected_mae_ratio"] - 1
         low, high = number(abs(result.ci_low), 2, language), number(abs(result.ci_high), 2, language)
-        if result.verdict == compare.BETTER:
+        if verdicts[name] == compare.BETTER:
             low, high = high, low
         if pt:
             out.append(
-                f"`{name}` é {words[result.verdict]} que a padrão em "
+                f"`{name}` é {words[verdicts[name]]} que a padrão em "
                 f"{number(abs(result.mae_diff), 2, language)} HH por semana "
                 f"no backtest (IC de 95 % de {low} a {high}), e a sua razão do MAE esperado é "
                 f"{percent(abs(ratio), language)} {'maior' if ratio > 0 else 'menor'}."
             )
         else:
             out.append(
-                f"`{name}` is {result.verdict} than the default by "
+                f"`{name}` is {verdicts[name]} than the default by "
                 f"{number(abs(result.mae_diff), 2, language)} HH a week "
                 f"over the backtest (95 % CI {low} to {high}), and its expected MAE ratio is "
                 f"{percent(abs(ratio), language)} {'higher' if ratio > 0 else 'lower'}."
             )
-    ties = [name for name, result in paired.items() if result.verdict == compare.TIE]
+    ties = [name for name in paired if verdicts[name] == compare.TIE]
     if ties:
         spread = max(abs(others[n]["expected_mae_ratio"] - default["expected_mae_ratio"]) for n in ties)
         named = listing([f"`{n}`" for n in ties], language)
         out.append(
-            f"{named} empatam com a padrão: todo intervalo pareado contém 0, e as suas razões do MAE esperado "
+            f"{named} empatam com a padrão: nenhuma diferença mostrada após Holm, e as suas razões do MAE esperado "
             "diferem "
             f"da dela em no máximo {number(spread, 4, language)}."
             if pt
-            else f"{named} tie with the default: every paired interval contains 0, and their expected MAE ratios "
+            else f"{named} tie with the default: no difference shown after Holm, and their expected MAE ratios "
             "differ "
             f"from its by at most {number(spread, 4, language)}."
         )
     lowest = min(runs, key=lambda n: runs[n]["test_mae"])
-    if lowest in paired and paired[lowest].verdict == compare.WORSE:
+    if lowest in paired and verdicts[lowest] == compare.WORSE:
         value = number(runs[lowest]["test_mae"], 2, language)
         out.append(
             f"O MAE de teste de `{lowest}` é o menor de todos ({value}): o sorteio de um ano premiou um modelo que o "
@@ -622,11 +639,13 @@ def sweep_table(sources: Sources, language: str) -> str:
             else f"`{lowest}`'s test MAE is the lowest of all ({value}): one year's draw rewarded a model the backtest "
             f"finds worse, which is why the test window decides nothing here."
         )
-    if not any(result.verdict == compare.BETTER for result in paired.values()):
+    if compare.BETTER not in verdicts.values():
         out.append(
-            "Nenhuma execução vence a padrão, que fica; entre configurações empatadas, fica a mais barata."
+            "Nenhuma execução vence a padrão, que fica: as configurações foram escolhidas nos mundos de "
+            "desenvolvimento e confirmadas pelo estudo, e um empate aqui não mostra diferença, não uma equivalência."
             if pt
-            else "No run beats the default, so it stays; of tied settings the cheaper is kept."
+            else "No run beats the default, so it stays: the settings were chosen on the development worlds and "
+            "confirmed by the study, and a tie here shows no difference, not an equivalence."
         )
     committed = sources.json(paths.EVAL)
     tolerance = float(sources.params()["verify"]["rel_tolerance"])

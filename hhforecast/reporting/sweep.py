@@ -39,8 +39,9 @@ class SweepError(HHForecastError):
 
 
 def record(name: str, train: dict[str, Any], evaluation: dict[str, Any], weeks: pd.DataFrame) -> dict[str, Any]:
-    """One run's record: its `train` params, test MAE, expected MAE ratio, backtest MAE and per-week forecasts."""
-    missing = [c for c in ("date", "actual", forecasters.NETWORK) if c not in weeks.columns]
+    """One run's record: its `train` params, test MAE, expected MAE ratio, backtest MAE and per-week forecasts
+    with their fold (the paired test's horizon)."""
+    missing = [c for c in ("fold", "date", "actual", forecasters.NETWORK) if c not in weeks.columns]
     if missing:
         raise SweepError(f"run {name!r}: the per-week backtest lacks the column(s) {', '.join(missing)}")
     return {
@@ -50,6 +51,7 @@ def record(name: str, train: dict[str, Any], evaluation: dict[str, Any], weeks: 
         "expected_mae_ratio": (evaluation.get("expected_mae_ratio") or {}).get(forecasters.NETWORK),
         "backtest_mae": evaluation["backtest"]["mae"][forecasters.NETWORK],
         "backtest": {
+            "fold": [int(v) for v in weeks["fold"]],
             "date": weeks["date"].astype(str).tolist(),
             "actual": [round(float(v), 6) for v in weeks["actual"]],
             forecasters.NETWORK: [round(float(v), 6) for v in weeks[forecasters.NETWORK]],

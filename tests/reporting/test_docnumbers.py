@@ -83,6 +83,7 @@ def run(name: str, network: list[float], test_mae: float, ratio: float, backtest
         "expected_mae_ratio": ratio,
         "backtest_mae": backtest_mae,
         "backtest": {
+            "fold": [1 + week // 2 for week in range(len(network))],  # two weeks per fold: the horizon is 2
             "date": [f"2020-01-{d:02d}" for d in range(6, 6 + len(network))],
             "actual": ACTUAL,
             "network": network,
@@ -237,7 +238,10 @@ def test_the_sweep_pairs_every_run_with_the_default_and_says_what_survives(tmp_p
     worse = run("ensemble-1", [80, 140, 70, 130, 125, 75, 150, 65], 33.5, 1.1745, 49.1, ensemble=1)
     tied = run("units-32", [102, 117, 92, 109, 103, 98, 128, 87], 37.7, 1.0059, 39.3, units=32)
     text = rendered(project(tmp_path, [DEFAULT, worse, tied]), block("sweep"))
-    assert "| default | 1×16, ensemble 5, lr 0.001 | 39.578 | – | – | – | 1.0057 | 36.263 |" in text
+    assert "| default | 1×16, ensemble 5, lr 0.001 | 39.578 | – | – | – | – | 1.0057 | 36.263 |" in text
+    assert "| run − default, paired (HH/week, 95 % CI) | DM p (HLN) | p (Holm) | verdict |" in text
+    assert "Newey–West HAC of 2 lags (one fold) and the Harvey–Leybourne–Newbold correction" in text
+    assert "Holm over the 2 runs" in text
     assert "| ensemble-1 | ensemble 1 | 49.100 | +" in text and "| worse | 1.1745 | 33.500 |" in text
     assert "| units-32 | units 32 | 39.300 |" in text and "| tie | 1.0059 | 37.700 |" in text
     assert "`ensemble-1` is worse than the default by" in text and "expected MAE ratio is 17 % higher" in text
@@ -257,6 +261,10 @@ def test_a_sweep_whose_default_is_no_longer_the_committed_model_says_so(tmp_path
     [
         ([run("ensemble-1", [1, 2, 3], 1.0, 1.0, 1.0)], r"metrics/sweep/default.json is missing"),
         ([DEFAULT, run("units-32", [1, 2, 3], 1.0, 1.0, 1.0)], r"sweep run 'units-32' was backtested on other weeks"),
+        (
+            [{**DEFAULT, "backtest": {k: v for k, v in DEFAULT["backtest"].items() if k != "fold"}}],
+            r"metrics/sweep/default.json has no folds: re-record the sweep",
+        ),
     ],
 )
 def test_a_sweep_that_cannot_be_paired_is_refused(tmp_path, records, message):

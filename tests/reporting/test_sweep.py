@@ -13,7 +13,9 @@ import yaml
 from hhforecast.reporting import sweep
 
 EVALUATION = {"test": {"mae": 33.55}, "backtest": {"mae": {"network": 49.145}}, "expected_mae_ratio": {"network": 1.17}}
-WEEKS = pd.DataFrame({"date": ["2019-04-15", "2019-04-22"], "actual": [309.65, 188.15], "network": [207.6, 208.6]})
+WEEKS = pd.DataFrame(
+    {"fold": [1, 2], "date": ["2019-04-15", "2019-04-22"], "actual": [309.65, 188.15], "network": [207.6, 208.6]}
+)
 
 
 def working_copy(root: Path, ensemble: int = 1) -> Path:
@@ -32,11 +34,16 @@ def test_a_record_keeps_the_params_the_scores_and_the_weekly_forecasts():
         "test_mae": 33.55,
         "expected_mae_ratio": 1.17,
         "backtest_mae": 49.145,
-        "backtest": {"date": ["2019-04-15", "2019-04-22"], "actual": [309.65, 188.15], "network": [207.6, 208.6]},
+        "backtest": {
+            "fold": [1, 2],
+            "date": ["2019-04-15", "2019-04-22"],
+            "actual": [309.65, 188.15],
+            "network": [207.6, 208.6],
+        },
     }
 
 
-@pytest.mark.parametrize("dropped", ["date", "actual", "network"])
+@pytest.mark.parametrize("dropped", ["fold", "date", "actual", "network"])
 def test_a_backtest_without_a_needed_column_is_refused(dropped):
     with pytest.raises(
         sweep.SweepError, match=rf"run 'units-32': the per-week backtest lacks the column\(s\) {dropped}"
