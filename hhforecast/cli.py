@@ -467,7 +467,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     import signal
 
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `hh ... | head` ends quietly
+    if hasattr(signal, "SIGPIPE"):  # POSIX only: Windows has no SIGPIPE
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `hh ... | head` ends quietly
     words = sys.argv[1:] if argv is None else argv
     monitoring = bool(words) and words[0] in ("monitor", "weekly")  # a scheduler reads 3 as UNKNOWN
     try:
