@@ -303,6 +303,98 @@ def error_rise(
     )
 
 
+@dataclass(frozen=True)
+class ErrorCusum:
+    """A one-sided CUSUM of the production weeks' level-scaled errors, standardized by the validation window's:
+    S_t = max(0, S_(t-1) + z_t - slack). `alarm_week` is the first production week (1-based) where S crossed
+    `threshold`, the level calibrated to the false-alarm rate over the horizon (`cusum_threshold`)."""
+
+    peak: float
+    threshold: float
+    alarm_week: int | None
+    weeks: int
+
+
+def cusum_path(scores: np.ndarray, mean: float, spread: float, slack: float) -> np.ndarray:
+    """S_t for every week of `scores`, standardized by (mean, spread)."""
+    path, total = np.empty(len(scores)), 0.0
+    for week, z in enumerate((np.asarray(scores, float) - mean) / spread):
+        total = max(0.0, total + z - slack)
+        path[week] = total
+    return path
+
+
+@functools.lru_cache(maxsize=32)
+def cusum_threshold(
+    reference: tuple[float, ...],
+    horizon_weeks: int,
+    false_alarm_rate: float,
+    slack: float,
+    block_weeks: int,
+    references: int = 200,
+    horizons: int = 250,
+    guarantee: float = 0.9,
+    seed: int = 20240401,
+) -> float:
+    """The CUSUM level that `horizon_weeks` of errors like the reference's cross in only `false_alarm_rate` of
+    horizons, by a circular block bootstrap of the reference scores: blocks of `block_weeks` keep their
+    autocorrelation (a level for independent weeks fires far more often on correlated ones).
+
+    The real level is applied with a mean and SD estimated from one short window, and a level that ignores
+    that error fires several times too often (the estimated-parameters problem of control charts). So, after
+    Gandy & Kvaløy (2013, "guaranteed conditional performance"), each of `references` bootstrapped windows
+    gets the level that holds the rate for it over `horizons` bootstrapped horizons, and the level kept is
+    the `guarantee` quantile of those: it holds the rate for that share of the windows one might have had.
+    """
+    scores = np.asarray(reference, float)
+    n = len(scores)
+    rng = np.random.default_rng(seed)
+
+    def blocks(rows: int, length: int) -> np.ndarray:
+        starts = rng.integers(0, n, size=(rows, -(-length // block_weeks)))
+        index = (starts[:, :, None] + np.arange(block_weeks)) % n
+        return scores[index.reshape(rows, -1)[:, :length]]
+
+    window = blocks(references, n)
+    mean, spread = window.mean(axis=1), np.maximum(window.std(axis=1, ddof=1), 1e-9)
+    drawn = blocks(references * horizons, horizon_weeks).reshape(references, horizons, horizon_weeks)
+    z = (drawn - mean[:, None, None]) / spread[:, None, None]
+    total, peak = np.zeros((references, horizons)), np.zeros((references, horizons))
+    for week in range(horizon_weeks):
+        total = np.maximum(0.0, total + z[:, :, week] - slack)
+        peak = np.maximum(peak, total)
+    return float(np.quantile(np.quantile(peak, 1 - false_alarm_rate, axis=1), guarantee))
+
+
+def error_cusum(
+    production_abs_errors: np.ndarray,
+    validation_abs_errors: np.ndarray,
+    params: MonitorParams,
+    production_predicted: np.ndarray | None = None,
+    validation_predicted: np.ndarray | None = None,
+) -> ErrorCusum:
+    """The CUSUM over every production week so far (oldest first) against the validation window's errors."""
+    scaled = production_predicted is not None and validation_predicted is not None
+    scores = error_scores(production_abs_errors, production_predicted if scaled else None)
+    reference = error_scores(validation_abs_errors, validation_predicted if scaled else None)
+    mean, spread = float(reference.mean()), float(max(reference.std(ddof=1), 1e-9))
+    threshold = cusum_threshold(
+        tuple(float(v) for v in reference),
+        params.horizon_weeks,
+        params.false_alarm_rate,
+        params.cusum_slack,
+        params.cusum_block_weeks,
+    )
+    path = cusum_path(scores, mean, spread, params.cusum_slack)
+    crossed = np.flatnonzero(path > threshold)
+    return ErrorCusum(
+        float(path.max()) if len(path) else 0.0,
+        threshold,
+        int(crossed[0]) + 1 if len(crossed) else None,
+        len(path),
+    )
+
+
 def verdict(
     rise: ErrorRise | None,
     drift: pd.DataFrame,
@@ -310,9 +402,22 @@ def verdict(
     volume_table: pd.DataFrame,
     missing: list[str],
     params: MonitorParams,
+    cusum: ErrorCusum | None = None,
 ) -> Verdict:
-    """The retraining policy of params.yaml, with every reason spelled out."""
+    """The retraining policy of params.yaml, with every reason spelled out. The errors are judged by
+    `monitor.error_detector`: the rank test (`rise`), or the CUSUM (`cusum`), the rank test then only warning."""
     reasons, warnings, kinds = [], [], set()
+    sequential = params.error_detector == "cusum" and cusum is not None
+    if sequential:
+        assert cusum is not None
+        if cusum.alarm_week is not None:
+            reasons.append(
+                f"the CUSUM of the level-scaled errors crossed its level {cusum.threshold:.2f} in production week "
+                f"{cusum.alarm_week} (peak {cusum.peak:.2f} over {cusum.weeks} weeks; level calibrated to "
+                f"monitor.false_alarm_rate {params.false_alarm_rate:g} over monitor.horizon_weeks "
+                f"{params.horizon_weeks}): the errors rose"
+            )
+            kinds.add("errors")
     if rise is not None:
         said = (
             f"MAE over the last {rise.weeks} weeks is {rise.recent_mae:.1f} against the validation MAE "
@@ -323,10 +428,10 @@ def verdict(
             f"{rise.critical_p:.2g}, the per-check level that keeps false alarms to monitor.false_alarm_rate "
             f"{params.false_alarm_rate:g} over monitor.horizon_weeks {params.horizon_weeks} weekly checks"
         )
-        if rise.p_value < rise.critical_p:
+        if rise.p_value < rise.critical_p and not sequential:
             reasons.append(f"{said} < {level}: the errors rose")
             kinds.add("errors")
-        elif rise.p_value < params.error_rise_warn:
+        elif rise.p_value < params.error_rise_warn and not (sequential and "errors" in kinds):
             warnings.append(
                 f"{said}: errors may be rising (below monitor.error_rise_warn {params.error_rise_warn:g}, "
                 f"not below {level})"
@@ -432,7 +537,18 @@ def assess(
     last_week = dataset["date"].max()
     model_age = int((last_week - train_end).days // 7)
     validation_mae = float(metadata["metrics"]["val"]["mae"])
-    result = verdict(rise, drift, model_age, volume_table, missing, params)
+    cusum = (
+        error_cusum(
+            performance["abs_error"].to_numpy(float),
+            validation_errors,
+            params,
+            performance["predicted_hh"].to_numpy(float),
+            None if validation_predicted is None else np.asarray(validation_predicted, float),
+        )
+        if len(performance) and len(validation_errors) > 1
+        else None
+    )
+    result = verdict(rise, drift, model_age, volume_table, missing, params, cusum)
 
     def window_summary(table: pd.DataFrame) -> dict[str, Any]:
         return (
@@ -462,6 +578,10 @@ def assess(
             "validation_mae": validation_mae,
             "error_rise_p_value": rise.p_value if rise is not None else None,
             "error_rise_critical_p": rise.critical_p if rise is not None else None,
+            "error_detector": params.error_detector,
+            "error_cusum": None
+            if cusum is None
+            else {"peak": cusum.peak, "threshold": cusum.threshold, "alarm_week": cusum.alarm_week},
             "mae_trend_per_week": mae_trend(performance),
             "last_4_weeks": window_summary(windows[4]),
             "last_13_weeks": window_summary(windows[13]),
