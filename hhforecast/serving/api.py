@@ -1,10 +1,12 @@
 """The REST API: forecasts from the served bundle, one or many weeks per request.
 
-The bundle is loaded once at start-up; each request calls the model directly.
+The bundle is loaded once at start-up; each request calls the model's traced graph
+directly, on the event loop, and logs its forecasts before it is answered.
 What a request may hold is stated in the OpenAPI schema and enforced as stated:
 features within the physical bounds of `bounds.py` (422 naming the field),
 at most `MAX_WEEKS` weeks and `MAX_BODY_BYTES` bytes (413, before parsing). Any
-date is accepted and answered for its ISO week, labelled by the week's Monday.
+date, as a YYYY-MM-DD string, is accepted and answered for its ISO week, labelled
+by the week's Monday; a JSON number is not read as a timestamp (422).
 Anything unexpected becomes a JSON 500 carrying a request id, logged with its
 traceback on the server, never in the response. With a token, /predict and
 /model require `Authorization: Bearer <token>`; /health stays open.
@@ -12,10 +14,12 @@ traceback on the server, never in the response. With a token, /predict and
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hmac
 import json
 import logging
+import re
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -27,7 +31,8 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hhforecast.dataprep import bounds, isoweeks
@@ -42,8 +47,22 @@ REQUEST_ID_HEADER = "X-Request-ID"
 logger = logging.getLogger("hhforecast.api")
 
 
+DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+DATE_EXPECTED = "Input should be a date string YYYY-MM-DD (any day of the week; the answer is labelled by its Monday)"
+
+
+def _date_string(value: object) -> object:
+    """Only a YYYY-MM-DD string goes on to pydantic's date parsing, which would read a number (or a string of
+    digits) as a Unix timestamp and a datetime at midnight as its date: `"date": 0` was a forecast for 1969-12-29."""
+    if not isinstance(value, str):
+        raise PydanticCustomError("date_type", DATE_EXPECTED)
+    if not DATE_SHAPE.fullmatch(value):
+        raise PydanticCustomError("date_parsing", DATE_EXPECTED)
+    return value  # pydantic still refuses a day that does not exist (2018-02-30)
+
+
 # Any date: the forecast is for its ISO week, answered under the week's Monday.
-WeekDate = Annotated[dt.date, AfterValidator(isoweeks.monday)]
+WeekDate = Annotated[dt.date, BeforeValidator(_date_string), AfterValidator(isoweeks.monday)]
 
 
 def _feature(name: str, description: str) -> Any:
@@ -57,7 +76,7 @@ class Week(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    date: WeekDate = Field(description="any date of the week; the answer is labelled by the week's Monday")
+    date: WeekDate = Field(description="any date of the week, YYYY-MM-DD; the answer is labelled by the week's Monday")
     acft: float = _feature("acft", "aircraft that will fly in the week")
     sum_daily_hours: float = _feature(
         "sum_daily_hours", f"fleet flight hours in the week; at most {bounds.MAX_HOURS_PER_AIRCRAFT_WEEK:g} x acft"
@@ -201,6 +220,11 @@ def create_app(bundle: Bundle, log_path: Path | None, which_model: str, token: s
         description="Weekly unscheduled-maintenance man-hours from planned fleet utilization.",
     )
     log = PredictionLog(log_path) if log_path is not None else None
+    # The tf.function's one traced graph, called as such: the same graph and the same numbers, without the
+    # tf.function's matching of each call against its signature (about a third of the model's cost for one week).
+    trace = getattr(bundle.infer, "get_concrete_function", None)
+    if trace is not None:
+        bundle = dataclasses.replace(bundle, infer=trace())
     guarded = [Depends(bearer_dependency(token))] if token else []
     unauthorized: dict[int | str, dict[str, Any]] = (
         {401: {"description": "missing or wrong bearer token"}} if token else {}
@@ -233,7 +257,10 @@ def create_app(bundle: Bundle, log_path: Path | None, which_model: str, token: s
     @app.post(
         "/predict", response_model=PredictResponse, dependencies=guarded, responses={**unauthorized, **body_errors}
     )
-    def forecast(request: PredictRequest) -> dict[str, Any]:
+    async def forecast(request: PredictRequest) -> dict[str, Any]:
+        # async, so run on the event loop: the model and the log's commit take less than the hand-offs to and
+        # from a worker thread that a plain `def` costs (twice: the endpoint, then the response's validation).
+        # The log is committed before the answer, as before; another process holding its lock stalls the loop.
         # Plain arrays on the request path: pandas costs more than the model for a single week.
         rows = [[getattr(week, name) for name in features] for week in request.weeks]
         x = np.asarray(rows, dtype="float64")

@@ -62,29 +62,41 @@ def test_far_outside_the_training_range_is_predicted_but_flagged(server):
     assert body["forecasts"][0]["extrapolated_features"] == ["acft"]
 
 
+DATE_EXPECTED = "Input should be a date string YYYY-MM-DD"
+
+
 @pytest.mark.parametrize(
-    "week, field",
+    "week, field, message",
     [
-        ({**WEEK, "date": "2018-02-30"}, "date"),
-        ({**WEEK, "acft": -1}, "acft"),
-        ({**WEEK, "acft": 2001}, "acft"),
-        ({**WEEK, "sum_daily_hours": 1e308}, "sum_daily_hours"),
-        ({**WEEK, "sum_daily_hours": 12 * 168 + 1}, "sum_daily_hours"),
-        ({**WEEK, "sum_uti_mensal": 12 * 672 + 1}, "sum_uti_mensal"),
-        ({**WEEK, "Cycles": 6 * 750 + 1}, "Cycles"),
-        ({**WEEK, "age_fleet": 61}, "age_fleet"),
-        ({**WEEK, "Cycles": "many"}, "Cycles"),
-        ({**WEEK, "age_fleet": False}, "age_fleet"),  # a JSON boolean is not the number 0
-        ({**WEEK, "acft": "12"}, "acft"),  # nor is a string of digits
-        ({k: v for k, v in WEEK.items() if k != "sum_uti_mensal"}, "sum_uti_mensal"),
-        ({**WEEK, "colour": "red"}, "colour"),
+        ({**WEEK, "date": "2018-02-30"}, "date", None),
+        ({**WEEK, "acft": -1}, "acft", None),
+        ({**WEEK, "acft": 2001}, "acft", None),
+        ({**WEEK, "sum_daily_hours": 1e308}, "sum_daily_hours", None),
+        ({**WEEK, "sum_daily_hours": 12 * 168 + 1}, "sum_daily_hours", None),
+        ({**WEEK, "sum_uti_mensal": 12 * 672 + 1}, "sum_uti_mensal", None),
+        ({**WEEK, "Cycles": 6 * 750 + 1}, "Cycles", None),
+        ({**WEEK, "age_fleet": 61}, "age_fleet", None),
+        ({**WEEK, "Cycles": "many"}, "Cycles", None),
+        ({**WEEK, "age_fleet": False}, "age_fleet", None),  # a JSON boolean is not the number 0
+        ({**WEEK, "acft": "12"}, "acft", None),  # nor is a string of digits
+        ({k: v for k, v in WEEK.items() if k != "sum_uti_mensal"}, "sum_uti_mensal", None),
+        ({**WEEK, "colour": "red"}, "colour", None),
+        # A date is a YYYY-MM-DD string: a number is not a Unix timestamp (0 was answered for 1969-12-29),
+        # nor is a string of digits, and a datetime is not its day.
+        ({**WEEK, "date": 0}, "date", DATE_EXPECTED),
+        ({**WEEK, "date": 1.5}, "date", DATE_EXPECTED),
+        ({**WEEK, "date": True}, "date", DATE_EXPECTED),
+        ({**WEEK, "date": "2024-04-01T00:00:00"}, "date", DATE_EXPECTED),
+        ({**WEEK, "date": "86400"}, "date", DATE_EXPECTED),
     ],
 )
-def test_bad_weeks_get_422_naming_the_field(server, week, field):
+def test_bad_weeks_get_422_naming_the_field(server, week, field, message):
     base, _ = server
     status, body = request(base, "/predict", {"weeks": [week]})
     assert status == 422
-    assert [err["loc"][-1] for err in body["detail"]] == [field]
+    assert [err["loc"] for err in body["detail"]] == [["body", "weeks", 0, field]]
+    if message:
+        assert body["detail"][0]["msg"].startswith(message)
 
 
 @pytest.mark.parametrize(
@@ -102,10 +114,11 @@ def test_non_finite_numbers_get_422_never_500(server, literal, field):
     assert len(store.read_predictions(db)) == before
 
 
-def test_any_date_is_answered_for_its_weeks_monday(server):
+@pytest.mark.parametrize("date, monday", [("2018-03-08", "2018-03-05"), ("2024-04-01", "2024-04-01")])
+def test_any_date_is_answered_for_its_weeks_monday(server, date, monday):
     base, _ = server
-    status, body = request(base, "/predict", {"weeks": [{**WEEK, "date": "2018-03-08"}]})
-    assert status == 200 and body["forecasts"][0]["date"] == "2018-03-05"
+    status, body = request(base, "/predict", {"weeks": [{**WEEK, "date": date}]})
+    assert status == 200 and body["forecasts"][0]["date"] == monday
 
 
 def test_too_many_weeks_or_too_many_bytes_are_refused(server):
