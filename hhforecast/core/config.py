@@ -272,6 +272,10 @@ class StudyParams(_Section):
     backend: Literal["loky", "dask"] = "loky"
     scheduler: str | None = None  # dask: tcp://HOST:8786
     n_jobs: int = Field(default=2, ge=1)
+    # The error detectors' power: in these families' drift-free twins, the defect rate multiplied by each of
+    # rate_changes from the first production week, no feature moving; each detector replayed on the network.
+    detector_families: list[str] = Field(default_factory=list)
+    rate_changes: list[float] = Field(default_factory=list)
 
     @property
     def worlds(self) -> list[int]:

@@ -164,10 +164,39 @@ def summarize(results: Sequence[dict[str, Any]], families: Sequence[str]) -> dic
                 "drift_free_production_ratio_ci": [decay[1], decay[2]],
                 "detection_rate": len(detected) / len(rows),
                 "detection_delay_weeks": float(np.mean(detected)) if detected else None,
+                "detectors": detector_summary([r["monitor"].get("detectors") or {} for r in rows]),
             },
         }
     apply_holm(scenarios)
     return {"equivalence_margin": EQUIVALENCE_MARGIN, "alpha": ALPHA, "scenarios": scenarios}
+
+
+QUARTER_WEEKS = 13  # the detectors' target: a change found within a quarter
+
+
+def detector_summary(worlds: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per error detector: its false-alarm rate on the drift-free twins (fed the network, and fed the median
+    oracle: noise alone), and per rate change the share of worlds where it fired within 13 weeks, at all, and
+    the median and 90th percentile of its delay (weeks, among the worlds where it fired); {} without them."""
+    if not worlds or not all(worlds):
+        return {}
+    out: dict[str, Any] = {}
+    for detector in worlds[0]["network_drift_free"]:
+        summary: dict[str, Any] = {
+            "false_alarm_network": float(np.mean([w["network_drift_free"][detector] is not None for w in worlds])),
+            "false_alarm_oracle": float(np.mean([w["oracle_drift_free"][detector] is not None for w in worlds])),
+        }
+        for change in (key for key in worlds[0] if key.startswith("rate_")):
+            weeks = [w[change][detector] for w in worlds]
+            fired = [week for week in weeks if week is not None]
+            summary[change] = {
+                "detected_within_quarter": float(np.mean([w is not None and w <= QUARTER_WEEKS for w in weeks])),
+                "detected": len(fired) / len(weeks),
+                "delay_median": float(np.median(fired)) if fired else None,
+                "delay_p90": float(np.quantile(fired, 0.9)) if fired else None,
+            }
+        out[detector] = summary
+    return out
 
 
 def question(name: str) -> str:

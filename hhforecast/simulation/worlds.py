@@ -52,6 +52,7 @@ class WorldSpec:
     train: TrainParams
     gbm_seed: int
     levels: tuple[float, ...] = (0.8, 0.95)  # the network's conformal ranges (evaluate.intervals)
+    rate_changes: tuple[float, ...] = ()  # the error detectors' power worlds (study.detector_families)
 
     @property
     def label(self) -> str:
@@ -77,6 +78,7 @@ def world_spec(params: Params, family: str, world: int) -> WorldSpec:
         params.train.model_copy(update=update),
         params.evaluate.gbm_seed + world,
         tuple(params.evaluate.intervals),
+        tuple(study.rate_changes) if family in study.detector_families else (),
     )
 
 
@@ -234,6 +236,77 @@ def oracle_error_alarm(truth: pd.DataFrame, parts: dict[str, pd.DataFrame], para
     return None
 
 
+DETECTORS = ("rank", "cusum")  # monitor.error_detector's choices, each measured
+
+
+def detector_alarms(
+    predicted: np.ndarray, actual: np.ndarray, reference: tuple[np.ndarray, np.ndarray], params: MonitorParams
+) -> dict[str, int | None]:
+    """The first production week (1-based) each error detector fires on, replayed week by week as monitoring
+    runs (the rank test on the last monitor.window_weeks, the CUSUM over every week so far), or None.
+    `reference` is (validation predictions, validation absolute errors), both out of sample."""
+    errors = np.abs(np.asarray(actual, float) - np.asarray(predicted, float))
+    val_predicted, val_errors = reference
+    rank = None
+    for week in range(params.window_weeks, len(errors) + 1):
+        recent = slice(week - params.window_weeks, week)
+        rise = monitor.error_rise(errors[recent], val_errors, params, predicted[recent], val_predicted)
+        if rise.p_value < rise.critical_p:
+            rank = week
+            break
+    cusum = (
+        monitor.error_cusum(errors, val_errors, params, predicted, val_predicted).alarm_week if len(errors) else None
+    )
+    return {"rank": rank, "cusum": cusum}
+
+
+def detector_study(
+    network: Any, spec: WorldSpec, truth: pd.DataFrame, parts: dict[str, pd.DataFrame], params: MonitorParams
+) -> dict[str, Any]:
+    """Both error detectors on the drift-free twin: fed the network and the median oracle (false alarms), and
+    fed the network where the defect rate changed by each of `spec.rate_changes` over the planted drift's
+    period (synthetic.drift.weeks) with no feature moving (power: weeks from the change to the alarm). The
+    changed worlds share the twin's seeds and features, not its noise: the twin's network is a model of the
+    unchanged process, as production's would be."""
+    production = parts["production"]
+    if production.empty:
+        return {}
+    twin = drift_free(spec.synthetic)
+    dates = production["date"]
+    network_reference = (
+        network.held_out["predicted"].to_numpy(float),
+        network.held_out["abs_error"].to_numpy(float),
+    )
+    predicted = network.predict(production, production)
+    median = truth.set_index("date")["HH_median"]
+    val = parts["val"]
+    oracle_reference = (
+        median.loc[val["date"]].to_numpy(float),
+        np.abs(val["HH"].to_numpy(float) - median.loc[val["date"]].to_numpy(float)),
+    )
+    out: dict[str, Any] = {
+        "network_drift_free": detector_alarms(predicted, production["HH"].to_numpy(float), network_reference, params),
+        "oracle_drift_free": detector_alarms(
+            median.loc[dates].to_numpy(float), production["HH"].to_numpy(float), oracle_reference, params
+        ),
+    }
+    for multiplier in spec.rate_changes:
+        drift = twin.drift.model_copy(update={"rate_multiplier": multiplier})
+        changed, changed_truth = weekly_frames(synth.build_world(twin.model_copy(update={"drift": drift})))
+        changed = changed.set_index("date").loc[dates]
+        if not np.array_equal(changed[weekly_dataset.FEATURES].to_numpy(float), production[weekly_dataset.FEATURES]):
+            raise ValueError(f"{spec.label}: the rate-changed world's features differ from its twin's")
+        starts = changed_truth.loc[changed_truth["drift"] == 1, "date"]
+        alarms = detector_alarms(predicted, changed["HH"].to_numpy(float), network_reference, params)
+        # Weeks from the change's first week to the alarm (1: fired on it); None: never fired after it.
+        first = int((starts.iloc[0] - dates.iloc[0]).days // 7) + 1 if len(starts) else None
+        out[f"rate_{multiplier:g}"] = {
+            name: None if week is None or first is None or week < first else week - first + 1
+            for name, week in alarms.items()
+        }
+    return out
+
+
 def ablation_params(train: TrainParams) -> TrainParams:
     """The same settings under the other architecture, validated; a setting only one architecture has falls
     back to what the other can take (the Poisson loss to MAE, dropout to none)."""
@@ -282,6 +355,7 @@ def run_role(spec: WorldSpec, role: str, split: SplitParams, monitor_params: Mon
     else:
         out["production_ratio"] = production_ratio(network, dataset, truth, parts, synthetic)
         out["oracle_alarm_week"] = oracle_error_alarm(truth, parts, monitor_params)
+        out["detectors"] = detector_study(network, spec, truth, parts, monitor_params)
     seconds = time.perf_counter() - started
     ratio = out.get("models", {}).get(forecasters.NETWORK, {}).get("ratio")
     print(
@@ -313,6 +387,8 @@ def world_result(spec: WorldSpec, roles: dict[str, dict[str, Any]]) -> dict[str,
             # The drift-free twin's network over its production weeks (expected MAE / the oracle's): decay, or noise?
             "drift_free_production_ratio": twin["production_ratio"],
             "oracle_alarm_week": twin["oracle_alarm_week"],
+            # Each error detector's first alarm week (None: never) on the twin and its rate-changed copies.
+            "detectors": twin["detectors"],
             "drifted_retrain_week": fired,
             # Weeks of drifted data seen when the verdict first said retrain (1: after the first drifted week).
             "detection_delay_weeks": fired - start + 1 if fired is not None and fired >= start else None,

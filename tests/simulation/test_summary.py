@@ -116,6 +116,7 @@ def test_the_summary_gives_each_familys_ratios_differences_and_monitoring_rates(
             pytest.approx(1.40 - 0.2484, abs=1e-3),
             pytest.approx(1.40 + 0.2484, abs=1e-3),
         ],
+        "detectors": {},  # these worlds measured no error detector
     }
     b = summary["scenarios"]["b"]
     assert b["vs_network"]["linear"]["verdict"] == "tie" and b["monitor"]["detection_delay_weeks"] is None
@@ -177,3 +178,40 @@ def test_the_summary_stage_names_a_missing_block_file(tmp_path):
     assert re.search(
         r"2 block\(s\) of worlds: metrics/study/a_1\.json, metrics/study/a_3\.json.*make study", done.stderr
     )
+
+
+def detectors(network_twin, oracle_twin, plus_15, plus_30):
+    """One world's first alarm weeks per detector ({"rank": ..., "cusum": ...} each), as worlds.detector_study writes."""
+    return {
+        "network_drift_free": network_twin,
+        "oracle_drift_free": oracle_twin,
+        "rate_1.15": plus_15,
+        "rate_1.3": plus_30,
+    }
+
+
+def test_the_detectors_power_and_false_alarms_are_counted_per_detector():
+    calm, found = {"rank": None, "cusum": None}, {"rank": 9, "cusum": 4}
+    worlds = [
+        detectors(calm, calm, {"rank": None, "cusum": 20}, found),
+        detectors({"rank": 30, "cusum": None}, calm, {"rank": 12, "cusum": 6}, {"rank": 8, "cusum": 2}),
+        detectors(calm, {"rank": None, "cusum": 40}, {"rank": None, "cusum": None}, {"rank": 14, "cusum": 3}),
+        detectors(calm, calm, {"rank": None, "cusum": 10}, found),
+    ]
+    summary = statistics.detector_summary(worlds)
+    assert summary["rank"]["false_alarm_network"] == 0.25 and summary["rank"]["false_alarm_oracle"] == 0.0
+    assert summary["cusum"]["false_alarm_oracle"] == 0.25
+    assert summary["rank"]["rate_1.3"] == {
+        "detected_within_quarter": 0.75,  # 9, 8, 14, 9: week 14 is past the quarter
+        "detected": 1.0,
+        "delay_median": 9.0,
+        "delay_p90": pytest.approx(12.5),
+    }
+    assert summary["cusum"]["rate_1.15"]["detected"] == 0.75 and summary["cusum"]["rate_1.15"]["delay_median"] == 10.0
+    assert summary["rank"]["rate_1.15"]["detected_within_quarter"] == 0.25
+    assert statistics.detector_summary([{}, {}]) == {}
+    table = "\n".join(
+        output.detector_table({"scenarios": {"baseline": {"monitor": {"detectors": summary}}, "b": {"monitor": {}}}})
+    )
+    assert "| baseline | rank | 0.25 | 0.00 | 0.25 | 12.0 | 12.0 | 0.75 | 9.0 | 12.5 |" in table
+    assert "rate +15 %: within 13 weeks | median delay | 90th pct. delay" in table
