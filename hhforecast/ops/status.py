@@ -103,13 +103,20 @@ def availability(
         else:
             started = pd.to_datetime(weekly["started_at"], utc=True, format="ISO8601")
             succeeded = started[weekly["status"] == "succeeded"]
-            if succeeded.empty or succeeded.max() < limit:
-                last = "never" if succeeded.empty else f"last on {succeeded.max():%Y-%m-%d}"
+            running = weekly["status"] == "running"
+            last = succeeded.max() if len(succeeded) else None
+            # A run in progress that started inside the limit is alive (it may be the one asking).
+            alive = bool((running & (started >= limit)).any())
+            if (last is None or last < limit) and not alive:
+                when = "never" if last is None else f"last on {last:%Y-%m-%d}"
                 problems.append(
-                    f"`hh {WEEKLY}` has not succeeded in {max_run_age_days} days ({last}; "
+                    f"`hh {WEEKLY}` has not succeeded in {max_run_age_days} days ({when}; "
                     f"monitor.max_run_age_days {max_run_age_days})"
                 )
-            hung = weekly.loc[(weekly["status"] == "running") & (started < limit)]
+            # Hung: still `running` past the limit, and newer than the last success (older ones were killed
+            # without being ended, and a success since says the job works again).
+            newer = started > last if last is not None else pd.Series(True, index=weekly.index)
+            hung = weekly.loc[running & (started < limit) & newer]
             problems += [
                 f"`hh {WEEKLY}` #{r['id']} started {r['started_at']} and never ended" for _, r in hung.iterrows()
             ]

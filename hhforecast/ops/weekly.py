@@ -58,24 +58,47 @@ class Outcome:
     status: monitoring.Status | None = None
 
 
-def retrain_reason(status: monitoring.Status, trained_through: str | None, params: Params) -> str | None:
+RETRAINED, PROMOTED = "retrained", "promoted"  # how an action starts, and what it may say (Outcome.action)
+
+
+def last_retrain(log_path: Path) -> str | None:
+    """The data's last week when the job last retrained (the history's newest row whose action says so)."""
+    if not log_path.exists():
+        return None
+    history = store.read_history(log_path)
+    done = history.loc[history["action"].fillna("").str.startswith(RETRAINED) & history["data_through"].notna()]
+    return None if done.empty else str(done["data_through"].max())
+
+
+def retrain_reason(
+    status: monitoring.Status, trained_through: str | None, params: Params, retrained: str | None = None
+) -> str | None:
     """Why the job retrains this week, or None: the verdict recommends it, or the model's data is
-    `retrain_every_weeks` old; never while the model is younger than `retrain_cooldown_weeks`."""
+    `retrain_every_weeks` old; never within `retrain_cooldown_weeks` of the production model's last week nor
+    of the job's last retrain (`retrained`, its data's last week), so a refused candidate or an alarm that
+    stays up does not retrain every week."""
     data_through = status.summary.get("data_through")
-    age = None
-    if trained_through is not None and data_through is not None:
-        age = (dt.date.fromisoformat(data_through) - dt.date.fromisoformat(trained_through)).days // 7
-    if age is not None and age < params.monitor.retrain_cooldown_weeks:
+
+    def weeks_since(week: str | None) -> int | None:
+        if week is None or data_through is None:
+            return None
+        return (dt.date.fromisoformat(data_through) - dt.date.fromisoformat(week)).days // 7
+
+    age, since_retrain = weeks_since(trained_through), weeks_since(retrained)
+    cooldown = params.monitor.retrain_cooldown_weeks
+    if any(weeks is not None and weeks < cooldown for weeks in (age, since_retrain)):
         return None
     if status.summary.get("retrain_recommended"):
-        return "monitor: " + "; ".join(status.summary.get("reasons", [])) or "monitor: retrain recommended"
+        return "monitor: " + ("; ".join(status.summary.get("reasons", [])) or "retrain recommended")
     if age is not None and age >= params.monitor.retrain_every_weeks:
         return f"scheduled: the production model's data ends {age} weeks before the newest week"
     return None
 
 
 def run(log_path: Path, params: Params, steps: Steps, comment: str | None = None) -> Outcome:
-    """The week's job; every step recorded in the run log at `log_path`, the check in the monitoring history."""
+    """The week's job; every step recorded in the run log at `log_path`, the check in the monitoring history.
+    Whatever goes wrong, the job's run is ended (failed, with the reason), never left `running`."""
+    retrained = last_retrain(log_path)
     job = store.start_run(log_path, monitoring.WEEKLY)
     outcome = Outcome(monitoring.EXIT_UNKNOWN)
 
@@ -93,10 +116,13 @@ def run(log_path: Path, params: Params, steps: Steps, comment: str | None = None
         outcome.steps.append((name, "succeeded", detail))
         return result
 
-    try:
-        problems = step("check-raw", steps.check_raw, lambda found: "; ".join(found) or "the raw folder is fine")
+    def check_raw() -> None:
+        problems = steps.check_raw()
         if problems:
-            raise StepFailed(f"check-raw: {'; '.join(problems)}")
+            raise StepFailed("; ".join(problems))
+
+    try:
+        step("check-raw", check_raw, lambda _: "the raw folder is fine")
         step("rebuild-dataset", steps.rebuild_dataset, lambda _: "dataset rebuilt")
         step(
             "forecast",
@@ -108,29 +134,38 @@ def run(log_path: Path, params: Params, steps: Steps, comment: str | None = None
             ),
         )
         assessed = step("monitor", steps.assess, lambda found: found.name)
-        trained_through = steps.trained_through()
-        reason = retrain_reason(assessed, trained_through, params)
+        trained_through = step("model", steps.trained_through, lambda week: f"production learned through {week}")
+        reason = retrain_reason(assessed, trained_through, params, retrained)
         if reason is not None:
             outcome.action = step("retrain", lambda: steps.retrain_and_promote(reason), lambda done: done)
-            if "promoted" in outcome.action:  # the new model, judged again: healthy exits 0
+            if outcome.action.startswith(f"{RETRAINED}; {PROMOTED}"):  # the new model, judged again
                 assessed = step("monitor-after-promotion", steps.assess, lambda found: found.name)
         outcome.status, outcome.exit_status = assessed, assessed.exit_status
-        store.append_history(
-            log_path,
-            monitoring.history_row(assessed.summary, assessed.name, assessed.summary.get("model_version"), comment)
-            | {"action": outcome.action or None},
-        )
-        steps.notify(assessed)
+        row = monitoring.history_row(assessed.summary, assessed.name, assessed.summary.get("model_version"), comment)
+        if reason is not None:  # the check after a promotion has no production week yet: keep why it retrained
+            row["reasons"] = "; ".join(filter(None, [f"retrained because {reason}", row["reasons"]]))
+        store.append_history(log_path, row | {"action": outcome.action or None})
+        step("alert", lambda: steps.notify(assessed), lambda _: f"{assessed.name} sent to monitor.notify")
         store.end_run(log_path, job, "succeeded", f"{assessed.name}; {outcome.action or 'no retrain'}")
-    except StepFailed as exc:
-        store.end_run(log_path, job, "failed", str(exc))
-        store.append_history(
-            log_path,
-            {"verdict": monitoring.EXIT_NAMES[monitoring.EXIT_UNKNOWN], "reasons": str(exc), "comment": comment},
-        )
+    except Exception as exc:
+        problem = str(exc) if isinstance(exc, HHForecastError) else f"{type(exc).__name__}: {exc}"
+        store.end_run(log_path, job, "failed", problem)
+        if outcome.status is None:  # the week's check never got its row
+            store.append_history(
+                log_path,
+                {
+                    "verdict": monitoring.EXIT_NAMES[monitoring.EXIT_UNKNOWN],
+                    "reasons": problem,
+                    "action": outcome.action or None,
+                    "comment": comment,
+                },
+            )
         outcome.exit_status = monitoring.EXIT_UNKNOWN
-        outcome.steps.append(("job", "failed", str(exc)))
-        monitoring.notify_unknown(params.monitor.notify, f"hh weekly: {exc}")
+        outcome.steps.append(("job", "failed", problem))
+        try:
+            monitoring.notify_unknown(params.monitor.notify, f"hh weekly: {problem}")
+        except Exception as alert_error:  # the alert path is broken too: the exit status still says UNKNOWN
+            outcome.steps.append(("alert", "failed", str(alert_error)))
     return outcome
 
 
@@ -194,10 +229,9 @@ def default_steps(repo: Path, params: Params, log_path: Path, say: Callable[[str
             refresh_margin=params.registry.refresh_margin,
         )
         if not proposal.gate.passed:
-            return f"retrained; promotion refused: {'; '.join(proposal.gate.reasons)}"
+            return f"{RETRAINED}; promotion refused: {'; '.join(proposal.gate.reasons)}"
         version = lifecycle.promote(repo, proposal, lifecycle.recorded_reason(proposal, f"weekly: {reason}"))
-        rule = (proposal.gate.rule or "first model").split(":")[0]
-        return f"retrained; promoted {registry.ARTIFACT}@{version} ({rule})"
+        return f"{RETRAINED}; {PROMOTED} {registry.ARTIFACT}@{version} ({proposal.gate.rule_name or 'first model'})"
 
     return Steps(
         check_raw=check_raw,

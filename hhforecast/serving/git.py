@@ -34,12 +34,12 @@ def commit(repo: Path, files: list[str], message: str, name: str, email: str) ->
     present = [f for f in files if (repo / f).exists()]
     if present:
         output("add", "--", *present, repo=repo)
-    if subprocess.run(["git", "diff", "--cached", "--quiet"], cwd=repo).returncode == 0:
+    if not present or subprocess.run(["git", "diff", "--cached", "--quiet", "--", *present], cwd=repo).returncode == 0:
         return None
     identity = []
     for key, fallback in (("user.name", name), ("user.email", email)):
         configured = subprocess.run(["git", "config", key], cwd=repo, capture_output=True, text=True).stdout.strip()
         if not configured:
             identity += ["-c", f"{key}={fallback}"]
-    output(*identity, "commit", "-q", "-m", message, repo=repo)
+    output(*identity, "commit", "-q", "-m", message, "--", *present, repo=repo)  # only these, whatever else is staged
     return output("rev-parse", "HEAD", repo=repo).strip()

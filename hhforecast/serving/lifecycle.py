@@ -61,9 +61,15 @@ def propose(
         registry.trained_through_at(repo, None),
         registry.trained_through_at(repo, current.commit) if current else None,
     )
-    verdict = registry.gate(
-        candidate, production, coverage_tolerance, refresh_margin=refresh_margin, trained_through=trained_through
-    )
+    try:
+        verdict = registry.gate(
+            candidate, production, coverage_tolerance, refresh_margin=refresh_margin, trained_through=trained_through
+        )
+    except registry.RegistryError as exc:  # too few backtest weeks in common to pair them
+        if not force:
+            raise
+        unpaired = str(exc)
+        verdict = registry.gate(candidate, None, coverage_tolerance)
     return Proposal(commit, current, candidate, verdict, unpaired)
 
 

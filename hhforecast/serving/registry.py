@@ -205,6 +205,7 @@ class GateResult:
     comparison: str | None = None  # the paired sentence, with its interval and p-value
     rule: str | None = None  # which rule decided, in words (None without a production model)
     paired_weeks: int = 0  # the backtest weeks both models were scored on
+    rule_name: str | None = None  # IMPROVEMENT or REFRESH
 
 
 def gate(
@@ -255,11 +256,14 @@ def gate(
     paired = compare.paired_backtest(y_both, cand_both, prod, both["fold"].to_numpy())
     comparison = paired.sentence("candidate", "production")
     production_mae = float(np.mean(np.abs(y_both - prod)))
-    rows[0]["production"] = float(np.mean(np.abs(production["actual"] - production[forecasters.NETWORK])))
-    prod_covered = (production["actual"] >= production["lower_80"]) & (production["actual"] <= production["upper_80"])
+    # The table compares like with like: both models' MAE and coverage on the weeks they were paired on (the
+    # coverage rule above holds the candidate to its whole backtest).
+    rows[0]["candidate"], rows[0]["production"] = float(np.mean(np.abs(y_both - cand_both))), production_mae
+    prod_covered = (both["actual"] >= both["lower_80_production"]) & (both["actual"] <= both["upper_80_production"])
     rows[1]["production"] = float(prod_covered.mean())
     ours, theirs = trained_through
-    if ours is not None and theirs is not None and ours > theirs:
+    refresh = ours is not None and theirs is not None and ours > theirs
+    if refresh:
         margin = refresh_margin * production_mae
         rule = (
             f"{REFRESH}: the candidate learned newer weeks (through {ours}; production through {theirs}), so it "
@@ -277,7 +281,15 @@ def gate(
         rows[0]["required"] = "paired 95 % CI below 0"
         if paired.verdict != compare.BETTER:
             reasons.append(f"not better than production beyond the noise: {comparison}")
-    return GateResult(not reasons, pd.DataFrame(rows).set_index("metric"), reasons, comparison, rule, len(both))
+    return GateResult(
+        not reasons,
+        pd.DataFrame(rows).set_index("metric"),
+        reasons,
+        comparison,
+        rule,
+        len(both),
+        REFRESH if refresh else IMPROVEMENT,
+    )
 
 
 def require_committed_model(repo: Path) -> str:

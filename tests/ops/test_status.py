@@ -148,11 +148,21 @@ RAN = weekly_runs(("2024-05-27T06:00:00+00:00", "succeeded"))
         ),
         (
             FRESH_DATA,
-            weekly_runs(("2024-05-25T06:00:00+00:00", "running"), ("2024-06-03T06:00:00+00:00", "succeeded")),
+            weekly_runs(("2024-05-20T06:00:00+00:00", "succeeded"), ("2024-05-22T06:00:00+00:00", "running")),
             (10, 8),
-            ["`hh weekly` #1 started 2024-05-25T06:00:00+00:00 and never ended"],  # hung, though today's ran
+            [
+                "`hh weekly` has not succeeded in 8 days (last on 2024-05-20",
+                "`hh weekly` #2 started 2024-05-22T06:00:00+00:00 and never ended",  # hung since its last success
+            ],
         ),
-        (FRESH_DATA, weekly_runs(("2024-06-03T06:00:00+00:00", "running")), (10, 8), ["has not succeeded in 8 days"]),
+        (  # killed without being ended, then working again: the old row is no longer news
+            FRESH_DATA,
+            weekly_runs(("2024-05-22T06:00:00+00:00", "running"), ("2024-06-03T06:00:00+00:00", "succeeded")),
+            (10, 8),
+            [],
+        ),
+        (FRESH_DATA, weekly_runs(("2024-06-03T06:00:00+00:00", "running")), (10, 8), []),  # the first run, asking
+        (FRESH_DATA, weekly_runs(("2024-05-22T06:00:00+00:00", "running")), (10, 8), ["(never;", "never ended"]),
     ],
 )
 def test_data_that_stopped_arriving_and_a_weekly_job_that_did_not_run_are_never_ok(

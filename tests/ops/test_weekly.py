@@ -67,6 +67,8 @@ def test_a_healthy_week_runs_every_step_records_them_and_exits_ok(tmp_path):
         "weekly:rebuild-dataset",
         "weekly:forecast",
         "weekly:monitor",
+        "weekly:model",
+        "weekly:alert",
     ]
     assert set(runs["status"]) == {"succeeded"}
     assert runs["detail"].tolist()[3] == "4 planned week(s) forecast and logged"
@@ -104,10 +106,9 @@ def test_the_job_retrains_when_the_verdict_or_the_calendar_says_so_but_not_in_th
     if retrain_call is not None:
         assert outcome.action == "retrained; promoted hh-model@v1.1.0"
         assert store.read_history(tmp_path / "ops.db")["action"].tolist() == [outcome.action]
-        assert store.read_runs(tmp_path / "ops.db")["kind"].tolist()[-2:] == [
-            "weekly:retrain",
-            "weekly:monitor-after-promotion",
-        ]
+        kinds = store.read_runs(tmp_path / "ops.db")["kind"].tolist()
+        assert kinds[-3:] == ["weekly:retrain", "weekly:monitor-after-promotion", "weekly:alert"]
+        assert store.read_history(tmp_path / "ops.db")["reasons"].iloc[0].startswith("retrained because ")
 
 
 def test_a_refused_promotion_keeps_the_verdict_and_says_why(tmp_path):
@@ -181,3 +182,37 @@ def test_hh_weekly_prints_each_step_and_exits_with_the_verdict(tmp_path, monkeyp
     assert out[:2] == ["check-raw: succeeded: the raw folder is fine", "rebuild-dataset: succeeded: dataset rebuilt"]
     assert out[-1] == "CRITICAL: errors rose"
     assert store.read_history(tmp_path / "ops.db")["comment"].tolist() == ["replay week 1"]
+
+
+def test_an_alert_that_cannot_be_sent_ends_the_job_as_unknown_with_one_history_row(tmp_path):
+    recorder = Recorder(verdict(status.EXIT_WARNING))
+    steps = recorder.steps()
+
+    def broken(found: status.Status) -> None:
+        raise RuntimeError("smtp refused")
+
+    steps.notify = broken
+    outcome = weekly.run(tmp_path / "ops.db", PARAMS, steps)
+    assert outcome.exit_status == status.EXIT_UNKNOWN
+    runs = store.read_runs(tmp_path / "ops.db")
+    assert runs.loc[runs["kind"] == "weekly", "detail"].tolist() == ["alert: RuntimeError: smtp refused"]
+    assert "running" not in set(runs["status"])
+    assert store.read_history(tmp_path / "ops.db")["verdict"].tolist() == ["WARNING"]
+
+
+def test_the_cooldown_also_counts_from_the_jobs_last_retrain_and_an_empty_reason_still_says_why(tmp_path):
+    db = tmp_path / "ops.db"
+    store.append_history(
+        db,
+        {
+            "data_through": "2024-05-13",
+            "verdict": "CRITICAL",
+            "reasons": "",
+            "action": "retrained; promotion refused: coverage 0.5",
+        },
+    )
+    recorder = Recorder(verdict(2, True), trained_through="2024-01-01")  # production is old, but the job retrained
+    assert weekly.run(db, PARAMS, recorder.steps()).action == ""  # 3 weeks ago: within the cooldown
+    later = Recorder(verdict(2, True, data_through="2024-06-10"), verdict(0), trained_through="2024-01-01")
+    outcome = weekly.run(db, PARAMS, later.steps())
+    assert "retrain(monitor: retrain recommended)" in later.calls and outcome.exit_status == 0

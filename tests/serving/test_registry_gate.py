@@ -12,7 +12,8 @@ def backtest(miss: float, n: int = 104, start: str = "2019-01-07", seed: int = 0
     """The network misses each week by about `miss` HH (±20 %), alternately above and below; its 80 % range
     covers 80 % of the weeks. The weekly noise is the same for every `miss`, so only the level differs."""
     rng = np.random.default_rng(seed)
-    actual = 300 + 50 * np.sin(np.arange(n) / 8)
+    weeks = np.arange(n) + (pd.Timestamp(start) - pd.Timestamp("2019-01-07")).days // 7  # same week, same actual
+    actual = 300 + 50 * np.sin(weeks / 8)
     error = miss * (1 + 0.2 * rng.standard_normal(n))
     predicted = actual + np.where(np.arange(n) % 2, error, -error)
     half = np.where(np.arange(n) < round(0.8 * n), np.abs(error) + 1, np.abs(error) / 2)
@@ -89,3 +90,30 @@ def test_the_decision_log_says_which_rule_decided():
     proposal = lifecycle.Proposal("abc", None, backtest(40.2, seed=1), verdict)
     assert lifecycle.recorded_reason(proposal, "weekly refresh") == f"weekly refresh [{verdict.rule}]"
     assert lifecycle.recorded_reason(proposal, None) == f"{lifecycle.PASSED} [{verdict.rule}]"
+
+
+def test_the_gate_table_shows_both_models_on_the_weeks_it_paired():
+    moved, production = backtest(40.2, seed=1, start="2019-04-08"), backtest(40.0)
+    result = registry.gate(moved, production, 0.10, refresh_margin=0.02, trained_through=NEWER)
+    shared = production.iloc[13:].reset_index(drop=True)
+    assert result.table.loc["backtest MAE", "production"] == pytest.approx(
+        float(np.mean(np.abs(shared["actual"] - shared["network"])))
+    )
+    assert result.table.loc["backtest MAE", "candidate"] == pytest.approx(
+        float(np.mean(np.abs(moved["actual"].iloc[:91] - moved["network"].iloc[:91])))
+    )
+    assert np.allclose(moved["actual"].iloc[:91], shared["actual"])  # the fixture's weeks agree on their actuals
+
+
+def test_force_decides_without_pairing_when_the_backtests_share_too_few_weeks(monkeypatch, tmp_path):
+    far = backtest(40.0, start="2021-01-04")
+    current = registry.Version("v1.0.0", "abc", ("prod",), "2024-01-01")
+    monkeypatch.setattr(registry, "require_committed_model", lambda repo: "def")
+    monkeypatch.setattr(registry, "production", lambda repo: current)
+    monkeypatch.setattr(registry, "backtest_at", lambda repo, rev: far if rev is None else backtest(40.0))
+    monkeypatch.setattr(registry, "trained_through_at", lambda repo, rev: None)
+    with pytest.raises(registry.RegistryError, match=r"share 0 week\(s\)"):
+        lifecycle.propose(tmp_path, 0.10)
+    proposal = lifecycle.propose(tmp_path, 0.10, force=True, reason="new fleet, new backtest")
+    assert proposal.unpaired is not None and "share 0 week(s)" in proposal.unpaired
+    assert proposal.gate.comparison is None and proposal.gate.passed
