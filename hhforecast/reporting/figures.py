@@ -273,8 +273,9 @@ def monitoring_history(history: pd.DataFrame, language: str) -> Figure:
     ax.plot(dates, checks["mae_4w"], color=BLUE, marker=".", label=text("mae_4w", language))
     ax.plot(dates, checks["mae_13w"], color=ORANGE, marker=".", label=text("mae_13w", language))
     actions = checks["action"].fillna("")
-    for kind, word, colour, style in (("retrain", "retrain", GREY, ":"), ("promotion", "promot", RED, "--")):
-        for index, date in enumerate(dates[actions.str.contains(word)]):
+    # The weekly job's actions start "retrained" and, when the gate let it through, go on "; promoted".
+    for kind, word, colour, style in (("retrain", "retrained", GREY, ":"), ("promotion", "; promoted", RED, "--")):
+        for index, date in enumerate(dates[actions.str.contains(word, regex=False)]):
             label = text(f"history_{kind}", language) if index == 0 else None
             ax.axvline(date, color=colour, linestyle=style, linewidth=1, label=label)  # type: ignore[arg-type]
     ax.set_ylabel(text("HH", language))

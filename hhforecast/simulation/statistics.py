@@ -178,8 +178,13 @@ def detector_summary(worlds: list[dict[str, Any]]) -> dict[str, Any]:
     """Per error detector: its false-alarm rate on the drift-free twins (fed the network, and fed the median
     oracle: noise alone), and per rate change the share of worlds where it fired within 13 weeks, at all, and
     the median and 90th percentile of its delay (weeks, among the worlds where it fired); {} without them."""
-    if not worlds or not all(worlds):
+    if not any(worlds):
         return {}
+    if not all(worlds):
+        raise ValueError(
+            f"{sum(not w for w in worlds)} of {len(worlds)} worlds carry no error-detector results: "
+            "re-run their blocks (make study)"
+        )
     out: dict[str, Any] = {}
     for detector in worlds[0]["network_drift_free"]:
         summary: dict[str, Any] = {

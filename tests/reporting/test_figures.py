@@ -1,5 +1,6 @@
 import functools
 
+import pandas as pd
 import pytest
 
 from hhforecast.reporting import figures
@@ -89,3 +90,25 @@ def test_a_png_holds_its_caption_and_provenance_only_when_given_and_never_a_soft
 def test_reject_rows_put_the_most_rows_first_within_each_table():
     rows = figures.reject_rows(report_inputs().quality)
     assert rows == [("events", "source_not_kept", 31), ("events", "duplicate", 10), ("utilization", "superseded", 2)]
+
+
+def test_the_history_figure_marks_each_retrain_and_only_the_promotions_that_happened():
+    history = pd.DataFrame(
+        {
+            "data_through": ["2024-04-01", "2024-04-08", "2024-04-15", "2024-04-22"],
+            "mae_4w": [40.0, 41.0, 55.0, 39.0],
+            "mae_13w": [38.0, 39.0, 45.0, 41.0],
+            "action": [
+                None,
+                "retrained; promotion refused: coverage 0.5",
+                "retrained; promoted hh-model@v1.1.0 (refresh)",
+                "",
+            ],
+        }
+    )
+    figure = figures.monitoring_history(history, "en")
+    ax = figure.axes[0]
+    styles = [line.get_linestyle() for line in ax.lines]
+    assert styles.count(":") == 2 and styles.count("--") == 1  # two retrains, one of them promoted
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["4-week MAE", "13-week MAE", "retrain", "promotion"]
+    figures.close(figure)

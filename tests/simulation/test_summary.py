@@ -210,6 +210,8 @@ def test_the_detectors_power_and_false_alarms_are_counted_per_detector():
     assert summary["cusum"]["rate_1.15"]["detected"] == 0.75 and summary["cusum"]["rate_1.15"]["delay_median"] == 10.0
     assert summary["rank"]["rate_1.15"]["detected_within_quarter"] == 0.25
     assert statistics.detector_summary([{}, {}]) == {}
+    with pytest.raises(ValueError, match=r"1 of 2 worlds carry no error-detector results: re-run their blocks"):
+        statistics.detector_summary([worlds[0], {}])
     table = "\n".join(
         output.detector_table({"scenarios": {"baseline": {"monitor": {"detectors": summary}}, "b": {"monitor": {}}}})
     )
