@@ -372,8 +372,10 @@ def error_cusum(
     params: MonitorParams,
     production_predicted: np.ndarray | None = None,
     validation_predicted: np.ndarray | None = None,
+    from_week: int = 1,
 ) -> ErrorCusum:
-    """The CUSUM over every production week so far (oldest first) against the validation window's errors."""
+    """The CUSUM over every production week so far (oldest first) against the validation window's errors;
+    `alarm_week` is its first crossing at or after production week `from_week`."""
     scaled = production_predicted is not None and validation_predicted is not None
     scores = error_scores(production_abs_errors, production_predicted if scaled else None)
     reference = error_scores(validation_abs_errors, validation_predicted if scaled else None)
@@ -386,11 +388,11 @@ def error_cusum(
         params.cusum_block_weeks,
     )
     path = cusum_path(scores, mean, spread, params.cusum_slack)
-    crossed = np.flatnonzero(path > threshold)
+    crossed = np.flatnonzero(path[from_week - 1 :] > threshold)
     return ErrorCusum(
         float(path.max()) if len(path) else 0.0,
         threshold,
-        int(crossed[0]) + 1 if len(crossed) else None,
+        int(crossed[0]) + from_week if len(crossed) else None,
         len(path),
     )
 
@@ -431,6 +433,12 @@ def verdict(
         if rise.p_value < rise.critical_p and not sequential:
             reasons.append(f"{said} < {level}: the errors rose")
             kinds.add("errors")
+        elif rise.p_value < rise.critical_p:
+            if "errors" not in kinds:  # the CUSUM decides (monitor.error_detector), and it has not fired
+                warnings.append(
+                    f"{said} < {level}: the rank test says the errors rose, but the CUSUM, which decides "
+                    "(monitor.error_detector), has not crossed its level"
+                )
         elif rise.p_value < params.error_rise_warn and not (sequential and "errors" in kinds):
             warnings.append(
                 f"{said}: errors may be rising (below monitor.error_rise_warn {params.error_rise_warn:g}, "

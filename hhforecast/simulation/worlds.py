@@ -240,22 +240,29 @@ DETECTORS = ("rank", "cusum")  # monitor.error_detector's choices, each measured
 
 
 def detector_alarms(
-    predicted: np.ndarray, actual: np.ndarray, reference: tuple[np.ndarray, np.ndarray], params: MonitorParams
+    predicted: np.ndarray,
+    actual: np.ndarray,
+    reference: tuple[np.ndarray, np.ndarray],
+    params: MonitorParams,
+    first_week: int = 1,
 ) -> dict[str, int | None]:
-    """The first production week (1-based) each error detector fires on, replayed week by week as monitoring
-    runs (the rank test on the last monitor.window_weeks, the CUSUM over every week so far), or None.
-    `reference` is (validation predictions, validation absolute errors), both out of sample."""
+    """The first production week (1-based), from `first_week` on, that each error detector fires on, replayed
+    week by week as monitoring runs (the rank test on the last monitor.window_weeks, the CUSUM over every
+    week so far), or None. `reference` is (validation predictions, validation absolute errors), both out of
+    sample."""
     errors = np.abs(np.asarray(actual, float) - np.asarray(predicted, float))
     val_predicted, val_errors = reference
     rank = None
-    for week in range(params.window_weeks, len(errors) + 1):
+    for week in range(max(params.window_weeks, first_week), len(errors) + 1):
         recent = slice(week - params.window_weeks, week)
         rise = monitor.error_rise(errors[recent], val_errors, params, predicted[recent], val_predicted)
         if rise.p_value < rise.critical_p:
             rank = week
             break
     cusum = (
-        monitor.error_cusum(errors, val_errors, params, predicted, val_predicted).alarm_week if len(errors) else None
+        monitor.error_cusum(errors, val_errors, params, predicted, val_predicted, first_week).alarm_week
+        if len(errors)
+        else None
     )
     return {"rank": rank, "cusum": cusum}
 
@@ -297,12 +304,13 @@ def detector_study(
         if not np.array_equal(changed[weekly_dataset.FEATURES].to_numpy(float), production[weekly_dataset.FEATURES]):
             raise ValueError(f"{spec.label}: the rate-changed world's features differ from its twin's")
         starts = changed_truth.loc[changed_truth["drift"] == 1, "date"]
-        alarms = detector_alarms(predicted, changed["HH"].to_numpy(float), network_reference, params)
+        if starts.empty:
+            raise ValueError(f"{spec.label}: the rate change of {multiplier:g} falls after the production weeks")
+        first = int((starts.iloc[0] - dates.iloc[0]).days // 7) + 1
+        alarms = detector_alarms(predicted, changed["HH"].to_numpy(float), network_reference, params, first)
         # Weeks from the change's first week to the alarm (1: fired on it); None: never fired after it.
-        first = int((starts.iloc[0] - dates.iloc[0]).days // 7) + 1 if len(starts) else None
         out[f"rate_{multiplier:g}"] = {
-            name: None if week is None or first is None or week < first else week - first + 1
-            for name, week in alarms.items()
+            name: None if week is None else week - first + 1 for name, week in alarms.items()
         }
     return out
 

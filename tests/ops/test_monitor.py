@@ -401,3 +401,25 @@ def test_a_move_alerts_only_beyond_every_week_the_model_knew(mparams, level, sta
 def test_outside_share_counts_values_beyond_the_known_range():
     assert monitor.outside_share(np.array([1.0, 5.0, 9.0]), np.array([2.0, 8.0])) == pytest.approx(2 / 3)
     assert monitor.outside_share(np.array([]), np.array([2.0, 8.0])) == 0.0
+
+
+def test_in_cusum_mode_a_significant_rank_test_warns_and_says_the_cusum_decides(mparams):
+    drift = pd.DataFrame([{"feature": "age_fleet", "psi": 0.1, "ks_pvalue": 0.5, "status": "ok"}])
+    volume_table = pd.DataFrame(columns=["series", "weeks_below", "first_week_below"])
+    quiet = monitor.ErrorCusum(peak=1.0, threshold=4.0, alarm_week=None, weeks=10)
+    result = monitor.verdict(
+        ROSE, drift, 10, volume_table, [], mparams.model_copy(update={"error_detector": "cusum"}), quiet
+    )
+    assert result.level == monitor.WARNING and result.reasons == []
+    assert "the rank test says the errors rose, but the CUSUM, which decides" in result.warnings[0]
+
+
+def test_the_cusum_counts_a_crossing_only_from_the_week_asked(mparams):
+    rng = np.random.default_rng(8)
+    reference = ar1_errors(rng, 52, 0.0)
+    errors = reference[:20].copy()
+    errors[2:5] += 5 * reference.std(ddof=1)  # an early burst, then calm
+    early = monitor.error_cusum(errors, reference, mparams)
+    assert early.alarm_week is not None and early.alarm_week <= 5
+    late = monitor.error_cusum(errors, reference, mparams, from_week=early.alarm_week + 1)
+    assert late.alarm_week is None or late.alarm_week > early.alarm_week

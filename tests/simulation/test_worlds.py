@@ -250,3 +250,21 @@ def test_the_ablation_network_keeps_the_settings_its_architecture_can_take(param
     other = worlds.ablation_params(train)
     assert {key: getattr(other, key) for key in expected} == expected
     assert (other.layers, other.units, other.seed) == (train.layers, train.units, train.seed)
+
+
+def test_each_detector_fires_on_a_rise_and_counts_only_alarms_from_the_change_on(params):
+    rng = np.random.default_rng(4)
+    val_predicted = np.full(52, 400.0)
+    val_errors = np.abs(rng.normal(0, 20, 52))
+    predicted = np.full(39, 400.0)
+    calm = 400 + rng.normal(0, 20, 39)
+    risen = calm.copy()
+    risen[10:] += 120  # from production week 11 on, the errors grow by six validation SDs
+    reference = (val_predicted, val_errors)
+    assert worlds.detector_alarms(predicted, calm, reference, params.monitor) == {"rank": None, "cusum": None}
+    found = worlds.detector_alarms(predicted, risen, reference, params.monitor, first_week=11)
+    assert 11 <= found["cusum"] <= 13 and 11 <= found["rank"] <= 11 + params.monitor.window_weeks  # a window to fill
+    early = risen.copy()
+    early[:4] += 120  # an alarm before the change is not a detection of it
+    later = worlds.detector_alarms(predicted, early, reference, params.monitor, first_week=11)
+    assert later["rank"] >= 11 and later["cusum"] >= 11
