@@ -241,13 +241,13 @@ class MonitorParams(_Section):
     # weekly job that did not run, crashed or hangs.
     max_data_age_days: int | None = Field(default=None, ge=1)
     max_run_age_days: int | None = Field(default=None, ge=1)
-    # `hh weekly` retrains when the verdict recommends it or the production model's data is this many weeks
-    # old, but never within the cooldown of the model's last week (drift must not retrain every week).
     # The error detector behind the verdict: the rank test on the last window_weeks (`rank`), or a CUSUM over
     # every production week (`cusum`), its level calibrated by a block bootstrap of the validation errors.
     error_detector: Literal["rank", "cusum"] = "rank"
     cusum_slack: float = Field(default=0.5, ge=0)  # in reference SDs: the drift a CUSUM ignores per week
     cusum_block_weeks: int = Field(default=4, ge=1)  # bootstrap blocks: the errors' autocorrelation they keep
+    # `hh weekly` retrains when the verdict recommends it or the production model's data is this many weeks
+    # old, but never within the cooldown of the model's last week (drift must not retrain every week).
     retrain_every_weeks: int = Field(default=13, ge=1)
     retrain_cooldown_weeks: int = Field(default=4, ge=0)
     notify: list[str] = Field(default_factory=list)  # Apprise URLs; secrets as ${VAR} from the environment
