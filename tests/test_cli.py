@@ -43,7 +43,7 @@ def workspace(tmp_path, monkeypatch):
 def stub(monkeypatch, result):
     drift = pd.DataFrame(columns=["feature", "psi", "ks_pvalue", "mean_shift_sd", "status"])
 
-    def assess(params, forecasts):
+    def assess(params, forecasts, metadata=None):
         if isinstance(result, BaseException):
             raise result
         return result, None, drift

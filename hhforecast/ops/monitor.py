@@ -609,10 +609,13 @@ def assess(
     return summary, per_week, drift
 
 
-def assess_workspace(params: Params, forecasts: pd.DataFrame) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
-    """`assess` on the pipeline's outputs in the working tree: the one place that reads them for monitoring."""
+def assess_workspace(
+    params: Params, forecasts: pd.DataFrame, metadata: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
+    """`assess` on the pipeline's outputs in the working tree: the one place that reads them for monitoring.
+    `metadata` is the monitored model's (its reference errors, its last week); None: the workspace model's."""
     counts = weekly_counts(io.read_parquet(paths.EVENTS_CLEAN), io.read_parquet(paths.UTILIZATION_CLEAN))
-    metadata = io.read_json(paths.MODEL_METADATA)
+    metadata = io.read_json(paths.MODEL_METADATA) if metadata is None else metadata
     return assess(
         weekly_dataset.read_dataset(paths.WEEKLY_DATASET),
         forecasts,

@@ -178,12 +178,19 @@ def read_forecasts(log_path: Path, from_log: bool) -> pd.DataFrame:
     return pd.read_csv(paths.PRODUCTION_PREDICTIONS)
 
 
-def assess(params: Params, log_path: Path, from_log: bool, now: dt.datetime | None = None) -> Status:
-    """Monitor the working tree's pipeline outputs and the run log (`log_path`, when it exists) as of `now`."""
+def assess(
+    params: Params,
+    log_path: Path,
+    from_log: bool,
+    now: dt.datetime | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> Status:
+    """Monitor the working tree's pipeline outputs and the run log (`log_path`, when it exists) as of `now`;
+    the model judged is the one `metadata` describes (None: the workspace's)."""
     from hhforecast.ops import monitor
     from hhforecast.serving import store
 
-    verdict, _, drift = monitor.assess_workspace(params, read_forecasts(log_path, from_log))
+    verdict, _, drift = monitor.assess_workspace(params, read_forecasts(log_path, from_log), metadata)
     summary = dict(verdict)
     now = now or dt.datetime.now(dt.UTC)
     failed: list[str] = []

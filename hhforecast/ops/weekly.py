@@ -188,6 +188,8 @@ def _dvc(repo: Path, *args: str) -> None:
 
 def default_steps(repo: Path, params: Params, log_path: Path, say: Callable[[str], None]) -> Steps:
     """The job as it runs in an operated repository: dvc, the registry, git and Apprise."""
+    import json
+
     from hhforecast.core import io, paths
     from hhforecast.ops import checkraw
     from hhforecast.serving import batch, bundle, git, lifecycle, registry
@@ -209,9 +211,12 @@ def default_steps(repo: Path, params: Params, log_path: Path, say: Callable[[str
         return len(made.forecast)
 
     def assess() -> monitoring.Status:
+        # Production's model is judged, with its own reference errors and last week: after a refused
+        # candidate the workspace holds that candidate, not what is served.
         logged = log_path.exists() and not store.read_predictions(log_path).empty
-        found = monitoring.assess(params, log_path, from_log=logged)
         current = registry.production(repo)
+        metadata = None if current is None else json.loads(registry.read_at(repo, current.commit, paths.MODEL_METADATA))
+        found = monitoring.assess(params, log_path, from_log=logged, metadata=metadata)
         found.summary["model_version"] = current.version if current else bundle.workspace_version(repo)
         return found
 

@@ -202,3 +202,22 @@ def test_a_history_row_keeps_the_errors_the_verdict_and_everything_that_raised_i
         "comment": "after the hangar move",
     }
     assert set(row) | {"action"} == set(store.HISTORY_COLUMNS)
+
+
+def test_the_model_judged_is_the_one_whose_metadata_is_given(tmp_path, monkeypatch, params):
+    seen = []
+
+    def assess_workspace(params, forecasts, metadata=None):
+        seen.append(metadata)
+        summary = {"exit_code": monitor.HEALTHY, "reasons": [], "warnings": [], "data_through": None}
+        return summary, None, pd.DataFrame()
+
+    monkeypatch.setattr(monitor, "assess_workspace", assess_workspace)
+    monkeypatch.setattr(status, "read_forecasts", lambda log_path, from_log: pd.DataFrame())
+    production = {"trained_through": "2024-04-01", "validation_abs_errors": [1.0]}
+    quiet = params.model_copy(
+        update={"monitor": params.monitor.model_copy(update={"max_data_age_days": None, "max_run_age_days": None})}
+    )
+    assert status.assess(quiet, tmp_path / "ops.db", False, NOW, production).exit_status == status.EXIT_OK
+    status.assess(quiet, tmp_path / "ops.db", False, NOW)
+    assert seen == [production, None]  # production's, then (none given) the workspace's
