@@ -10,6 +10,7 @@ weeks an unfair yardstick.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -521,18 +522,20 @@ def assess(
     recent = performance.tail(params.window_weeks)
     recent_mae = float(recent["abs_error"].mean()) if len(recent) >= params.window_weeks else None
     validation_errors = np.asarray(metadata.get("validation_abs_errors", []), float)
-    validation_predicted = metadata.get("validation_predictions")
-    rise = (
-        error_rise(
-            recent["abs_error"].to_numpy(float),
+    logged = metadata.get("validation_predictions")  # absent from bundles saved before they were kept
+    validation_predicted = None if logged is None else np.asarray(logged, float)
+
+    def detect(weeks: pd.DataFrame, detector: Callable[..., Any]) -> Any:
+        """A detector on these production weeks' errors against the validation window's."""
+        return detector(
+            weeks["abs_error"].to_numpy(float),
             validation_errors,
             params,
-            recent["predicted_hh"].to_numpy(float),
-            None if validation_predicted is None else np.asarray(validation_predicted, float),
+            weeks["predicted_hh"].to_numpy(float),
+            validation_predicted,
         )
-        if recent_mae is not None and len(validation_errors)
-        else None
-    )
+
+    rise = detect(recent, error_rise) if recent_mae is not None and len(validation_errors) else None
 
     # On a handful of weeks any trend puts every point past the reference: KS and PSI would alert on noise.
     drift = (
@@ -545,17 +548,7 @@ def assess(
     last_week = dataset["date"].max()
     model_age = int((last_week - train_end).days // 7)
     validation_mae = float(metadata["metrics"]["val"]["mae"])
-    cusum = (
-        error_cusum(
-            performance["abs_error"].to_numpy(float),
-            validation_errors,
-            params,
-            performance["predicted_hh"].to_numpy(float),
-            None if validation_predicted is None else np.asarray(validation_predicted, float),
-        )
-        if len(performance) and len(validation_errors) > 1
-        else None
-    )
+    cusum = detect(performance, error_cusum) if len(performance) and len(validation_errors) > 1 else None
     result = verdict(rise, drift, model_age, volume_table, missing, params, cusum)
 
     def window_summary(table: pd.DataFrame) -> dict[str, Any]:
