@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from hhforecast.core.errors import HHForecastError
@@ -111,24 +112,18 @@ class Comparison:
 
 
 def compare_revisions(repo: Path, a: str, b: str) -> Comparison:
-    """The networks of revisions `a` and `b` (commits, tags, experiment names, or "workspace"), paired per week."""
+    """The networks of revisions `a` and `b` (commits, tags, experiment names, or "workspace"), paired per week
+    on the backtest weeks both were scored on."""
     tables = {
         rev: registry.backtest_at(repo, None if rev == "workspace" else registry.commit_of(repo, rev)) for rev in (a, b)
     }
-    first, second = tables[a], tables[b]
-    if first["date"].tolist() != second["date"].tolist():
-        raise HHForecastError(
-            f"{a} and {b} were backtested on different weeks; compare runs of the same split and evaluate params"
-        )
-    network = forecasters.NETWORK
+    both = registry.shared_weeks(tables[a], tables[b], (a, b), "_b")
+    network, actual = forecasters.NETWORK, both["actual"].to_numpy(float)
     return Comparison(
-        float((first["actual"] - first[network]).abs().mean()),
-        float((second["actual"] - second[network]).abs().mean()),
+        float(np.mean(np.abs(actual - both[network]))),
+        float(np.mean(np.abs(actual - both[f"{network}_b"]))),
         compare.paired_backtest(
-            first["actual"].to_numpy(float),
-            first[network].to_numpy(float),
-            second[network].to_numpy(float),
-            first["fold"].to_numpy(),
+            actual, both[network].to_numpy(float), both[f"{network}_b"].to_numpy(float), both["fold"].to_numpy()
         ),
     )
 

@@ -193,6 +193,18 @@ def trained_through_at(repo: Path, rev: str | None) -> str | None:
     return json.loads(text).get("trained_through")
 
 
+def shared_weeks(first: pd.DataFrame, second: pd.DataFrame, names: tuple[str, str], suffix: str) -> pd.DataFrame:
+    """Two per-week backtests on the weeks both were scored on (the second's columns get `suffix`): windows
+    that moved with newer data still overlap. At least 3 weeks, or a RegistryError naming both."""
+    both = first.merge(second, on="date", suffixes=("", suffix), validate="one_to_one")
+    if len(both) < 3:
+        raise RegistryError(
+            f"the {names[0]}'s and the {names[1]}'s backtests share {len(both)} week(s); at least 3 are needed "
+            "to pair them: re-evaluate one of them on the other's data, or promote with --force --reason '…'"
+        )
+    return both
+
+
 # The two rules a candidate is promoted by (GateResult.rule, recorded in the decision log).
 IMPROVEMENT, REFRESH = "improvement", "refresh"
 
@@ -244,12 +256,7 @@ def gate(
     rows[1]["required"] = f"{nominal_coverage - coverage_tolerance:.3f}..{nominal_coverage + coverage_tolerance:.3f}"
     if production is None:
         return GateResult(not reasons, pd.DataFrame(rows).set_index("metric"), reasons)
-    both = candidate.merge(production, on="date", suffixes=("", "_production"), validate="one_to_one")
-    if len(both) < 3:
-        raise RegistryError(
-            f"the candidate's and the production model's backtests share {len(both)} week(s); at least 3 are "
-            "needed to pair them: re-evaluate production on newer data, or promote with --force --reason '…'"
-        )
+    both = shared_weeks(candidate, production, ("candidate", "production model"), "_production")
     y_both = both["actual"].to_numpy(float)
     cand_both = both[forecasters.NETWORK].to_numpy(float)
     prod = both[f"{forecasters.NETWORK}_production"].to_numpy(float)

@@ -117,3 +117,16 @@ def test_force_decides_without_pairing_when_the_backtests_share_too_few_weeks(mo
     proposal = lifecycle.propose(tmp_path, 0.10, force=True, reason="new fleet, new backtest")
     assert proposal.unpaired is not None and "share 0 week(s)" in proposal.unpaired
     assert proposal.gate.comparison is None and proposal.gate.passed
+
+
+def test_compare_pairs_two_revisions_on_the_weeks_both_were_scored_on(monkeypatch, tmp_path):
+    tables = {"old": backtest(40.0), "new": backtest(40.2, seed=1, start="2019-04-08")}
+    monkeypatch.setattr(registry, "commit_of", lambda repo, rev: rev)
+    monkeypatch.setattr(registry, "backtest_at", lambda repo, rev: tables[rev])
+    compared = lifecycle.compare_revisions(tmp_path, "new", "old")
+    shared = tables["old"].iloc[13:]
+    assert compared.paired.n_weeks == 104 - 13
+    assert compared.mae_b == pytest.approx(float(np.mean(np.abs(shared["actual"] - shared["network"]))))
+    tables["far"] = backtest(40.0, start="2021-01-04")
+    with pytest.raises(registry.RegistryError, match=r"the far's and the old's backtests share 0 week\(s\)"):
+        lifecycle.compare_revisions(tmp_path, "far", "old")
