@@ -244,6 +244,22 @@ def error_scores(abs_errors: np.ndarray, predicted: np.ndarray | None) -> np.nda
     return abs_errors if predicted is None else abs_errors / intervals.scale(predicted)
 
 
+def paired_scores(
+    production_abs_errors: np.ndarray,
+    validation_abs_errors: np.ndarray,
+    production_predicted: np.ndarray | None,
+    validation_predicted: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Production's and validation's error scores, level-scaled only when both windows' forecasts are known
+    (a bundle saved before it kept its validation forecasts is compared unscaled), and whether they are."""
+    scaled = production_predicted is not None and validation_predicted is not None
+    return (
+        error_scores(production_abs_errors, production_predicted if scaled else None),
+        error_scores(validation_abs_errors, validation_predicted if scaled else None),
+        scaled,
+    )
+
+
 def _rank_sum_p_values(n_recent: int, n_reference: int) -> np.ndarray:
     """The one-sided Mann–Whitney p-value of every U = 0 … n_recent × n_reference, U counting the pairs where a
     recent score exceeds a reference one: samples without ties built to have each U, tested as scipy tests."""
@@ -293,9 +309,9 @@ def error_rise(
     (`critical_p_value`), because on 8 weeks an MAE 25 % above validation happens by noise alone
     most years, and some week of a year of checks crosses any fixed per-check level.
     """
-    scaled = recent_predicted is not None and validation_predicted is not None
-    recent = error_scores(recent_abs_errors, recent_predicted if scaled else None)
-    validation = error_scores(validation_abs_errors, validation_predicted if scaled else None)
+    recent, validation, scaled = paired_scores(
+        recent_abs_errors, validation_abs_errors, recent_predicted, validation_predicted
+    )
     p_value = float(stats.mannwhitneyu(recent, validation, alternative="greater").pvalue)
     checks = max(params.horizon_weeks - len(recent) + 1, 1)
     critical = critical_p_value(len(validation), len(recent), checks, params.false_alarm_rate)
@@ -377,9 +393,9 @@ def error_cusum(
 ) -> ErrorCusum:
     """The CUSUM over every production week so far (oldest first) against the validation window's errors;
     `alarm_week` is its first crossing at or after production week `from_week`."""
-    scaled = production_predicted is not None and validation_predicted is not None
-    scores = error_scores(production_abs_errors, production_predicted if scaled else None)
-    reference = error_scores(validation_abs_errors, validation_predicted if scaled else None)
+    scores, reference, _ = paired_scores(
+        production_abs_errors, validation_abs_errors, production_predicted, validation_predicted
+    )
     mean, spread = float(reference.mean()), float(max(reference.std(ddof=1), 1e-9))
     threshold = cusum_threshold(
         tuple(float(v) for v in reference),

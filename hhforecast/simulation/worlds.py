@@ -219,21 +219,16 @@ def first_retrain(
     return None, []
 
 
-def oracle_error_alarm(truth: pd.DataFrame, parts: dict[str, pd.DataFrame], params: MonitorParams) -> int | None:
-    """The error test alone, fed the median oracle's forecasts: a model that cannot decay, so any week it
-    fires on is a false alarm of noise. The first such production week, or None."""
+def oracle_alarms(truth: pd.DataFrame, parts: dict[str, pd.DataFrame], params: MonitorParams) -> dict[str, int | None]:
+    """Each error detector alone, fed the median oracle's forecasts: a model that cannot decay, so any week
+    it fires on is a false alarm of noise. The first such production week per detector, or None."""
     median = truth.set_index("date")["HH_median"]
     val, production = parts["val"], parts["production"]
     val_predicted = median.loc[val["date"]].to_numpy(float)
-    val_errors = np.abs(val["HH"].to_numpy(float) - val_predicted)
-    predicted = median.loc[production["date"]].to_numpy(float)
-    errors = np.abs(production["HH"].to_numpy(float) - predicted)
-    for week in range(params.window_weeks, len(production) + 1):
-        recent = slice(week - params.window_weeks, week)
-        rise = monitor.error_rise(errors[recent], val_errors, params, predicted[recent], val_predicted)
-        if rise.p_value < rise.critical_p:
-            return week
-    return None
+    reference = (val_predicted, np.abs(val["HH"].to_numpy(float) - val_predicted))
+    return detector_alarms(
+        median.loc[production["date"]].to_numpy(float), production["HH"].to_numpy(float), reference, params
+    )
 
 
 DETECTORS = ("rank", "cusum")  # monitor.error_detector's choices, each measured
@@ -268,9 +263,14 @@ def detector_alarms(
 
 
 def detector_study(
-    network: Any, spec: WorldSpec, truth: pd.DataFrame, parts: dict[str, pd.DataFrame], params: MonitorParams
+    network: Any,
+    spec: WorldSpec,
+    parts: dict[str, pd.DataFrame],
+    params: MonitorParams,
+    oracle: dict[str, int | None],
 ) -> dict[str, Any]:
-    """Both error detectors on the drift-free twin: fed the network and the median oracle (false alarms), and
+    """Both error detectors on the drift-free twin: fed the network and (`oracle`, from `oracle_alarms`) the
+    median oracle (false alarms), and
     fed the network where the defect rate changed by each of `spec.rate_changes` over the planted drift's
     period (synthetic.drift.weeks) with no feature moving (power: weeks from the change to the alarm). The
     changed worlds share the twin's seeds and features, not its noise: the twin's network is a model of the
@@ -285,17 +285,9 @@ def detector_study(
         network.held_out["abs_error"].to_numpy(float),
     )
     predicted = network.predict(production, production)
-    median = truth.set_index("date")["HH_median"]
-    val = parts["val"]
-    oracle_reference = (
-        median.loc[val["date"]].to_numpy(float),
-        np.abs(val["HH"].to_numpy(float) - median.loc[val["date"]].to_numpy(float)),
-    )
     out: dict[str, Any] = {
         "network_drift_free": detector_alarms(predicted, production["HH"].to_numpy(float), network_reference, params),
-        "oracle_drift_free": detector_alarms(
-            median.loc[dates].to_numpy(float), production["HH"].to_numpy(float), oracle_reference, params
-        ),
+        "oracle_drift_free": oracle,
     }
     for multiplier in spec.rate_changes:
         drift = twin.drift.model_copy(update={"rate_multiplier": multiplier})
@@ -362,8 +354,9 @@ def run_role(spec: WorldSpec, role: str, split: SplitParams, monitor_params: Mon
         )
     else:
         out["production_ratio"] = production_ratio(network, dataset, truth, parts, synthetic)
-        out["oracle_alarm_week"] = oracle_error_alarm(truth, parts, monitor_params)
-        out["detectors"] = detector_study(network, spec, truth, parts, monitor_params)
+        oracle = oracle_alarms(truth, parts, monitor_params)
+        out["oracle_alarm_week"] = oracle["rank"]  # the verdict's own detector
+        out["detectors"] = detector_study(network, spec, parts, monitor_params, oracle)
     seconds = time.perf_counter() - started
     ratio = out.get("models", {}).get(forecasters.NETWORK, {}).get("ratio")
     print(
