@@ -250,9 +250,10 @@ def cmd_history(args: argparse.Namespace) -> int:
         write_csv_atomic(history, Path(args.csv))
         print(f"wrote {len(history)} monitoring checks to {args.csv}")
     if args.plot:
+        from hhforecast.ops.status import PROMOTED, RETRAINED
         from hhforecast.reporting import figures
 
-        figure = figures.monitoring_history(history, params.report.language)
+        figure = figures.monitoring_history(history, params.report.language, RETRAINED, PROMOTED)
         with atomic_path(args.plot) as tmp:
             tmp.write_bytes(figures.png(figure))
         figures.close(figure)

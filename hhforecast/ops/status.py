@@ -69,6 +69,10 @@ def failed_runs(runs: pd.DataFrame, since: dt.datetime) -> list[str]:
 
 
 WEEKLY = "weekly"  # the run log's kind for `hh weekly`
+# How the weekly job's action in the monitoring history begins: "retrained; promotion refused: …" or
+# "retrained; promoted hh-model@v1.2.0 (refresh)". Everything that reads the action reads it through these.
+RETRAINED = "retrained"
+PROMOTED = f"{RETRAINED}; promoted"
 
 
 def availability(

@@ -58,15 +58,14 @@ class Outcome:
     status: monitoring.Status | None = None
 
 
-RETRAINED, PROMOTED = "retrained", "promoted"  # how an action starts, and what it may say (Outcome.action)
-
-
 def last_retrain(log_path: Path) -> str | None:
     """The data's last week when the job last retrained (the history's newest row whose action says so)."""
     if not log_path.exists():
         return None
     history = store.read_history(log_path)
-    done = history.loc[history["action"].fillna("").str.startswith(RETRAINED) & history["data_through"].notna()]
+    done = history.loc[
+        history["action"].fillna("").str.startswith(monitoring.RETRAINED) & history["data_through"].notna()
+    ]
     return None if done.empty else str(done["data_through"].max())
 
 
@@ -138,7 +137,7 @@ def run(log_path: Path, params: Params, steps: Steps, comment: str | None = None
         reason = retrain_reason(assessed, trained_through, params, retrained)
         if reason is not None:
             outcome.action = step("retrain", lambda: steps.retrain_and_promote(reason), lambda done: done)
-            if outcome.action.startswith(f"{RETRAINED}; {PROMOTED}"):  # the new model, judged again
+            if outcome.action.startswith(monitoring.PROMOTED):  # the new model, judged again
                 assessed = step("monitor-after-promotion", steps.assess, lambda found: found.name)
         outcome.status, outcome.exit_status = assessed, assessed.exit_status
         row = monitoring.history_row(assessed.summary, assessed.name, assessed.summary.get("model_version"), comment)
@@ -234,9 +233,9 @@ def default_steps(repo: Path, params: Params, log_path: Path, say: Callable[[str
             refresh_margin=params.registry.refresh_margin,
         )
         if not proposal.gate.passed:
-            return f"{RETRAINED}; promotion refused: {'; '.join(proposal.gate.reasons)}"
+            return f"{monitoring.RETRAINED}; promotion refused: {'; '.join(proposal.gate.reasons)}"
         version = lifecycle.promote(repo, proposal, lifecycle.recorded_reason(proposal, f"weekly: {reason}"))
-        return f"{RETRAINED}; {PROMOTED} {registry.ARTIFACT}@{version} ({proposal.gate.rule_name or 'first model'})"
+        return f"{monitoring.PROMOTED} {registry.ARTIFACT}@{version} ({proposal.gate.rule_name or 'first model'})"
 
     return Steps(
         check_raw=check_raw,

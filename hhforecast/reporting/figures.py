@@ -264,18 +264,18 @@ def monitoring_windows(weekly: pd.DataFrame, validation_mae: float, language: st
     return fig
 
 
-def monitoring_history(history: pd.DataFrame, language: str) -> Figure:
+def monitoring_history(history: pd.DataFrame, language: str, retrained: str, promoted: str) -> Figure:
     """Every monitoring check's 4- and 13-week MAE by the week its data reached, with the checks whose job
-    retrained or promoted a model (their `action`) marked there."""
+    retrained or promoted a model marked there: those whose `action` starts with `retrained`, `promoted`
+    (the weekly job's words, ops.status.RETRAINED and PROMOTED)."""
     fig, ax = plt.subplots(figsize=(8, 3))
     checks = history.dropna(subset=["data_through"])
     dates = pd.to_datetime(checks["data_through"])
     ax.plot(dates, checks["mae_4w"], color=BLUE, marker=".", label=text("mae_4w", language))
     ax.plot(dates, checks["mae_13w"], color=ORANGE, marker=".", label=text("mae_13w", language))
     actions = checks["action"].fillna("")
-    # The weekly job's actions start "retrained" and, when the gate let it through, go on "; promoted".
-    for kind, word, colour, style in (("retrain", "retrained", GREY, ":"), ("promotion", "; promoted", RED, "--")):
-        for index, date in enumerate(dates[actions.str.contains(word, regex=False)]):
+    for kind, start, colour, style in (("retrain", retrained, GREY, ":"), ("promotion", promoted, RED, "--")):
+        for index, date in enumerate(dates[actions.str.startswith(start)]):
             label = text(f"history_{kind}", language) if index == 0 else None
             ax.axvline(date, color=colour, linestyle=style, linewidth=1, label=label)  # type: ignore[arg-type]
     ax.set_ylabel(text("HH", language))

@@ -3,6 +3,7 @@ import functools
 import pandas as pd
 import pytest
 
+from hhforecast.ops import status
 from hhforecast.reporting import figures
 from tests.helpers import report_inputs
 
@@ -106,7 +107,7 @@ def test_the_history_figure_marks_each_retrain_and_only_the_promotions_that_happ
             ],
         }
     )
-    figure = figures.monitoring_history(history, "en")
+    figure = figures.monitoring_history(history, "en", status.RETRAINED, status.PROMOTED)
     ax = figure.axes[0]
     styles = [line.get_linestyle() for line in ax.lines]
     assert styles.count(":") == 2 and styles.count("--") == 1  # two retrains, one of them promoted
