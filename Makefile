@@ -19,7 +19,7 @@ unexport PYTHONDONTWRITEBYTECODE
 TEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help setup repro verify release docs-numbers retrain monitor test test-fast lock bench bench-scale study bench-study clean-venv
+.PHONY: help setup repro verify release docs-numbers retrain monitor replay test test-fast lock bench bench-scale study bench-study clean-venv
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -61,6 +61,9 @@ retrain: setup ## rebuild with the newest data, commit, and promote through the 
 
 monitor: setup ## check error, drift, volume and failed runs; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
 	$(BIN)/hh monitor
+
+replay: setup ## replay a year of `hh weekly` on the synthetic world (a clone under .replay/; report in reports/replay/)
+	$(BIN)/hh replay
 
 test: setup ## lint, format check (ruff) and type check (mypy, strict on the library), then run every test (slow ones included), a file per core
 	$(BIN)/ruff check .

@@ -8,6 +8,7 @@ reporting.tagging).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import sys
@@ -20,6 +21,14 @@ from hhforecast.ops.status import EXIT_NAMES, EXIT_UNKNOWN  # loads no pandas: `
 if TYPE_CHECKING:
     from hhforecast.core.config import Params
     from hhforecast.ops.status import Status
+
+
+def _iso_date(text: str) -> dt.date:
+    """An argument that is a calendar day, written YYYY-MM-DD."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (expected YYYY-MM-DD)") from None
 
 
 def _params() -> Params:
@@ -213,6 +222,10 @@ def cmd_weekly(args: argparse.Namespace) -> int:
 
     params = _params()
     log_path = Path(args.log_db or params.serve.prediction_log)
+    if args.as_of is not None:
+        from hhforecast.serving import store
+
+        store.run_as_of(dt.datetime.combine(args.as_of, dt.time(6), dt.UTC))
     steps = weekly.default_steps(Path("."), params, log_path, lambda line: print(f"hh weekly: {line}", file=sys.stderr))
     outcome = weekly.run(log_path, params, steps, args.comment)
     for name, state, detail in outcome.steps:
@@ -233,6 +246,22 @@ def _problems(verdict: Status) -> str:
         + [f"failed run {f}" for f in verdict.failed_runs]
         + verdict.availability
     )
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    """A year of `hh weekly` on the synthetic world (hhforecast/ops/replay.py); 0 when it showed everything it
+    had to, 1 with what it did not."""
+    from hhforecast.core.errors import ConfigError
+    from hhforecast.ops import replay
+
+    params = _params()
+    if params.replay is None:
+        raise ConfigError("replay: section missing from params.yaml")
+    done = replay.run(Path("."), params, lambda line: print(f"hh replay: {line}", file=sys.stderr))
+    print(f"wrote {done.report} ({done.seconds:.0f} s)")
+    for problem in done.missing:
+        print(f"not shown: {problem}", file=sys.stderr)
+    return ERROR if done.missing else 0
 
 
 def cmd_history(args: argparse.Namespace) -> int:
@@ -417,6 +446,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--comment", help="a note kept with this week's check in the monitoring history")
     p.add_argument("--log-db", help="the operational store (default: serve.prediction_log)")
+    p.add_argument(
+        "--as-of",
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        help="run as if today were this day, 06:00 UTC (replays, back-fills): the run log, the history and the "
+        "availability checks use it",
+    )
     p.set_defaults(func=cmd_weekly)
 
     p = commands.add_parser("history", help="the monitoring history: one row per check (print, --csv, --plot)")
@@ -424,6 +460,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", help="draw the 4- and 13-week MAE over time, retrains and promotions marked, to this PNG")
     p.add_argument("--log-db", help="the operational store (default: serve.prediction_log)")
     p.set_defaults(func=cmd_history)
+
+    p = commands.add_parser(
+        "replay",
+        help="replay a year of `hh weekly` on the synthetic world in a clone of this repository, with a late export "
+        "and a killed run, and write reports/replay/ (exit 1 when it did not show everything it had to)",
+    )
+    p.set_defaults(func=cmd_replay)
 
     p = commands.add_parser(
         "runlog", help="run a command and record it in the run log: hh runlog pipeline -- dvc repro"

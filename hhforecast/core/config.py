@@ -353,6 +353,17 @@ class VerifyParams(_Section):
     abs_tolerance: float = Field(default=1e-3, ge=0)  # in the metric's own unit (HH for errors)
 
 
+class ReplayParams(_Section):
+    """`hh replay` (`make replay`): the synthetic world's last `weeks` weeks operated one Monday at a time."""
+
+    weeks: int = Field(ge=4)
+    withheld_week: int = Field(ge=1)  # the run whose week's exports arrive a week late
+    crash_week: int = Field(ge=1)  # the run whose job is killed after its forecast
+    planned_weeks: int = Field(ge=1)  # weeks the planner's file holds each Monday
+    workdir: Path  # the operated clone, rebuilt by every replay
+    overrides: dict[str, Any] = Field(default_factory=dict)  # dotted params.yaml keys the clone sets
+
+
 class Params(_Section):
     model_config = ConfigDict(extra="allow", frozen=True)
 
@@ -372,6 +383,7 @@ class Params(_Section):
     report: ReportParams = ReportParams()
     verify: VerifyParams = VerifyParams()
     study: StudyParams | None = None
+    replay: ReplayParams | None = None
 
     @model_validator(mode="after")
     def _families_are_valid_worlds(self) -> Params:

@@ -54,6 +54,10 @@ DVC_YAML = Path("dvc.yaml")
 DVC_LOCK = Path("dvc.lock")  # the thesis's provenance reads its inputs' md5s from it
 DECISIONS = REPORTS / "decisions.md"  # the decision log: one line per promotion or rollback
 SWEEP = METRICS / "sweep"  # a hyperparameter sweep's records, one JSON per run (reporting.sweep)
+REPLAY = REPORTS / "replay"  # `hh replay`'s report: not a DVC output (it operates a clone for a year)
+REPLAY_REPORT = REPLAY / "replay.md"
+REPLAY_FIGURE = REPLAY / "replay.png"
+REPLAY_ALERTS = REPLAY / "alerts.csv"
 
 STUDY_WORLDS = METRICS / "study"
 STUDY = METRICS / "study.json"

@@ -109,18 +109,20 @@ def availability(
             succeeded = started[weekly["status"] == "succeeded"]
             running = weekly["status"] == "running"
             last = succeeded.max() if len(succeeded) else None
-            # A run in progress that started inside the limit is alive (it may be the one asking).
-            alive = bool((running & (started >= limit)).any())
+            # Only the newest run can be in progress (it may be the one asking), and only inside the limit; an
+            # older one still `running` was killed or crashed without being ended, or hangs.
+            newest = weekly["id"] == weekly["id"].max()
+            alive = bool((running & newest & (started >= limit)).any())
             if (last is None or last < limit) and not alive:
                 when = "never" if last is None else f"last on {last:%Y-%m-%d}"
                 problems.append(
                     f"`hh {WEEKLY}` has not succeeded in {max_run_age_days} days ({when}; "
                     f"monitor.max_run_age_days {max_run_age_days})"
                 )
-            # Hung: still `running` past the limit, and newer than the last success (older ones were killed
-            # without being ended, and a success since says the job works again).
+            # Crashed or hung: still `running` past the limit or with a newer run begun, and newer than the last
+            # success (older ones were killed without being ended, and a success since says the job works again).
             newer = started > last if last is not None else pd.Series(True, index=weekly.index)
-            hung = weekly.loc[running & (started < limit) & newer]
+            hung = weekly.loc[running & ((started < limit) | ~newest) & newer]
             problems += [
                 f"`hh {WEEKLY}` #{r['id']} started {r['started_at']} and never ended" for _, r in hung.iterrows()
             ]
@@ -196,7 +198,7 @@ def assess(
 
     verdict, _, drift = monitor.assess_workspace(params, read_forecasts(log_path, from_log), metadata)
     summary = dict(verdict)
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or store.now()
     failed: list[str] = []
     runs = None
     if log_path.exists():

@@ -9,6 +9,7 @@ bytes with no date or software stamp, so the same data give the same file. The c
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Sequence
 from typing import Any
@@ -282,4 +283,42 @@ def monitoring_history(history: pd.DataFrame, language: str, retrained: str, pro
     ax.set_xlabel(text("history_axis", language))
     ax.legend(frameon=False, fontsize=7, ncol=4, loc="lower left", bbox_to_anchor=(0, 1))
     _dates(ax)
+    return fig
+
+
+def replay_timeline(
+    weeks: pd.DataFrame,
+    history: pd.DataFrame,
+    withheld: dt.date,
+    crash: dt.date,
+    language: str,
+    retrained: str,
+    promoted: str,
+) -> Figure:
+    """A replayed year: each week's forecast (issued on its Monday) with its 80 % range against the actual HH,
+    the runs that retrained or promoted, the week exported late (the one before `withheld`, the run that
+    missed it) and the killed run (top); each week's expected MAE
+    over the median oracle's (bottom). `history` carries each check's `run_day` and `action`."""
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 5), sharex=True, height_ratios=[2, 1])
+    dates = pd.to_datetime(weeks["date"])
+    top.fill_between(dates, weeks["lower_80"], weeks["upper_80"], color=BLUE, alpha=0.15, linewidth=0)
+    top.plot(dates, weeks["predicted_hh"], color=BLUE, label=text("replay_forecast", language))
+    top.plot(dates, weeks["HH"], color="black", marker="o", markersize=2, linewidth=0, label=text("actual", language))
+    bottom.plot(dates, weeks["expected_mae"] / weeks["oracle_mae"], color=BLUE, marker=".")
+    bottom.axhline(1.0, color=GREY, linewidth=1)
+    actions = history["action"].fillna("")
+    for kind, start, colour, style in (("retrain", retrained, GREY, ":"), ("promotion", promoted, RED, "--")):
+        chosen = pd.to_datetime(history.loc[actions.str.startswith(start), "run_day"]).drop_duplicates()
+        for index, date in enumerate(chosen):
+            for ax in (top, bottom):
+                label = text(f"history_{kind}", language) if index == 0 and ax is top else None
+                ax.axvline(date, color=colour, linestyle=style, linewidth=1, label=label)
+    late = pd.Timestamp(withheld)
+    top.axvspan(late - pd.Timedelta(weeks=1), late, color=ORANGE, alpha=0.25, label=text("replay_withheld", language))
+    top.axvline(pd.Timestamp(crash), color=RED, linewidth=2, alpha=0.5, label=text("replay_crash", language))
+    top.set_ylabel(text("hh_week", language))
+    bottom.set_ylabel(text("replay_ratio", language))
+    bottom.set_xlabel(text("date", language))
+    top.legend(frameon=False, fontsize=7, ncol=3, loc="lower left", bbox_to_anchor=(0, 1))
+    _dates(bottom)
     return fig

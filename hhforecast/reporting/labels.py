@@ -56,6 +56,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "history_retrain": ("retreino", "retrain"),
     "history_promotion": ("promoção", "promotion"),
     "history_axis": ("dados até", "data through"),
+    "replay_forecast": ("previsão (faixa: 80 %)", "forecast (band: 80 %)"),
+    "replay_withheld": ("semana exportada com atraso", "week exported late"),
+    "replay_crash": ("execução derrubada", "killed run"),
+    "replay_ratio": ("MAE esperado / oráculo", "expected MAE / oracle's"),
     "validation_mae": ("MAE de validação {value:.1f}", "validation MAE {value:.1f}"),
     "fig_weekly_series": (
         "Série semanal de HH de manutenção não programada e horas de voo da frota.",

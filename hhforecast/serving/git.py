@@ -19,6 +19,12 @@ class GitError(HHForecastError):
         super().__init__(f"{' '.join(command)} failed: {self.stderr}")
 
 
+def committed_file(repo: Path, rev: str, path: Path) -> bytes | None:
+    """A file's bytes as committed at `rev`, or None when git does not hold it there (a DVC output, say)."""
+    result = subprocess.run(["git", "show", f"{rev}:{path.as_posix()}"], cwd=repo, capture_output=True)
+    return result.stdout if result.returncode == 0 else None
+
+
 def output(*args: str, repo: Path = Path(".")) -> str:
     """`git ARGS...`'s standard output, run in `repo`."""
     command = ["git", *args]

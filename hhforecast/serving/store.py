@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import sqlite3
 import threading
+import time
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -53,8 +54,27 @@ CREATE TABLE IF NOT EXISTS runs (
 """
 
 
+# The store's clock: the wall clock, unless a replay or a back-fill runs as of another day (`hh weekly --as-of`).
+# Then it starts at that day and runs at the wall clock's pace, so runs keep their order and durations.
+_as_of: tuple[dt.datetime, float] | None = None
+
+
+def run_as_of(when: dt.datetime | None) -> None:
+    """Let `now` start at `when` (None: back to the wall clock) for the rest of this process."""
+    global _as_of
+    _as_of = None if when is None else (when, time.monotonic())
+
+
+def now() -> dt.datetime:
+    """The store's current time (UTC): what runs, predictions and checks are stamped with."""
+    if _as_of is None:
+        return dt.datetime.now(dt.UTC)
+    start, started = _as_of
+    return start + dt.timedelta(seconds=time.monotonic() - started)
+
+
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    return now().isoformat(timespec="seconds")
 
 
 def connect(path: Path) -> sqlite3.Connection:

@@ -162,6 +162,16 @@ RAN = weekly_runs(("2024-05-27T06:00:00+00:00", "succeeded"))
             [],
         ),
         (FRESH_DATA, weekly_runs(("2024-06-03T06:00:00+00:00", "running")), (10, 8), []),  # the first run, asking
+        (  # killed last Monday, inside the limit; this Monday's run, asking, is alive, and the older one is dead
+            FRESH_DATA,
+            weekly_runs(
+                ("2024-05-20T06:00:00+00:00", "succeeded"),
+                ("2024-05-27T06:00:00+00:00", "running"),
+                ("2024-06-03T06:00:00+00:00", "running"),
+            ),
+            (10, 8),
+            ["`hh weekly` #2 started 2024-05-27T06:00:00+00:00 and never ended"],
+        ),
         (FRESH_DATA, weekly_runs(("2024-05-22T06:00:00+00:00", "running")), (10, 8), ["(never;", "never ended"]),
     ],
 )

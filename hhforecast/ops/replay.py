@@ -1,0 +1,602 @@
+"""A year of unattended operation, replayed: `hh replay` (`make replay`).
+
+The synthetic world's last `replay.weeks` weeks are lived again one Monday at a time, in a clone of this
+repository that operates on weekly exports (params `replay.overrides`: its own raw folder, `split.train_end:
+latest`). Before the first Monday the clone holds the exports up to the production period, trains its first
+model and promotes it. Then, each Monday, the week that just ended arrives as one events and one utilization
+export, the planner's file for the next `replay.planned_weeks` weeks is written, and `hh weekly` runs as of
+that day. One week's exports arrive a week late (`replay.withheld_week`) and one job is killed after its
+forecast (`replay.crash_week`), so that the availability checks have something to find. The alerts go to a
+loopback Apprise receiver (a `json://` URL) that the replay runs.
+
+The replay report (`reports/replay/`) is built from what the clone's operational store recorded: the
+monitoring history, the run log and the prediction log, with the world's truth for the expected errors.
+The pure part (the schedule, the exports, the report's tables) comes first; the side effects after.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hhforecast.core.errors import HHForecastError
+from hhforecast.synth.world import World
+
+# The replay report is an operations document, in the language of docs/operations.md, whatever report.language
+# (the thesis's) says.
+REPORT_LANGUAGE = "en"
+EVENT_COLUMNS = ["event_id", "action_id", "registration", "source", "raised_at", "closed_at", "hh", "ata"]
+UTILIZATION_COLUMNS = ["date", "registration", "flight_hours", "cycles", "manufacture_date", "aircraft_type"]
+
+
+class ReplayError(HHForecastError):
+    """The replay could not set up, or a week went other than planned (a crash that was not the planted one)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Schedule:
+    """Which Monday each run is, and which week's exports exist at each run.
+
+    Weeks are numbered from the world's first week (0). Run t (0, 1, ...) happens on the Monday that starts
+    week `first_week + t`, with the exports through the week before it, except the withheld week's at its run.
+    """
+
+    start: dt.date  # the world's first day, a Monday
+    world_weeks: int
+    runs: int
+    withheld: int  # the run at which the week that just ended has not arrived (it comes with the next)
+    crash: int  # the run killed after its forecast
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.runs < self.world_weeks:
+            raise ReplayError(f"replay.weeks {self.runs} must lie in [1, {self.world_weeks - 1}] for this world")
+        for name, run in (("withheld_week", self.withheld), ("crash_week", self.crash)):
+            if not 1 <= run < self.runs - 1:
+                raise ReplayError(
+                    f"replay.{name} {run} must lie in [1, {self.runs - 2}] (a run with one before and after)"
+                )
+        if self.withheld == self.crash:
+            raise ReplayError("replay.withheld_week and replay.crash_week must be different weeks")
+
+    @property
+    def first_week(self) -> int:
+        return self.world_weeks - self.runs
+
+    def monday(self, week: int) -> dt.date:
+        return self.start + dt.timedelta(weeks=week)
+
+    def run_day(self, run: int) -> dt.date:
+        return self.monday(self.first_week + run)
+
+    def delivered(self, run: int) -> list[int]:
+        """The production weeks whose exports are in the raw folder at `run` (weeks before the first are
+        the history files')."""
+        weeks = range(self.first_week, self.first_week + run)
+        return [w for w in weeks if not (run == self.withheld and w == self.first_week + run - 1)]
+
+
+def _days(values: pd.Series, start: dt.date) -> np.ndarray:
+    return (values.to_numpy().astype("datetime64[D]") - np.datetime64(start, "D")).astype(np.int64)
+
+
+def exports(world: World, first_day: int, last_day: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The events raised and the utilization flown on days [first_day, last_day] of the world, as a clean
+    export in the contract's canonical columns (ISO dates): what one export of those days holds."""
+    start = world.params.start
+    events = world.events
+    event_day = _days(events["raised_at"], start)
+    events = events.loc[(event_day >= first_day) & (event_day <= last_day), EVENT_COLUMNS]
+    util_day = _days(world.utilization["date"], start)
+    utilization = world.utilization.loc[(util_day >= first_day) & (util_day <= last_day), UTILIZATION_COLUMNS]
+    return events.reset_index(drop=True), utilization.reset_index(drop=True)
+
+
+def planned_utilization(world: World, first_week: int, weeks: int, window_days: int) -> pd.DataFrame:
+    """The planner's file for `weeks` weeks from `first_week` on: each aircraft's planned days (here the days
+    the world will fly), with the `window_days` before them that the 28-day utilization feature needs."""
+    last_week = min(first_week + weeks, world.params.weeks)
+    _, flown = exports(world, first_week * 7 - (window_days - 1), last_week * 7 - 1)
+    return flown
+
+
+# --- the report (pure: the clone's store and the truth in, tables and markdown out) --------------------
+
+
+def week_forecasts(predictions: pd.DataFrame) -> pd.DataFrame:
+    """Each week's forecast as monitoring scores it: the last one logged (issued on the week's own Monday)."""
+    logged = predictions.rename(columns={"week": "date"}).drop_duplicates("date", keep="last")
+    return logged[["date", "predicted_hh", "lower_80", "upper_80", "model_version"]].reset_index(drop=True)
+
+
+def expected_errors(forecasts: pd.DataFrame, pmf: np.ndarray, oracle_median: np.ndarray) -> pd.DataFrame:
+    """Each week's expected absolute error under its exact distribution, the forecast's and the median
+    oracle's (the least any forecast can expect)."""
+    from hhforecast.synth import truthdist
+
+    return forecasts.assign(
+        expected_mae=truthdist.expected_abs_error(pmf, forecasts["predicted_hh"].to_numpy(float)),
+        oracle_mae=truthdist.expected_abs_error(pmf, oracle_median),
+    )
+
+
+def check_kind(problem: str) -> str:
+    """Which check raised a history row's problem (the history keeps them as text; monitor.py and
+    status.availability write them)."""
+    if "the CUSUM" in problem:
+        return "errors: CUSUM"
+    if "rank test" in problem and "the errors rose" in problem:
+        return "errors: rank test"
+    if problem.startswith("feature ") and " drifted:" in problem:
+        return f"drift: {problem.split()[1]}"
+    if problem.startswith("model is ") and "weeks old" in problem:
+        return "model age"
+    if problem.startswith("no new data"):
+        return "availability: no new data"
+    if "has not succeeded" in problem or "has never run" in problem or "and never ended" in problem:
+        return "availability: weekly job"
+    return ""
+
+
+def first_flags(history: pd.DataFrame) -> pd.DataFrame:
+    """The first run at which each check raised a problem, with what it said then."""
+    found: dict[str, tuple[int, str, str]] = {}
+    for _, row in history.iterrows():
+        for problem in str(row["reasons"] or "").split("; "):
+            kind = check_kind(problem)
+            if kind and kind not in found:
+                found[kind] = (int(row["run"]), str(row["run_day"]), problem)
+    rows = [{"check": k, "run": r, "run_day": d, "said": s} for k, (r, d, s) in found.items()]
+    return pd.DataFrame(rows, columns=["check", "run", "run_day", "said"]).sort_values("run", kind="stable")
+
+
+def promotions(history: pd.DataFrame, weekly: pd.DataFrame, promoted: str, span_weeks: int) -> pd.DataFrame:
+    """Each promotion by the weekly job, with the expected error of the `span_weeks` weeks forecast before it
+    (by the model it replaced) and after it (by the new model), each against the oracle's on the same weeks."""
+    rows = []
+    done = history.loc[history["action"].fillna("").str.startswith(promoted)]
+    for _, row in done.iterrows():
+        version = str(row["model_version"])
+        day = pd.Timestamp(row["run_day"])
+        before = weekly.loc[(weekly["date"] < day)].tail(span_weeks)
+        after = weekly.loc[(weekly["date"] >= day) & (weekly["model_version"] == version)].head(span_weeks)
+        rows.append(
+            {
+                "run": int(row["run"]),
+                "run_day": row["run_day"],
+                "action": row["action"],
+                "weeks_before": len(before),
+                "ratio_before": _ratio(before),
+                "weeks_after": len(after),
+                "ratio_after": _ratio(after),
+            }
+        )
+    columns = ["run", "run_day", "action", "weeks_before", "ratio_before", "weeks_after", "ratio_after"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _ratio(weeks: pd.DataFrame) -> float:
+    return float(weeks["expected_mae"].mean() / weeks["oracle_mae"].mean()) if len(weeks) else float("nan")
+
+
+def events_table(
+    schedule: Schedule, history: pd.DataFrame, forecasts: pd.DataFrame, alerts: pd.DataFrame, exits: list[int | None]
+) -> pd.DataFrame:
+    """One row per run: its day, the data's last week, the exit status, the weeks forecast, the model,
+    what the job did, the checks that raised a problem, and the alerts received."""
+    rows = []
+    for run in range(schedule.runs):
+        day = schedule.run_day(run)
+        checks = history.loc[history["run"] == run]
+        issued = forecasts.loc[forecasts["run"] == run]
+        sent = alerts.loc[alerts["run"] == run]
+        kinds = sorted({check_kind(p) for r in checks["reasons"].fillna("") for p in str(r).split("; ")} - {""})
+        rows.append(
+            {
+                "run": run,
+                "run_day": day.isoformat(),
+                "data_through": checks["data_through"].dropna().iloc[-1]
+                if checks["data_through"].notna().any()
+                else "",
+                "exit": _exit_name(exits[run]),
+                "weeks_forecast": len(issued),
+                "model": checks["model_version"].dropna().iloc[-1] if checks["model_version"].notna().any() else "",
+                "action": "; ".join(checks["action"].dropna()),
+                "checks": ", ".join(kinds),
+                "alerts": "; ".join(sent["title"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _exit_name(code: int | None) -> str:
+    from hhforecast.ops.status import EXIT_NAMES
+
+    return "killed" if code is None else EXIT_NAMES.get(code, str(code))
+
+
+def shortfalls(schedule: Schedule, events: pd.DataFrame, flags: pd.DataFrame) -> list[str]:
+    """What the replay was meant to show and did not: a forecast every week, no crash but the planted one,
+    the drift flagged, the withheld export and the crash alerted."""
+    missing = []
+    for row in events.to_dict("records"):
+        run, said = f"run {row['run']} ({row['run_day']})", str(row["exit"])
+        if row["weeks_forecast"] == 0:
+            missing.append(f"{run} issued no forecast")
+        if said in ("killed", "UNKNOWN") and row["run"] != schedule.crash:
+            missing.append(f"{run} ended {said}")
+    if not any(kind.startswith(("drift", "errors")) for kind in flags["check"]):
+        missing.append("neither the drift nor the errors were flagged")
+    withheld = events.loc[events["run"] == schedule.withheld]
+    if (
+        withheld.empty
+        or "availability: no new data" not in withheld["checks"].iloc[0]
+        or not withheld["alerts"].iloc[0]
+    ):
+        missing.append(f"the withheld export (run {schedule.withheld}) was not alerted as data that stopped arriving")
+    after = events.loc[events["run"] == schedule.crash + 1]
+    if after.empty or "availability: weekly job" not in after["checks"].iloc[0] or not after["alerts"].iloc[0]:
+        missing.append(f"the crash (run {schedule.crash}) was not alerted by the next run")
+    return missing
+
+
+def markdown(
+    schedule: Schedule,
+    events: pd.DataFrame,
+    flags: pd.DataFrame,
+    promoted: pd.DataFrame,
+    weekly: pd.DataFrame,
+    missing: list[str],
+    figure_name: str,
+) -> str:
+    """The replay report: what happened each Monday, when each check first spoke, every promotion with the
+    expected error before and after, and every alert."""
+
+    def table(frame: pd.DataFrame) -> str:
+        return frame.to_markdown(index=False, floatfmt=".3f") if len(frame) else "(none)"
+
+    first, last = schedule.run_day(0), schedule.run_day(schedule.runs - 1)
+    ratio = _ratio(weekly)
+    lines = [
+        "# A year of operation, replayed",
+        "",
+        f"`hh weekly` every Monday from {first} to {last} ({schedule.runs} runs) on the synthetic world, in a clone "
+        'that operates on weekly exports with `split.train_end: latest` (docs/operations.md, "A year replayed"). '
+        f"The exports of the week before run {schedule.withheld} ({schedule.run_day(schedule.withheld)}) arrive a "
+        f"week late; the job of run {schedule.crash} ({schedule.run_day(schedule.crash)}) is killed after its "
+        "forecast. Built by `make replay` from the clone's operational store; every number below is computed.",
+        "",
+        f"![forecasts, promotions and expected error]({figure_name})",
+        "",
+        "## What the replay had to show",
+        "",
+        "Everything held: a forecast every week, no crash but the planted one, the drift flagged, the withheld "
+        "export and the crash alerted."
+        if not missing
+        else "**Not shown:**\n\n" + "\n".join(f"- {m}" for m in missing),
+        "",
+        "## Each Monday",
+        "",
+        "`exit` is `hh weekly`'s status (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; `killed`: the planted crash); "
+        "`checks` are those that raised a problem that week; `alerts` are the titles the receiver got.",
+        "",
+        table(events),
+        "",
+        "## When each check first spoke",
+        "",
+        table(flags),
+        "",
+        "## Retrains and promotions",
+        "",
+        "Expected MAE under each week's exact distribution, divided by the median oracle's on the same weeks "
+        "(1 is the least any forecast can expect), over the weeks forecast by the model before and by the new "
+        "model after the promotion.",
+        "",
+        table(promoted),
+        "",
+        f"Over all {len(weekly)} weeks forecast, the expected MAE is {ratio:.3f}× the oracle's.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+# --- the side effects: a clone that operates, a receiver for its alerts, a week at a time -----------------
+
+
+class AlertReceiver:
+    """A loopback HTTP endpoint for Apprise's `json://` notifications: it keeps each alert's title, type and
+    body, with the run it arrived during."""
+
+    def __init__(self) -> None:
+        import http.server
+        import json
+        import threading
+
+        received: list[dict[str, Any]] = []
+        self.received, self.run = received, -1
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                try:
+                    payload = json.loads(body or b"{}")
+                except ValueError:
+                    payload = {"title": "(unreadable)", "message": body.decode(errors="replace")}
+                received.append(
+                    {
+                        "run": receiver.run,
+                        "type": str(payload.get("type", "")),
+                        "title": str(payload.get("title", "")),
+                        "message": str(payload.get("message", "")),
+                    }
+                )
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:  # quiet: the replay reports what it got
+                return
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"json://127.0.0.1:{self.server.server_address[1]}/"
+
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame(self.received, columns=["run", "type", "title", "message"])
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    from hhforecast.core import io
+
+    frame = frame.assign(
+        **{c: frame[c].dt.strftime("%Y-%m-%d") for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])}
+    )
+    io.write_csv_atomic(frame, path)
+
+
+def _override(params_file: Path, overrides: dict[str, Any]) -> None:
+    """Set dotted keys in a params.yaml (its comments are not kept: the clone's file is the replay's)."""
+    import yaml
+
+    settings = yaml.safe_load(params_file.read_text(encoding="utf-8"))
+    for dotted, value in overrides.items():
+        *parents, key = dotted.split(".")
+        section = settings
+        for name in parents:
+            if not isinstance(section.get(name), dict):
+                raise ReplayError(f"replay.overrides: {dotted}: params.yaml has no section {name!r}")
+            section = section[name]
+        section[key] = value
+    params_file.write_text(yaml.safe_dump(settings, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+@dataclasses.dataclass
+class Replayed:
+    """What a replay produced: its tables, its shortfalls and where the report is."""
+
+    events: pd.DataFrame
+    flags: pd.DataFrame
+    promotions: pd.DataFrame
+    alerts: pd.DataFrame
+    weekly: pd.DataFrame
+    missing: list[str]
+    report: Path
+    seconds: float
+
+
+def run(project: Path, params: Any, say: Callable[[str], None], report_dir: Path | None = None) -> Replayed:
+    """Replay `params.replay` on a fresh clone of `project`'s committed HEAD under `replay.workdir`, and write
+    the report to `report_dir` (default reports/replay/)."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import time
+
+    from hhforecast.core import config, io, paths
+    from hhforecast.evaluation.evaluate import read_truth
+    from hhforecast.ops import status
+    from hhforecast.ops.weekly import GIT_EMAIL, GIT_NAME
+    from hhforecast.serving import git, store
+    from hhforecast.synth.world import build_world
+
+    began = time.monotonic()
+    settings = params.replay
+    work = (project / settings.workdir).resolve()
+    repo = work / "repo"
+    report_dir = report_dir or project / paths.REPLAY
+    bin_dir = Path(sys.executable).parent
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # one compile, not one per run
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    env["PYTHONPATH"] = str(repo)  # the clone runs its own committed code, not this checkout's
+
+    def call(*command: str, what: str) -> str:
+        done = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            tail = " / ".join((done.stderr or done.stdout).strip().splitlines()[-3:])
+            raise ReplayError(f"{what} failed (exit status {done.returncode}): {tail}")
+        return done.stdout
+
+    say(f"cloning {project} into {repo}")
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    subprocess.run(["git", "clone", "--quiet", str(project), str(repo)], check=True, capture_output=True)
+    call(
+        str(bin_dir / "dvc"),
+        "config",
+        "--local",
+        "cache.dir",
+        str((project / ".dvc" / "cache").resolve()),
+        what="dvc config",
+    )
+    receiver = AlertReceiver()
+    try:
+        overrides = {**settings.overrides, "monitor.notify": [receiver.url]}
+        _override(repo / "params.yaml", overrides)
+        operated = config.load(repo / "params.yaml")
+        git.commit(repo, ["params.yaml"], "Operate on weekly exports (replay)", GIT_NAME, GIT_EMAIL)
+        world = build_world(operated.synthetic, operated.data.fleets)
+        schedule = Schedule(
+            operated.synthetic.start,
+            operated.synthetic.weeks,
+            settings.weeks,
+            settings.withheld_week,
+            settings.crash_week,
+        )
+        raw = repo / operated.data.raw_dir
+        events_dir, util_dir = raw / "events_unscheduled", raw / "aircraft_utilization"
+        for year_start in sorted({schedule.monday(w).year for w in range(schedule.first_week)}):
+            first = max(0, (dt.date(year_start, 1, 1) - schedule.start).days)
+            last = min((dt.date(year_start, 12, 31) - schedule.start).days, schedule.first_week * 7 - 1)
+            events, flown = exports(world, first, last)
+            _write_csv(events, events_dir / f"events_{year_start}.csv")
+            _write_csv(flown, util_dir / f"utilization_{year_start}.csv")
+        say(f"first model: `dvc repro` on the exports through {schedule.run_day(0) - dt.timedelta(days=1)}")
+        call(str(bin_dir / "dvc"), "repro", what="the first `dvc repro`")
+        from hhforecast.ops.weekly import RETRAIN_FILES
+
+        git.commit(repo, RETRAIN_FILES, "First model (replay)", GIT_NAME, GIT_EMAIL)
+        call(str(bin_dir / "hh"), "promote", "--reason", "replay: the first model", what="the first `hh promote`")
+
+        exits: list[int | None] = []
+        log_path = repo / operated.serve.prediction_log
+        for run_index in range(schedule.runs):
+            day = schedule.run_day(run_index)
+            for week in schedule.delivered(run_index):
+                name = f"{schedule.monday(week).isoformat()}.csv"
+                if not (events_dir / f"events_week_{name}").exists():
+                    events, flown = exports(world, week * 7, week * 7 + 6)
+                    _write_csv(events, events_dir / f"events_week_{name}")
+                    _write_csv(flown, util_dir / f"utilization_week_{name}")
+            planned = planned_utilization(
+                world, schedule.first_week + run_index, settings.planned_weeks, operated.aggregate.window_days
+            )
+            _write_csv(planned, repo / operated.serve.planned_utilization)
+            receiver.run = run_index
+            command = [
+                str(bin_dir / "hh"),
+                "weekly",
+                "--as-of",
+                day.isoformat(),
+                "--comment",
+                f"replay run {run_index}",
+            ]
+            started = time.monotonic()
+            if run_index == settings.crash_week:
+                _crash(command, repo, env, log_path)
+                exits.append(None)
+            else:
+                done = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True)
+                exits.append(done.returncode)
+            time.sleep(0.2)  # an alert posted at the job's end is in
+            code = exits[-1]
+            said = "killed after its forecast (planted)" if code is None else status.EXIT_NAMES.get(code, str(code))
+            action = store.read_history(log_path)["action"].iloc[-1] if code is not None else None
+            say(
+                f"run {run_index + 1}/{schedule.runs} {day}: {said}"
+                + (f", {action}" if isinstance(action, str) and action else "")
+                + f" ({time.monotonic() - started:.0f} s)"
+            )
+        alerts = receiver.table()
+    finally:
+        receiver.close()
+
+    history = _by_run(store.read_history(log_path), "run_at", schedule)
+    forecasts = _by_run(store.read_predictions(log_path), "logged_at", schedule)
+    weekly = week_forecasts(forecasts)
+    production = weekly.loc[pd.to_datetime(weekly["date"]) < pd.Timestamp(schedule.run_day(schedule.runs - 1))]
+    truth = read_truth(repo / operated.data.truth_dir, pd.to_datetime(production["date"]))
+    if truth is None:
+        raise ReplayError(f"{repo / operated.data.truth_dir}: no truth to score the replay's forecasts against")
+    scored = expected_errors(production, truth.pmf, truth.weeks["HH_median"].to_numpy(float))
+    dataset = pd.read_csv(repo / paths.WEEKLY_DATASET)
+    scored = scored.merge(dataset[["date", "HH"]], on="date", how="left")
+    flags = first_flags(history)
+    promoted = promotions(history, scored.assign(date=pd.to_datetime(scored["date"])), status.PROMOTED, 8)
+    events = events_table(schedule, history, forecasts, alerts, exits)
+    missing = shortfalls(schedule, events, flags)
+
+    from hhforecast.reporting import figures
+
+    figure = figures.replay_timeline(
+        scored,
+        history,
+        schedule.run_day(settings.withheld_week),
+        schedule.run_day(settings.crash_week),
+        REPORT_LANGUAGE,
+        status.RETRAINED,
+        status.PROMOTED,
+    )
+    with io.atomic_path(report_dir / paths.REPLAY_FIGURE.name) as tmp:
+        tmp.write_bytes(figures.png(figure))
+    figures.close(figure)
+    text = markdown(schedule, events, flags, promoted, scored, missing, paths.REPLAY_FIGURE.name)
+    with io.atomic_path(report_dir / paths.REPLAY_REPORT.name) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    _write_csv(alerts, report_dir / paths.REPLAY_ALERTS.name)
+    return Replayed(
+        events,
+        flags,
+        promoted,
+        alerts,
+        scored,
+        missing,
+        report_dir / paths.REPLAY_REPORT.name,
+        time.monotonic() - began,
+    )
+
+
+def _by_run(frame: pd.DataFrame, stamp: str, schedule: Schedule) -> pd.DataFrame:
+    """Rows labelled with the run they were written in (each run is stamped as of its Monday) and its day."""
+    days = pd.to_datetime(frame[stamp], utc=True, format="ISO8601").dt.tz_localize(None).dt.normalize()
+    run = ((days - pd.Timestamp(schedule.run_day(0))).dt.days // 7).astype(int)
+    return frame.assign(run=run, run_day=[schedule.run_day(r).isoformat() if r >= 0 else "" for r in run])
+
+
+def _crash(command: list[str], repo: Path, env: dict[str, str], log_path: Path) -> None:
+    """Run the job and kill it (SIGKILL, as a crash or an out-of-memory kill would) once its forecast step has
+    succeeded; wait for whatever it started to end."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from hhforecast.serving import store
+
+    before = int(store.read_runs(log_path)["id"].max())
+    job = subprocess.Popen(
+        command, cwd=repo, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        runs = store.read_runs(log_path)
+        forecast = runs.loc[
+            (runs["id"] > before) & (runs["kind"] == "weekly:forecast") & (runs["status"] == "succeeded")
+        ]
+        if len(forecast) or job.poll() is not None:
+            break
+        time.sleep(0.02)
+    if job.poll() is not None:
+        raise ReplayError("the planted crash missed: the job ended before it could be killed after its forecast")
+    os.kill(job.pid, signal.SIGKILL)
+    job.wait()
+    while time.monotonic() < deadline:  # the job's children (dvc) end on their own
+        try:
+            os.killpg(job.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    raise ReplayError("the killed job's children did not end within 10 minutes")
