@@ -94,8 +94,13 @@ study: setup ## the simulation study: every family x world of params.yaml, then 
 bench-study: setup ## time the simulation study per world and project the total (minutes)
 	$(BIN)/python benchmarks/study.py
 
-lock: $(UV) ## re-resolve pyproject.toml into uv.lock for every platform (needs the package registry)
+# requirements.txt is the lock's runtime packages for pip users (`pip install -r requirements.txt`, then
+# `pip install --no-deps -e .`); tests/test_requirements.py fails when it no longer matches uv.lock.
+REQUIREMENTS_EXPORT := export --frozen --no-dev --no-emit-project --format requirements-txt
+
+lock: $(UV) ## re-resolve pyproject.toml into uv.lock for every platform (needs the package registry), and requirements.txt from it
 	$(UV) lock
+	$(UV) $(REQUIREMENTS_EXPORT) --output-file requirements.txt
 
 clean-venv: ## remove the virtual environment and the bootstrapped uv
 	rm -rf $(VENV) $(TOOLS)

@@ -40,6 +40,14 @@ def _params() -> Params:
 def cmd_predict(args: argparse.Namespace) -> int:
     from hhforecast.serving import batch
 
+    if args.template:
+        from hhforecast.serving.predict import planned_template
+
+        print(planned_template(), end="")
+        return 0
+    if args.input is None:
+        print("hh predict: error: a planned-weeks CSV is needed (`hh predict --template` prints one)", file=sys.stderr)
+        return USAGE
     params = _params()
     made = batch.forecast(
         args.input,
@@ -167,6 +175,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 # 0 success; 1 refused or failed, with the reason on stderr (bad input or configuration, check-raw's problems,
 # promote's gate, verify's differences); 2 usage error (argparse returns it); 3 an internal error.
 REFUSED = ERROR = 1
+USAGE = 2  # as argparse's own usage errors
 INTERNAL = 3
 
 
@@ -222,12 +231,17 @@ def cmd_weekly(args: argparse.Namespace) -> int:
 
     params = _params()
     log_path = Path(args.log_db or params.serve.prediction_log)
-    if args.as_of is not None:
-        from hhforecast.serving import store
+    from hhforecast.serving import store
 
+    if args.as_of is not None:
         store.run_as_of(dt.datetime.combine(args.as_of, dt.time(6), dt.UTC))
-    steps = weekly.default_steps(Path("."), params, log_path, lambda line: print(f"hh weekly: {line}", file=sys.stderr))
-    outcome = weekly.run(log_path, params, steps, args.comment)
+    try:
+        steps = weekly.default_steps(
+            Path("."), params, log_path, lambda line: print(f"hh weekly: {line}", file=sys.stderr)
+        )
+        outcome = weekly.run(log_path, params, steps, args.comment)
+    finally:
+        store.run_as_of(None)
     for name, state, detail in outcome.steps:
         print(f"{name}: {state}: {detail}")
     verdict = outcome.status
@@ -257,7 +271,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
     params = _params()
     if params.replay is None:
         raise ConfigError("replay: section missing from params.yaml")
-    done = replay.run(Path("."), params, lambda line: print(f"hh replay: {line}", file=sys.stderr))
+    say = lambda line: print(f"hh replay: {line}", file=sys.stderr)  # noqa: E731
+    done = replay.report(Path("."), params, say) if args.report_only else replay.run(Path("."), params, say)
     print(f"wrote {done.report} ({done.seconds:.0f} s)")
     for problem in done.missing:
         print(f"not shown: {problem}", file=sys.stderr)
@@ -388,8 +403,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("predict", help="forecast HH for planned weeks (CSV of features or of planned utilization)")
     p.add_argument(
-        "input", help="CSV: date + the five feature columns, or planned aircraft-days in the raw utilization format"
+        "input",
+        nargs="?",
+        help="CSV: date + the five feature columns, or planned aircraft-days in the raw utilization format",
     )
+    p.add_argument("--template", action="store_true", help="print a planned-weeks CSV to fill in, and exit")
     p.add_argument("-o", "--output", help="write here instead of stdout")
     p.add_argument("--format", choices=["csv", "json"], default="csv")
     p.add_argument("--rev", help="model version (e.g. v1.2.0) or git revision; default: the prod stage")
@@ -450,8 +468,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--as-of",
         type=_iso_date,
         metavar="YYYY-MM-DD",
-        help="run as if today were this day, 06:00 UTC (replays, back-fills): the run log, the history and the "
-        "availability checks use it",
+        help="run as if today were this day, 06:00 UTC (replays, back-fills): the run log, the prediction log, the "
+        "history, the decision log and the availability checks use it",
     )
     p.set_defaults(func=cmd_weekly)
 
@@ -466,6 +484,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="replay a year of `hh weekly` on the synthetic world in a clone of this repository, with a late export "
         "and a killed run, and write reports/replay/ (exit 1 when it did not show everything it had to)",
     )
+    p.add_argument("--report-only", action="store_true", help="rebuild reports/replay/ from the last replay's clone")
     p.set_defaults(func=cmd_replay)
 
     p = commands.add_parser(

@@ -155,6 +155,8 @@ def test_runlog_records_a_failed_run_and_alerts(workspace, receiver):
     [
         (["check-raw", "no/such/folder"], 1, "FAIL"),
         (["predict", "missing.csv"], 1, "hh predict: error: missing.csv: file not found"),
+        (["predict"], 2, "hh predict: error: a planned-weeks CSV is needed (`hh predict --template` prints one)"),
+        (["weekly", "--as-of", "2024-13-01"], 3, "'2024-13-01' is not a date (expected YYYY-MM-DD)"),
         (["no-such-command"], 2, "invalid choice"),
     ],
 )
@@ -246,3 +248,30 @@ def test_monitor_says_when_the_weekly_job_never_ran(workspace, monkeypatch, caps
 def test_history_without_a_store_is_refused_by_name(workspace, capsys):
     assert cli.main(["history", "--log-db", "nowhere.db"]) == 1
     assert "nowhere.db: no monitoring history yet" in capsys.readouterr().err
+
+
+def test_the_planned_weeks_template_is_the_example_file_and_reads_as_planned_weeks(params, capsys, tmp_path):
+    from hhforecast.serving import predict
+
+    assert cli.main(["predict", "--template"]) == 0
+    template = capsys.readouterr().out
+    assert template == (REPO / "examples" / "planned.csv").read_text(encoding="utf-8")
+    weeks, kind = predict.read_planned(REPO / "examples" / "planned.csv", params)
+    assert kind == "features" and len(weeks) == 2 and (pd.to_datetime(weeks["date"]).dt.day_of_week == 0).all()
+
+
+def test_weekly_as_of_stamps_the_store_with_that_day(monkeypatch, tmp_path):
+    from hhforecast.ops import weekly
+
+    seen = {}
+
+    def run(log_path, params, steps, comment):
+        seen["now"] = store.now()
+        return weekly.Outcome(0)
+
+    monkeypatch.setattr(weekly, "default_steps", lambda *args: None)
+    monkeypatch.setattr(weekly, "run", run)
+    monkeypatch.chdir(REPO)
+    assert cli.main(["weekly", "--log-db", str(tmp_path / "ops.db"), "--as-of", "2024-06-03"]) == 0
+    assert seen["now"].date() == dt.date(2024, 6, 3) and seen["now"].hour == 6
+    assert abs((store.now() - dt.datetime.now(dt.UTC)).total_seconds()) < 60  # back on the wall clock

@@ -360,6 +360,7 @@ class ReplayParams(_Section):
     withheld_week: int = Field(ge=1)  # the run whose week's exports arrive a week late
     crash_week: int = Field(ge=1)  # the run whose job is killed after its forecast
     planned_weeks: int = Field(ge=1)  # weeks the planner's file holds each Monday
+    compare_weeks: int = Field(default=8, ge=1)  # weeks before and after a promotion whose errors are compared
     workdir: Path  # the operated clone, rebuilt by every replay
     overrides: dict[str, Any] = Field(default_factory=dict)  # dotted params.yaml keys the clone sets
 

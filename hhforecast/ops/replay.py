@@ -28,6 +28,10 @@ import pandas as pd
 from hhforecast.core.errors import HHForecastError
 from hhforecast.synth.world import World
 
+ALERTS_FILE = "alerts.csv"  # in the workdir: what the receiver got, kept as the replay goes
+CRASH_WAIT_SECONDS = 600  # for the killed job's forecast step, then for what it started to end
+# The file that marks a folder as the replay's own, which a replay may delete and rebuild.
+WORKDIR_MARK = ".hh-replay"
 # The replay report is an operations document, in the language of docs/operations.md, whatever report.language
 # (the thesis's) says.
 REPORT_LANGUAGE = "en"
@@ -54,8 +58,8 @@ class Schedule:
     crash: int  # the run killed after its forecast
 
     def __post_init__(self) -> None:
-        if not 1 <= self.runs < self.world_weeks:
-            raise ReplayError(f"replay.weeks {self.runs} must lie in [1, {self.world_weeks - 1}] for this world")
+        if not 4 <= self.runs < self.world_weeks:
+            raise ReplayError(f"replay.weeks {self.runs} must lie in [4, {self.world_weeks - 1}] for this world")
         for name, run in (("withheld_week", self.withheld), ("crash_week", self.crash)):
             if not 1 <= run < self.runs - 1:
                 raise ReplayError(
@@ -109,8 +113,10 @@ def planned_utilization(world: World, first_week: int, weeks: int, window_days: 
 
 
 def week_forecasts(predictions: pd.DataFrame) -> pd.DataFrame:
-    """Each week's forecast as monitoring scores it: the last one logged (issued on the week's own Monday)."""
-    logged = predictions.rename(columns={"week": "date"}).drop_duplicates("date", keep="last")
+    """Each week's forecast as monitoring scores it (the last one logged: issued on the week's own Monday)."""
+    from hhforecast.ops.status import last_forecasts
+
+    logged = last_forecasts(predictions)
     return logged[["date", "predicted_hh", "lower_80", "upper_80", "model_version"]].reset_index(drop=True)
 
 
@@ -126,17 +132,27 @@ def expected_errors(forecasts: pd.DataFrame, pmf: np.ndarray, oracle_median: np.
 
 
 def check_kind(problem: str) -> str:
-    """Which check raised a history row's problem (the history keeps them as text; monitor.py and
-    status.availability write them)."""
+    """Which check raised a history row's problem (the history keeps them as text, a retrain's reason
+    prefixed with what the job did; monitor.py, status.availability and weekly.retrain_reason write them)."""
+    import re
+
+    drifted = re.search(r"\bfeature (\S+) drifted:", problem)
+    drifting = re.search(r"\bfeature (\S+) may be drifting:", problem)
     if "the CUSUM" in problem:
         return "errors: CUSUM"
-    if "rank test" in problem and "the errors rose" in problem:
+    if "rank test" in problem and "the errors rose" in problem and "which decides" not in problem:
         return "errors: rank test"
-    if problem.startswith("feature ") and " drifted:" in problem:
-        return f"drift: {problem.split()[1]}"
-    if problem.startswith("model is ") and "weeks old" in problem:
+    if drifted:
+        return f"drift: {drifted.group(1)}"
+    if drifting:
+        return f"drift warning: {drifting.group(1)}"
+    if "errors may be rising" in problem:
+        return "errors: warning"
+    if re.search(r"\bmodel is \d+ weeks old\b", problem):
         return "model age"
-    if problem.startswith("no new data"):
+    if "scheduled: the production model's data ends" in problem:
+        return "retrain schedule"
+    if "no new data:" in problem:
         return "availability: no new data"
     if "has not succeeded" in problem or "has never run" in problem or "and never ended" in problem:
         return "availability: weekly job"
@@ -156,27 +172,31 @@ def first_flags(history: pd.DataFrame) -> pd.DataFrame:
 
 
 def promotions(history: pd.DataFrame, weekly: pd.DataFrame, promoted: str, span_weeks: int) -> pd.DataFrame:
-    """Each promotion by the weekly job, with the expected error of the `span_weeks` weeks forecast before it
-    (by the model it replaced) and after it (by the new model), each against the oracle's on the same weeks."""
+    """Each promotion by the weekly job, with the expected error of the last `span_weeks` weeks the replaced
+    model forecast before it and of the first `span_weeks` the new model forecast after it, each against the
+    oracle's on the same weeks."""
     rows = []
     done = history.loc[history["action"].fillna("").str.startswith(promoted)]
     for _, row in done.iterrows():
         version = str(row["model_version"])
         day = pd.Timestamp(row["run_day"])
-        before = weekly.loc[(weekly["date"] < day)].tail(span_weeks)
+        earlier = weekly.loc[(weekly["date"] < day) & (weekly["model_version"] != version)]
+        replaced = earlier["model_version"].iloc[-1] if len(earlier) else None
+        before = earlier.loc[earlier["model_version"] == replaced].tail(span_weeks)
         after = weekly.loc[(weekly["date"] >= day) & (weekly["model_version"] == version)].head(span_weeks)
         rows.append(
             {
                 "run": int(row["run"]),
                 "run_day": row["run_day"],
                 "action": row["action"],
+                "replaced": replaced or "",
                 "weeks_before": len(before),
                 "ratio_before": _ratio(before),
                 "weeks_after": len(after),
                 "ratio_after": _ratio(after),
             }
         )
-    columns = ["run", "run_day", "action", "weeks_before", "ratio_before", "weeks_after", "ratio_after"]
+    columns = ["run", "run_day", "action", "replaced", "weeks_before", "ratio_before", "weeks_after", "ratio_after"]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -185,14 +205,16 @@ def _ratio(weeks: pd.DataFrame) -> float:
 
 
 def events_table(
-    schedule: Schedule, history: pd.DataFrame, forecasts: pd.DataFrame, alerts: pd.DataFrame, exits: list[int | None]
+    schedule: Schedule, history: pd.DataFrame, forecasts: pd.DataFrame, alerts: pd.DataFrame, jobs: pd.DataFrame
 ) -> pd.DataFrame:
-    """One row per run: its day, the data's last week, the exit status, the weeks forecast, the model,
-    what the job did, the checks that raised a problem, and the alerts received."""
+    """One row per run: its day, the data's last week, the exit status (the check's verdict, which is the
+    job's; `killed` for a job still `running` with no check), the weeks forecast, the model, what the job
+    did, the checks that raised a problem, and the alerts received. Each frame carries its rows' `run`."""
     rows = []
     for run in range(schedule.runs):
         day = schedule.run_day(run)
         checks = history.loc[history["run"] == run]
+        job = jobs.loc[jobs["run"] == run, "status"]
         issued = forecasts.loc[forecasts["run"] == run]
         sent = alerts.loc[alerts["run"] == run]
         kinds = sorted({check_kind(p) for r in checks["reasons"].fillna("") for p in str(r).split("; ")} - {""})
@@ -203,7 +225,11 @@ def events_table(
                 "data_through": checks["data_through"].dropna().iloc[-1]
                 if checks["data_through"].notna().any()
                 else "",
-                "exit": _exit_name(exits[run]),
+                "exit": str(checks["verdict"].iloc[-1])
+                if len(checks)
+                else "killed"
+                if (job == "running").any()
+                else "did not run",
                 "weeks_forecast": len(issued),
                 "model": checks["model_version"].dropna().iloc[-1] if checks["model_version"].notna().any() else "",
                 "action": "; ".join(checks["action"].dropna()),
@@ -214,12 +240,6 @@ def events_table(
     return pd.DataFrame(rows)
 
 
-def _exit_name(code: int | None) -> str:
-    from hhforecast.ops.status import EXIT_NAMES
-
-    return "killed" if code is None else EXIT_NAMES.get(code, str(code))
-
-
 def shortfalls(schedule: Schedule, events: pd.DataFrame, flags: pd.DataFrame) -> list[str]:
     """What the replay was meant to show and did not: a forecast every week, no crash but the planted one,
     the drift flagged, the withheld export and the crash alerted."""
@@ -228,7 +248,7 @@ def shortfalls(schedule: Schedule, events: pd.DataFrame, flags: pd.DataFrame) ->
         run, said = f"run {row['run']} ({row['run_day']})", str(row["exit"])
         if row["weeks_forecast"] == 0:
             missing.append(f"{run} issued no forecast")
-        if said in ("killed", "UNKNOWN") and row["run"] != schedule.crash:
+        if said in ("killed", "UNKNOWN", "did not run") and row["run"] != schedule.crash:
             missing.append(f"{run} ended {said}")
     if not any(kind.startswith(("drift", "errors")) for kind in flags["check"]):
         missing.append("neither the drift nor the errors were flagged")
@@ -294,8 +314,8 @@ def markdown(
         "## Retrains and promotions",
         "",
         "Expected MAE under each week's exact distribution, divided by the median oracle's on the same weeks "
-        "(1 is the least any forecast can expect), over the weeks forecast by the model before and by the new "
-        "model after the promotion.",
+        "(1 is the least any forecast can expect), over the last weeks the replaced model forecast before the "
+        "promotion and the first weeks the new model forecast after it.",
         "",
         table(promoted),
         "",
@@ -397,19 +417,25 @@ class Replayed:
     seconds: float
 
 
-def run(project: Path, params: Any, say: Callable[[str], None], report_dir: Path | None = None) -> Replayed:
+def run(
+    project: Path,
+    params: Any,
+    say: Callable[[str], None],
+    report_dir: Path | None = None,
+    cache: Path | None = None,
+) -> Replayed:
     """Replay `params.replay` on a fresh clone of `project`'s committed HEAD under `replay.workdir`, and write
-    the report to `report_dir` (default reports/replay/)."""
+    the report to `report_dir` (default reports/replay/). The clone's DVC cache is `cache`, by default the
+    project's own (its first stages are then restored rather than run again)."""
     import os
     import shutil
     import subprocess
     import sys
     import time
 
-    from hhforecast.core import config, io, paths
-    from hhforecast.evaluation.evaluate import read_truth
+    from hhforecast.core import config, paths
     from hhforecast.ops import status
-    from hhforecast.ops.weekly import GIT_EMAIL, GIT_NAME
+    from hhforecast.ops.weekly import GIT_EMAIL, GIT_NAME, RETRAIN_FILES
     from hhforecast.serving import git, store
     from hhforecast.synth.world import build_world
 
@@ -430,16 +456,28 @@ def run(project: Path, params: Any, say: Callable[[str], None], report_dir: Path
             raise ReplayError(f"{what} failed (exit status {done.returncode}): {tail}")
         return done.stdout
 
+    if work == project.resolve() or project.resolve().is_relative_to(work):
+        raise ReplayError(
+            f"replay.workdir {settings.workdir} holds the project itself: give the replay a folder of its own"
+        )
+    if work.exists() and any(work.iterdir()) and not (work / WORKDIR_MARK).exists():
+        raise ReplayError(
+            f"replay.workdir {work} exists and is not a replay's folder (it has no {WORKDIR_MARK}): "
+            "move it away or choose another"
+        )
     say(f"cloning {project} into {repo}")
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    subprocess.run(["git", "clone", "--quiet", str(project), str(repo)], check=True, capture_output=True)
+    (work / WORKDIR_MARK).write_text("a replay's folder: `hh replay` deletes and rebuilds it\n", encoding="utf-8")
+    cloned = subprocess.run(["git", "clone", "--quiet", str(project), str(repo)], capture_output=True, text=True)
+    if cloned.returncode != 0:
+        raise ReplayError(f"git clone of {project} failed: {cloned.stderr.strip()}")
     call(
         str(bin_dir / "dvc"),
         "config",
         "--local",
         "cache.dir",
-        str((project / ".dvc" / "cache").resolve()),
+        str((cache or project / ".dvc" / "cache").resolve()),
         what="dvc config",
     )
     receiver = AlertReceiver()
@@ -458,20 +496,18 @@ def run(project: Path, params: Any, say: Callable[[str], None], report_dir: Path
         )
         raw = repo / operated.data.raw_dir
         events_dir, util_dir = raw / "events_unscheduled", raw / "aircraft_utilization"
-        for year_start in sorted({schedule.monday(w).year for w in range(schedule.first_week)}):
+        history_end = schedule.first_week * 7 - 1  # the day before the first Monday
+        for year_start in range(schedule.start.year, (schedule.start + dt.timedelta(days=history_end)).year + 1):
             first = max(0, (dt.date(year_start, 1, 1) - schedule.start).days)
-            last = min((dt.date(year_start, 12, 31) - schedule.start).days, schedule.first_week * 7 - 1)
+            last = min((dt.date(year_start, 12, 31) - schedule.start).days, history_end)
             events, flown = exports(world, first, last)
             _write_csv(events, events_dir / f"events_{year_start}.csv")
             _write_csv(flown, util_dir / f"utilization_{year_start}.csv")
         say(f"first model: `dvc repro` on the exports through {schedule.run_day(0) - dt.timedelta(days=1)}")
         call(str(bin_dir / "dvc"), "repro", what="the first `dvc repro`")
-        from hhforecast.ops.weekly import RETRAIN_FILES
-
         git.commit(repo, RETRAIN_FILES, "First model (replay)", GIT_NAME, GIT_EMAIL)
         call(str(bin_dir / "hh"), "promote", "--reason", "replay: the first model", what="the first `hh promote`")
 
-        exits: list[int | None] = []
         log_path = repo / operated.serve.prediction_log
         for run_index in range(schedule.runs):
             day = schedule.run_day(run_index)
@@ -495,14 +531,12 @@ def run(project: Path, params: Any, say: Callable[[str], None], report_dir: Path
                 f"replay run {run_index}",
             ]
             started = time.monotonic()
+            code: int | None = None
             if run_index == settings.crash_week:
                 _crash(command, repo, env, log_path)
-                exits.append(None)
             else:
-                done = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True)
-                exits.append(done.returncode)
-            time.sleep(0.2)  # an alert posted at the job's end is in
-            code = exits[-1]
+                code = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True).returncode
+            _write_csv(receiver.table(), work / ALERTS_FILE)
             said = "killed after its forecast (planted)" if code is None else status.EXIT_NAMES.get(code, str(code))
             action = store.read_history(log_path)["action"].iloc[-1] if code is not None else None
             say(
@@ -510,12 +544,41 @@ def run(project: Path, params: Any, say: Callable[[str], None], report_dir: Path
                 + (f", {action}" if isinstance(action, str) and action else "")
                 + f" ({time.monotonic() - started:.0f} s)"
             )
-        alerts = receiver.table()
     finally:
         receiver.close()
+    return report(project, params, say, report_dir, began)
 
+
+def report(
+    project: Path, params: Any, say: Callable[[str], None], report_dir: Path | None = None, began: float | None = None
+) -> Replayed:
+    """The replay report, from the clone under `replay.workdir` as the last replay left it: its operational
+    store, its world's truth and the alerts the receiver kept (`hh replay --report-only` rebuilds it)."""
+    import time
+
+    from hhforecast.core import config, io, paths
+    from hhforecast.evaluation.evaluate import read_truth
+    from hhforecast.ops import status
+    from hhforecast.serving import store
+
+    began = time.monotonic() if began is None else began
+    settings = params.replay
+    work = (project / settings.workdir).resolve()
+    repo = work / "repo"
+    report_dir = report_dir or project / paths.REPLAY
+    if not (work / ALERTS_FILE).exists():
+        raise ReplayError(f"{work}: no replay to report on (run `hh replay` first)")
+    operated = config.load(repo / "params.yaml")
+    schedule = Schedule(
+        operated.synthetic.start, operated.synthetic.weeks, settings.weeks, settings.withheld_week, settings.crash_week
+    )
+    log_path = repo / operated.serve.prediction_log
+    alerts = pd.read_csv(work / ALERTS_FILE, keep_default_na=False, dtype={"run": int})
+    say(f"reporting on the replay in {work}")
     history = _by_run(store.read_history(log_path), "run_at", schedule)
     forecasts = _by_run(store.read_predictions(log_path), "logged_at", schedule)
+    runs = store.read_runs(log_path)
+    jobs = _by_run(runs.loc[runs["kind"] == status.WEEKLY], "started_at", schedule)
     weekly = week_forecasts(forecasts)
     production = weekly.loc[pd.to_datetime(weekly["date"]) < pd.Timestamp(schedule.run_day(schedule.runs - 1))]
     truth = read_truth(repo / operated.data.truth_dir, pd.to_datetime(production["date"]))
@@ -525,8 +588,10 @@ def run(project: Path, params: Any, say: Callable[[str], None], report_dir: Path
     dataset = pd.read_csv(repo / paths.WEEKLY_DATASET)
     scored = scored.merge(dataset[["date", "HH"]], on="date", how="left")
     flags = first_flags(history)
-    promoted = promotions(history, scored.assign(date=pd.to_datetime(scored["date"])), status.PROMOTED, 8)
-    events = events_table(schedule, history, forecasts, alerts, exits)
+    promoted = promotions(
+        history, scored.assign(date=pd.to_datetime(scored["date"])), status.PROMOTED, settings.compare_weeks
+    )
+    events = events_table(schedule, history, forecasts, alerts, jobs)
     missing = shortfalls(schedule, events, flags)
 
     from hhforecast.reporting import figures
@@ -568,35 +633,46 @@ def _by_run(frame: pd.DataFrame, stamp: str, schedule: Schedule) -> pd.DataFrame
 
 def _crash(command: list[str], repo: Path, env: dict[str, str], log_path: Path) -> None:
     """Run the job and kill it (SIGKILL, as a crash or an out-of-memory kill would) once its forecast step has
-    succeeded; wait for whatever it started to end."""
+    succeeded; then wait for whatever it started (dvc) to end."""
     import os
     import signal
+    import sqlite3
     import subprocess
     import time
+    from contextlib import closing
 
-    from hhforecast.serving import store
+    def forecast_steps(after: int) -> list[tuple[str, str]]:
+        with closing(sqlite3.connect(log_path, timeout=30)) as connection:
+            return connection.execute(
+                "SELECT status, COALESCE(detail, '') FROM runs WHERE id > ? AND kind = 'weekly:forecast'", (after,)
+            ).fetchall()
 
-    before = int(store.read_runs(log_path)["id"].max())
+    with closing(sqlite3.connect(log_path, timeout=30)) as connection:
+        before = int(connection.execute("SELECT COALESCE(MAX(id), 0) FROM runs").fetchone()[0])
     job = subprocess.Popen(
-        command, cwd=repo, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        command, cwd=repo, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
     )
-    deadline = time.monotonic() + 600
-    while time.monotonic() < deadline:
-        runs = store.read_runs(log_path)
-        forecast = runs.loc[
-            (runs["id"] > before) & (runs["kind"] == "weekly:forecast") & (runs["status"] == "succeeded")
-        ]
-        if len(forecast) or job.poll() is not None:
+    deadline = time.monotonic() + CRASH_WAIT_SECONDS
+    steps = forecast_steps(before)
+    while not steps or steps[0][0] == "running":
+        if job.poll() is not None or time.monotonic() > deadline:
             break
-        time.sleep(0.02)
+        time.sleep(0.2)
+        steps = forecast_steps(before)
+    if not steps or steps[0][0] != "succeeded":
+        job.kill()
+        said = (job.communicate()[1] or b"").decode(errors="replace").strip().splitlines()[-1:]
+        why = f"its forecast step {steps[0][0]}: {steps[0][1]}" if steps else "it logged no forecast step"
+        raise ReplayError(f"the planted crash missed: {why} ({' '.join(said) or 'no output'})")
     if job.poll() is not None:
         raise ReplayError("the planted crash missed: the job ended before it could be killed after its forecast")
     os.kill(job.pid, signal.SIGKILL)
-    job.wait()
-    while time.monotonic() < deadline:  # the job's children (dvc) end on their own
+    job.communicate()
+    deadline = time.monotonic() + CRASH_WAIT_SECONDS
+    while time.monotonic() < deadline:  # the job's children end on their own
         try:
             os.killpg(job.pid, 0)
         except ProcessLookupError:
             return
         time.sleep(0.1)
-    raise ReplayError("the killed job's children did not end within 10 minutes")
+    raise ReplayError(f"the killed job's children did not end within {CRASH_WAIT_SECONDS} s")

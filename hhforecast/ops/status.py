@@ -164,6 +164,11 @@ def runs_summary(runs: pd.DataFrame, failed: list[str]) -> dict[str, Any]:
     }
 
 
+def last_forecasts(logged: pd.DataFrame) -> pd.DataFrame:
+    """Each week's forecast as monitoring scores it, from the prediction log: the last one logged."""
+    return logged.rename(columns={"week": "date"}).drop_duplicates("date", keep="last")
+
+
 def read_forecasts(log_path: Path, from_log: bool) -> pd.DataFrame:
     """The forecasts to monitor: the predict stage's production forecasts, or the prediction log's (the last
     forecast of each week)."""
@@ -178,7 +183,7 @@ def read_forecasts(log_path: Path, from_log: bool) -> pd.DataFrame:
         logged = store.read_predictions(log_path)
         if logged.empty:
             raise HHForecastError(f"{log_path}: the prediction log holds no forecasts yet")
-        return logged.rename(columns={"week": "date"}).drop_duplicates("date", keep="last")
+        return last_forecasts(logged)
     if not paths.PRODUCTION_PREDICTIONS.exists():
         raise HHForecastError(f"{paths.PRODUCTION_PREDICTIONS}: not found (run the pipeline first)")
     return pd.read_csv(paths.PRODUCTION_PREDICTIONS)

@@ -19,6 +19,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "sum_uti_mensal": ("horas de voo em 28 dias", "flight hours in 28 days"),
     "HH": ("HH", "HH"),
     "rows": ("linhas", "rows"),
+    "rows_log": ("linhas (escala log)", "rows (log scale)"),
+    "hh_per_flight_hour": ("HH por hora de voo", "HH per flight hour"),
     "table": ("tabela", "table"),
     "reason": ("motivo", "reason"),
     "events": ("eventos", "events"),

@@ -12,7 +12,9 @@ HEADER = "# Model decisions\n\nOne line per promotion or rollback (`hh promote`,
 
 
 def append(repo: Path, action: str, subject: str, reason: str, when: dt.datetime | None = None) -> str:
-    when = when or dt.datetime.now(dt.UTC)
+    from hhforecast.serving import store
+
+    when = when or store.now()  # a replay's promotions are dated on its Mondays
     line = f"- {when:%Y-%m-%d %H:%M} UTC — **{action}** {subject} by {_who()}: {reason.strip() or 'no reason given'}\n"
     path = repo / paths.DECISIONS
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -20,8 +20,9 @@ class GitError(HHForecastError):
 
 
 def committed_file(repo: Path, rev: str, path: Path) -> bytes | None:
-    """A file's bytes as committed at `rev`, or None when git does not hold it there (a DVC output, say)."""
-    result = subprocess.run(["git", "show", f"{rev}:{path.as_posix()}"], cwd=repo, capture_output=True)
+    """A file's bytes as committed at `rev`, or None when git does not hold it there (a DVC output, say; a
+    folder is not a file either)."""
+    result = subprocess.run(["git", "cat-file", "blob", f"{rev}:{path.as_posix()}"], cwd=repo, capture_output=True)
     return result.stdout if result.returncode == 0 else None
 
 

@@ -25,6 +25,33 @@ from hhforecast.serving.bundle import Bundle
 DATE = "date"
 FIRST_DATA_ROW = 2  # row numbers as a spreadsheet shows them: the header is row 1
 
+# `hh predict --template` (and examples/planned.csv): two planned weeks of a fleet like the synthetic world's
+# at its end, as an example of the format (a Monday per row, then the features the model learned from).
+TEMPLATE_WEEKS = (
+    {
+        DATE: "2025-01-06",
+        "acft": 40,
+        "sum_daily_hours": 2800.0,
+        "age_fleet": 9.6,
+        "Cycles": 2150,
+        "sum_uti_mensal": 11000.0,
+    },
+    {
+        DATE: "2025-01-13",
+        "acft": 40,
+        "sum_daily_hours": 2750.0,
+        "age_fleet": 9.6,
+        "Cycles": 2120,
+        "sum_uti_mensal": 11100.0,
+    },
+)
+
+
+def planned_template() -> str:
+    """A planned-weeks CSV to fill in: the header `hh predict` reads and two example weeks."""
+    frame = pd.DataFrame(list(TEMPLATE_WEEKS), columns=[DATE, *FEATURES])
+    return frame.to_csv(index=False, lineterminator="\n")
+
 
 def validate_planned_weeks(frame: pd.DataFrame, file: str) -> pd.DataFrame:
     """Feature rows, checked cell by cell; the first bad cell is named by row and column."""

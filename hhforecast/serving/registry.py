@@ -155,39 +155,43 @@ def read_at(repo: Path, rev: str, path: Path) -> bytes:
 
 
 def _cached_output(repo: Path, rev: str, path: Path) -> bytes | None:
-    """A DVC output's bytes at `rev` straight from the local cache, by the md5 that revision's dvc.lock records
-    (dvc.api.read finds the same object, but takes seconds to open the revision); None when the lock, the
-    output or the object is not there, or the object's md5 is not the recorded one."""
+    """A DVC output's bytes at `rev` straight from the local cache, by the md5 that revision's `.dvc` file or
+    dvc.lock records (dvc.api.read finds the same object, but takes seconds to open the revision); None when
+    no md5 is recorded, the object is not in the cache, or its md5 is not the recorded one."""
     import configparser
     import hashlib
 
     import yaml
 
-    lock_text = git.committed_file(repo, rev, paths.DVC_LOCK)
-    if lock_text is None:
-        return None
-    lock = yaml.safe_load(lock_text) or {}
-    recorded = next(
-        (
-            out.get("md5")
-            for stage in (lock.get("stages") or {}).values()
-            for out in stage.get("outs", [])
-            if out.get("path") == path.as_posix()
-        ),
-        None,
-    )
+    recorded: object = None
+    tracked = git.committed_file(repo, rev, Path(f"{path.as_posix()}.dvc"))  # `dvc add`ed
+    if tracked is not None:
+        outs = (yaml.safe_load(tracked) or {}).get("outs") or [{}]
+        recorded = outs[0].get("md5")
+    else:
+        lock_text = git.committed_file(repo, rev, paths.DVC_LOCK)  # a stage's output
+        lock = (yaml.safe_load(lock_text) or {}) if lock_text is not None else {}
+        recorded = next(
+            (
+                out.get("md5")
+                for stage in (lock.get("stages") or {}).values()
+                for out in stage.get("outs", [])
+                if out.get("path") == path.as_posix()
+            ),
+            None,
+        )
     if not isinstance(recorded, str) or recorded.endswith(".dir"):
         return None
     dvc_dir = repo / ".dvc"
     cache = dvc_dir / "cache"
     for config_file in ("config", "config.local"):  # the local file overrides the shared one
-        config = configparser.ConfigParser()
+        settings = configparser.ConfigParser()
         try:
-            config.read(dvc_dir / config_file, encoding="utf-8")
+            settings.read(dvc_dir / config_file, encoding="utf-8")
         except configparser.Error:
             return None
-        if config.has_option("cache", "dir"):
-            cache = dvc_dir / config.get("cache", "dir").strip()
+        if settings.has_option("cache", "dir"):
+            cache = dvc_dir / settings.get("cache", "dir").strip()
     try:
         data = (cache / "files" / "md5" / recorded[:2] / recorded[2:]).read_bytes()
     except OSError:

@@ -17,7 +17,25 @@ from typing import Any
 
 import pandas as pd
 
-SCHEMA = """
+# The monitoring history's columns after `run_at`, with their SQL types: the table and every insert are made
+# from this one list.
+HISTORY_COLUMNS: dict[str, str] = {
+    "data_through": "TEXT",
+    "model_version": "TEXT",
+    **{f"{metric}_{weeks}w": "REAL" for weeks in (4, 13) for metric in ("mae", "rmse", "mape")},
+    "coverage_80_13w": "REAL",
+    "verdict": "TEXT NOT NULL",
+    "reasons": "TEXT NOT NULL",
+    "action": "TEXT",
+    "comment": "TEXT",
+}
+_HISTORY_TABLE = (
+    "CREATE TABLE IF NOT EXISTS monitor_history (\n    id INTEGER PRIMARY KEY AUTOINCREMENT,\n    run_at TEXT NOT NULL,\n"
+    + "".join(f"    {name} {kind},\n" for name, kind in HISTORY_COLUMNS.items()).removesuffix(",\n")
+    + "\n);\n"
+)
+
+_OTHER_TABLES = """
 CREATE TABLE IF NOT EXISTS predictions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     logged_at TEXT NOT NULL,
@@ -30,18 +48,6 @@ CREATE TABLE IF NOT EXISTS predictions (
     extrapolation INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS predictions_week ON predictions (week);
-CREATE TABLE IF NOT EXISTS monitor_history (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    run_at TEXT NOT NULL,
-    data_through TEXT,
-    model_version TEXT,
-    mae_4w REAL, rmse_4w REAL, mape_4w REAL,
-    mae_13w REAL, rmse_13w REAL, mape_13w REAL, coverage_80_13w REAL,
-    verdict TEXT NOT NULL,
-    reasons TEXT NOT NULL,
-    action TEXT,
-    comment TEXT
-);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     kind TEXT NOT NULL,
@@ -52,6 +58,7 @@ CREATE TABLE IF NOT EXISTS runs (
     detail TEXT
 );
 """
+SCHEMA = _OTHER_TABLES + _HISTORY_TABLE
 
 
 # The store's clock: the wall clock, unless a replay or a back-fill runs as of another day (`hh weekly --as-of`).
@@ -180,23 +187,6 @@ def end_run(path: Path, run_id: int, status: str, detail: str = "", model_versio
 def read_runs(path: Path) -> pd.DataFrame:
     with closing(connect(path)) as connection:
         return pd.read_sql_query("SELECT * FROM runs ORDER BY id", connection)
-
-
-HISTORY_COLUMNS = (
-    "data_through",
-    "model_version",
-    "mae_4w",
-    "rmse_4w",
-    "mape_4w",
-    "mae_13w",
-    "rmse_13w",
-    "mape_13w",
-    "coverage_80_13w",
-    "verdict",
-    "reasons",
-    "action",
-    "comment",
-)
 
 
 def append_history(path: Path, row: dict[str, Any]) -> int:

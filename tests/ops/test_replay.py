@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -35,7 +37,8 @@ def test_each_run_is_the_monday_after_its_data_and_the_withheld_week_comes_a_wee
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"runs": 30}, "replay.weeks 30 must lie in [1, 29]"),
+        ({"runs": 30}, "replay.weeks 30 must lie in [4, 29]"),
+        ({"runs": 3, "withheld": 1, "crash": 2}, "replay.weeks 3 must lie in [4, 29]"),
         ({"withheld": 0}, "replay.withheld_week 0 must lie in [1, 8]"),
         ({"crash": 9}, "replay.crash_week 9 must lie in [1, 8]"),
         ({"crash": 3}, "must be different weeks"),
@@ -97,13 +100,21 @@ def test_the_planners_file_gives_the_pipelines_features_for_the_planned_weeks(wo
             "MAE over the last 8 weeks is 80.1 against ...; one-sided rank test on level-scaled errors p = 0.001 < 0.0024, ...: the errors rose",
             "errors: rank test",
         ),
-        ("MAE over the last 8 weeks is 50.0 against ...; one-sided rank test p = 0.03: errors may be rising", ""),
+        (
+            "MAE over the last 8 weeks is 50.0 against ...; one-sided rank test p = 0.03: errors may be rising",
+            "errors: warning",
+        ),
         (
             "feature age_fleet drifted: PSI 4.20 >= monitor.psi_alert 0.25 and KS p-value 1e-05 < 0.01",
             "drift: age_fleet",
         ),
-        ("feature acft may be drifting: PSI 0.12, KS p-value 0.2", ""),
+        ("feature acft may be drifting: PSI 0.12, KS p-value 0.2", "drift warning: acft"),
         ("model is 60 weeks old, more than monitor.max_model_age_weeks=52", "model age"),
+        ("retrained because monitor: feature age_fleet drifted: PSI 7.20 >= monitor.psi_alert 1.5", "drift: age_fleet"),
+        (
+            "retrained because scheduled: the production model's data ends 13 weeks before the newest week",
+            "retrain schedule",
+        ),
         (
             "no new data: the newest complete week ends 2024-12-01, 8 days ago (monitor.max_data_age_days 7)",
             "availability: no new data",
@@ -162,6 +173,7 @@ def test_a_promotion_is_judged_on_the_weeks_each_model_forecast_against_the_orac
     table = replay.promotions(done, weeks, PROMOTED, span_weeks=2)
     assert len(table) == 1
     row = table.iloc[0]
+    assert row["replaced"] == "v1.0.0"
     assert (row["weeks_before"], row["ratio_before"]) == (2, pytest.approx(1.5))
     assert (row["weeks_after"], row["ratio_after"]) == (2, pytest.approx(1.1))
 
@@ -235,3 +247,102 @@ def test_the_clones_params_get_the_replays_settings_and_a_missing_section_is_nam
     }
     with pytest.raises(replay.ReplayError, match="replay.overrides: nothing.key: params.yaml has no section 'nothing'"):
         replay._override(path, {"nothing.key": 1})
+
+
+# A small world for a short replay: 8 Mondays, the drift strong and early, one cheap network, a retrain due
+# within the replay.
+SHORT_REPLAY = {
+    "weeks": 8,
+    "withheld_week": 2,
+    "crash_week": 4,
+    "planned_weeks": 2,
+    "overrides": {
+        "split.val_weeks": 13,
+        "split.test_weeks": 13,
+        "synthetic.start": "2016-10-03",
+        "synthetic.weeks": 120,
+        "synthetic.fleet_start": 5,
+        "synthetic.fleet_end": 8,
+        "synthetic.retirements": 1,
+        "synthetic.plateau_weeks": 20,
+        "synthetic.drift.weeks": 8,
+        "synthetic.drift.used_aircraft": 3,
+        "train.ensemble": 1,
+        "train.epochs": 40,
+        "train.patience": 10,
+        "train.early_stopping_weeks": 13,
+        "evaluate.backtest_min_train_weeks": 52,
+        "evaluate.backtest_step_weeks": 26,
+        "monitor.reference_weeks": 26,
+        "monitor.min_drift_weeks": 3,
+        "monitor.retrain_every_weeks": 5,
+        "monitor.retrain_cooldown_weeks": 3,
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("workdir", "message"),
+    [
+        (".", "replay.workdir . holds the project itself"),
+        ("occupied", "exists and is not a replay's folder (it has no .hh-replay)"),
+    ],
+)
+def test_a_workdir_that_is_not_the_replays_own_is_never_deleted(params, tmp_path, workdir, message):
+    (tmp_path / "occupied").mkdir()
+    (tmp_path / "occupied" / "notes.txt").write_text("keep me")
+    settings = params.replay.model_copy(update={"workdir": Path(workdir)})
+    with pytest.raises(replay.ReplayError, match=re.escape(message)):
+        replay.run(tmp_path, params.model_copy(update={"replay": settings}), lambda line: None)
+    assert (tmp_path / "occupied" / "notes.txt").read_text() == "keep me"
+
+
+# The test clones the committed HEAD: it replays the code as committed, as `make replay` does.
+@pytest.mark.slow
+def test_a_short_replay_forecasts_every_week_and_alerts_the_drift_the_late_export_and_the_crash(params, tmp_path):
+    from hhforecast.core import paths
+    from tests.helpers import REPO
+
+    overrides = {**params.replay.overrides, **SHORT_REPLAY["overrides"]}  # the replay's own, for a small world
+    settings = {**SHORT_REPLAY, "overrides": overrides, "workdir": tmp_path / "work"}
+    short = params.model_copy(update={"replay": params.replay.model_validate(settings)})
+    report = tmp_path / "report"
+    done = replay.run(REPO, short, lambda line: None, report, cache=tmp_path / "cache")
+
+    assert done.missing == [], done.missing
+    events = done.events.set_index("run")
+    assert len(events) == 8 and (events["weeks_forecast"] >= 1).all()
+    assert events.loc[4, "exit"] == "killed"
+    assert set(events.drop(index=4)["exit"]) <= {"OK", "WARNING", "CRITICAL"}
+    assert "availability: no new data" in events.loc[2, "checks"] and "WARNING" in events.loc[2, "alerts"]
+    assert events.loc[2, "data_through"] == events.loc[1, "data_through"]  # the week that did not arrive
+    assert "availability: weekly job" in events.loc[5, "checks"] and events.loc[5, "alerts"]
+    assert any(check.startswith("drift: age_fleet") for check in done.flags["check"])
+    assert events["action"].str.startswith(RETRAINED).any()
+    assert len(done.promotions) >= 1  # a refresh passes the gate unless shown worse
+    assert np.isfinite(done.promotions[["ratio_before", "ratio_after"]].to_numpy()).all()
+    assert set(done.alerts["run"]) >= {2, 5}
+    text = (report / paths.REPLAY_REPORT.name).read_text()
+    assert "Everything held" in text and "| availability: weekly job |" in text
+    assert (report / paths.REPLAY_FIGURE.name).stat().st_size > 10_000
+
+
+def test_each_monday_gets_its_check_its_forecasts_and_its_alerts_and_a_killed_job_is_named():
+    plan = schedule(runs=4, withheld=1, crash=2)
+    checks = history(
+        {"run": 0, "verdict": "OK", "data_through": "2024-05-13", "model_version": "v1.0.0"},
+        {"run": 1, "verdict": "WARNING", "data_through": "2024-05-13", "reasons": "no new data: 8 days"},
+        {"run": 1, "verdict": "OK", "data_through": "2024-05-20", "action": f"{PROMOTED} hh-model@v1.1.0 (refresh)"},
+    )
+    forecasts = pd.DataFrame({"run": [0, 0, 1, 2]})
+    jobs = pd.DataFrame({"run": [0, 1, 2], "status": ["succeeded", "succeeded", "running"]})
+    alerts = pd.DataFrame({"run": [1], "title": ["hh-forecast monitor: WARNING"]})
+    table = replay.events_table(plan, checks, forecasts, alerts, jobs).set_index("run")
+    assert table["exit"].tolist() == ["OK", "OK", "killed", "did not run"]
+    assert table["weeks_forecast"].tolist() == [2, 1, 1, 0]
+    assert table.loc[1, "data_through"] == "2024-05-20" and table.loc[1, "checks"] == "availability: no new data"
+    assert table.loc[1, "action"].startswith(PROMOTED) and table.loc[1, "alerts"] == "hh-forecast monitor: WARNING"
+    assert replay.shortfalls(plan, table.reset_index(), FLAGGED)[:2] == [
+        "run 3 (2024-07-22) issued no forecast",
+        "run 3 (2024-07-22) ended did not run",
+    ]

@@ -128,6 +128,7 @@ def test_promote_refuse_rollback_and_serve_after_rollback(repo, tmp_path):
 
     lines = decisions.read(repo)
     assert [line.split("**")[1] for line in lines] == ["promote", "promote", "rollback"]
+
     assert "v1.1.0 overshoots on the new fleet" in lines[-1]
     listing = hh(repo, "models")
     assert listing.returncode == 0
@@ -145,6 +146,30 @@ def test_promote_refuse_rollback_and_serve_after_rollback(repo, tmp_path):
     assert "promoted despite the gate" in last and "trained on the new fleet's first year" in last
     messages = sh(repo, "git", "for-each-ref", "refs/tags", "--format=%(contents)")
     assert "promoted despite the gate" in messages
+
+
+def test_a_revisions_dvc_output_is_read_from_the_cache_as_dvc_would_read_it(repo, tmp_path):
+    import dvc.api
+
+    if registry.production(repo) is None:
+        commit_model(repo, seed=0, backtest_mae=40.0)
+    commit = sh(repo, "git", "rev-parse", "HEAD").strip()
+    expected = dvc.api.read(str(paths.MODEL), repo=str(repo), rev=commit, mode="rb")
+    assert registry._cached_output(repo, commit, paths.MODEL) == expected
+    assert registry._cached_output(repo, commit, paths.BACKTEST_WEEKS) is None  # in git, not in DVC
+    objects = repo / ".dvc" / "cache" / "files"
+    local = repo / ".dvc" / "config.local"
+    try:
+        for cache_dir, where in (
+            ("elsewhere", repo / ".dvc" / "elsewhere"),
+            (str(tmp_path / "cache"), tmp_path / "cache"),
+        ):
+            local.write_text(f"[cache]\n    dir = {cache_dir}\n")
+            assert registry._cached_output(repo, commit, paths.MODEL) is None  # a cache without the object
+            shutil.copytree(objects, where / "files")  # a relative dir is relative to .dvc/, as DVC reads it
+            assert registry._cached_output(repo, commit, paths.MODEL) == expected
+    finally:
+        local.unlink()
 
 
 def test_a_refresh_with_newer_weeks_replaces_a_tied_production_model_and_the_log_says_why(tmp_path):
