@@ -263,17 +263,24 @@ def _problems(verdict: Status) -> str:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    """A year of `hh weekly` on the synthetic world (hhforecast/ops/replay.py); 0 when it showed everything it
-    had to, 1 with what it did not."""
+    """A year of `hh weekly` on the synthetic world (hhforecast/ops/replay.py), then its report
+    (hhforecast/reporting/replay.py); 0 when it showed everything it had to, 1 with what it did not."""
+    import time
+
+    from hhforecast.core import paths
     from hhforecast.core.errors import ConfigError
     from hhforecast.ops import replay
+    from hhforecast.reporting import replay as replay_report
 
     params = _params()
     if params.replay is None:
         raise ConfigError("replay: section missing from params.yaml")
-    say = lambda line: print(f"hh replay: {line}", file=sys.stderr)  # noqa: E731
-    done = replay.report(Path("."), params, say) if args.report_only else replay.run(Path("."), params, say)
-    print(f"wrote {done.report} ({done.seconds:.0f} s)")
+    started = time.monotonic()
+    if not args.report_only:
+        replay.run(Path("."), params, lambda line: print(f"hh replay: {line}", file=sys.stderr))
+    done = replay.collect(Path("."), params)
+    written = replay_report.write(done, paths.REPLAY)
+    print(f"wrote {written} ({time.monotonic() - started:.0f} s)")
     for problem in done.missing:
         print(f"not shown: {problem}", file=sys.stderr)
     return ERROR if done.missing else 0

@@ -9,9 +9,10 @@ that day. One week's exports arrive a week late (`replay.withheld_week`) and one
 forecast (`replay.crash_week`), so that the availability checks have something to find. The alerts go to a
 loopback Apprise receiver (a `json://` URL) that the replay runs.
 
-The replay report (`reports/replay/`) is built from what the clone's operational store recorded: the
-monitoring history, the run log and the prediction log, with the world's truth for the expected errors.
-The pure part (the schedule, the exports, the report's tables) comes first; the side effects after.
+What the clone's operational store recorded (the monitoring history, the run log and the prediction log),
+with the world's truth for the expected errors, becomes the report's tables (`collect`); the report itself
+is reporting.replay's. The pure part (the schedule, the exports, the tables) comes first; the side effects
+after.
 """
 
 from __future__ import annotations
@@ -32,9 +33,6 @@ ALERTS_FILE = "alerts.csv"  # in the workdir: what the receiver got, kept as the
 CRASH_WAIT_SECONDS = 600  # for the killed job's forecast step, then for what it started to end
 # The file that marks a folder as the replay's own, which a replay may delete and rebuild.
 WORKDIR_MARK = ".hh-replay"
-# The replay report is an operations document, in the language of docs/operations.md, whatever report.language
-# (the thesis's) says.
-REPORT_LANGUAGE = "en"
 EVENT_COLUMNS = ["event_id", "action_id", "registration", "source", "raised_at", "closed_at", "hh", "ata"]
 UTILIZATION_COLUMNS = ["date", "registration", "flight_hours", "cycles", "manufacture_date", "aircraft_type"]
 
@@ -191,16 +189,17 @@ def promotions(history: pd.DataFrame, weekly: pd.DataFrame, promoted: str, span_
                 "action": row["action"],
                 "replaced": replaced or "",
                 "weeks_before": len(before),
-                "ratio_before": _ratio(before),
+                "ratio_before": ratio(before),
                 "weeks_after": len(after),
-                "ratio_after": _ratio(after),
+                "ratio_after": ratio(after),
             }
         )
     columns = ["run", "run_day", "action", "replaced", "weeks_before", "ratio_before", "weeks_after", "ratio_after"]
     return pd.DataFrame(rows, columns=columns)
 
 
-def _ratio(weeks: pd.DataFrame) -> float:
+def ratio(weeks: pd.DataFrame) -> float:
+    """The weeks' expected MAE over the median oracle's on the same weeks (NaN for no weeks)."""
     return float(weeks["expected_mae"].mean() / weeks["oracle_mae"].mean()) if len(weeks) else float("nan")
 
 
@@ -263,66 +262,6 @@ def shortfalls(schedule: Schedule, events: pd.DataFrame, flags: pd.DataFrame) ->
     if after.empty or "availability: weekly job" not in after["checks"].iloc[0] or not after["alerts"].iloc[0]:
         missing.append(f"the crash (run {schedule.crash}) was not alerted by the next run")
     return missing
-
-
-def markdown(
-    schedule: Schedule,
-    events: pd.DataFrame,
-    flags: pd.DataFrame,
-    promoted: pd.DataFrame,
-    weekly: pd.DataFrame,
-    missing: list[str],
-    figure_name: str,
-) -> str:
-    """The replay report: what happened each Monday, when each check first spoke, every promotion with the
-    expected error before and after, and every alert."""
-
-    def table(frame: pd.DataFrame) -> str:
-        return frame.to_markdown(index=False, floatfmt=".3f") if len(frame) else "(none)"
-
-    first, last = schedule.run_day(0), schedule.run_day(schedule.runs - 1)
-    ratio = _ratio(weekly)
-    lines = [
-        "# A year of operation, replayed",
-        "",
-        f"`hh weekly` every Monday from {first} to {last} ({schedule.runs} runs) on the synthetic world, in a clone "
-        'that operates on weekly exports with `split.train_end: latest` (docs/operations.md, "A year replayed"). '
-        f"The exports of the week before run {schedule.withheld} ({schedule.run_day(schedule.withheld)}) arrive a "
-        f"week late; the job of run {schedule.crash} ({schedule.run_day(schedule.crash)}) is killed after its "
-        "forecast. Built by `make replay` from the clone's operational store; every number below is computed.",
-        "",
-        f"![forecasts, promotions and expected error]({figure_name})",
-        "",
-        "## What the replay had to show",
-        "",
-        "Everything held: a forecast every week, no crash but the planted one, the drift flagged, the withheld "
-        "export and the crash alerted."
-        if not missing
-        else "**Not shown:**\n\n" + "\n".join(f"- {m}" for m in missing),
-        "",
-        "## Each Monday",
-        "",
-        "`exit` is `hh weekly`'s status (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; `killed`: the planted crash); "
-        "`checks` are those that raised a problem that week; `alerts` are the titles the receiver got.",
-        "",
-        table(events),
-        "",
-        "## When each check first spoke",
-        "",
-        table(flags),
-        "",
-        "## Retrains and promotions",
-        "",
-        "Expected MAE under each week's exact distribution, divided by the median oracle's on the same weeks "
-        "(1 is the least any forecast can expect), over the last weeks the replaced model forecast before the "
-        "promotion and the first weeks the new model forecast after it.",
-        "",
-        table(promoted),
-        "",
-        f"Over all {len(weekly)} weeks forecast, the expected MAE is {ratio:.3f}× the oracle's.",
-        "",
-    ]
-    return "\n".join(lines)
 
 
 # --- the side effects: a clone that operates, a receiver for its alerts, a week at a time -----------------
@@ -405,45 +344,37 @@ def _override(params_file: Path, overrides: dict[str, Any]) -> None:
 
 @dataclasses.dataclass
 class Replayed:
-    """What a replay produced: its tables, its shortfalls and where the report is."""
+    """What a replay left, as the report shows it: its schedule, the tables and what it did not show."""
 
+    schedule: Schedule
+    history: pd.DataFrame  # the monitoring history, each row with its `run` and `run_day`
     events: pd.DataFrame
     flags: pd.DataFrame
     promotions: pd.DataFrame
     alerts: pd.DataFrame
-    weekly: pd.DataFrame
+    weekly: pd.DataFrame  # each week forecast: the forecast, its expected error and the oracle's, the actual
     missing: list[str]
-    report: Path
-    seconds: float
 
 
-def run(
-    project: Path,
-    params: Any,
-    say: Callable[[str], None],
-    report_dir: Path | None = None,
-    cache: Path | None = None,
-) -> Replayed:
-    """Replay `params.replay` on a fresh clone of `project`'s committed HEAD under `replay.workdir`, and write
-    the report to `report_dir` (default reports/replay/). The clone's DVC cache is `cache`, by default the
-    project's own (its first stages are then restored rather than run again)."""
+def run(project: Path, params: Any, say: Callable[[str], None], cache: Path | None = None) -> None:
+    """Replay `params.replay` on a fresh clone of `project`'s committed HEAD under `replay.workdir` (`collect`
+    then reads what it left). The clone's DVC cache is `cache`, by default the project's own (its first stages
+    are then restored rather than run again)."""
     import os
     import shutil
     import subprocess
     import sys
     import time
 
-    from hhforecast.core import config, paths
+    from hhforecast.core import config
     from hhforecast.ops import status
     from hhforecast.ops.weekly import GIT_EMAIL, GIT_NAME, RETRAIN_FILES
     from hhforecast.serving import git, store
     from hhforecast.synth.world import build_world
 
-    began = time.monotonic()
     settings = params.replay
     work = (project / settings.workdir).resolve()
     repo = work / "repo"
-    report_dir = report_dir or project / paths.REPLAY
     bin_dir = Path(sys.executable).parent
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # one compile, not one per run
     env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
@@ -546,26 +477,19 @@ def run(
             )
     finally:
         receiver.close()
-    return report(project, params, say, report_dir, began)
 
 
-def report(
-    project: Path, params: Any, say: Callable[[str], None], report_dir: Path | None = None, began: float | None = None
-) -> Replayed:
-    """The replay report, from the clone under `replay.workdir` as the last replay left it: its operational
-    store, its world's truth and the alerts the receiver kept (`hh replay --report-only` rebuilds it)."""
-    import time
-
-    from hhforecast.core import config, io, paths
+def collect(project: Path, params: Any) -> Replayed:
+    """What the last replay under `replay.workdir` left: the clone's operational store, its world's truth and
+    the alerts the receiver kept, as the report's tables."""
+    from hhforecast.core import config, paths
     from hhforecast.evaluation.evaluate import read_truth
     from hhforecast.ops import status
     from hhforecast.serving import store
 
-    began = time.monotonic() if began is None else began
     settings = params.replay
     work = (project / settings.workdir).resolve()
     repo = work / "repo"
-    report_dir = report_dir or project / paths.REPLAY
     if not (work / ALERTS_FILE).exists():
         raise ReplayError(f"{work}: no replay to report on (run `hh replay` first)")
     operated = config.load(repo / "params.yaml")
@@ -574,7 +498,6 @@ def report(
     )
     log_path = repo / operated.serve.prediction_log
     alerts = pd.read_csv(work / ALERTS_FILE, keep_default_na=False, dtype={"run": int})
-    say(f"reporting on the replay in {work}")
     history = _by_run(store.read_history(log_path), "run_at", schedule)
     forecasts = _by_run(store.read_predictions(log_path), "logged_at", schedule)
     runs = store.read_runs(log_path)
@@ -592,36 +515,7 @@ def report(
         history, scored.assign(date=pd.to_datetime(scored["date"])), status.PROMOTED, settings.compare_weeks
     )
     events = events_table(schedule, history, forecasts, alerts, jobs)
-    missing = shortfalls(schedule, events, flags)
-
-    from hhforecast.reporting import figures
-
-    figure = figures.replay_timeline(
-        scored,
-        history,
-        schedule.run_day(settings.withheld_week),
-        schedule.run_day(settings.crash_week),
-        REPORT_LANGUAGE,
-        status.RETRAINED,
-        status.PROMOTED,
-    )
-    with io.atomic_path(report_dir / paths.REPLAY_FIGURE.name) as tmp:
-        tmp.write_bytes(figures.png(figure))
-    figures.close(figure)
-    text = markdown(schedule, events, flags, promoted, scored, missing, paths.REPLAY_FIGURE.name)
-    with io.atomic_path(report_dir / paths.REPLAY_REPORT.name) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-    _write_csv(alerts, report_dir / paths.REPLAY_ALERTS.name)
-    return Replayed(
-        events,
-        flags,
-        promoted,
-        alerts,
-        scored,
-        missing,
-        report_dir / paths.REPLAY_REPORT.name,
-        time.monotonic() - began,
-    )
+    return Replayed(schedule, history, events, flags, promoted, alerts, scored, shortfalls(schedule, events, flags))
 
 
 def _by_run(frame: pd.DataFrame, stamp: str, schedule: Schedule) -> pd.DataFrame:

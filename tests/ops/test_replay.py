@@ -306,8 +306,12 @@ def test_a_short_replay_forecasts_every_week_and_alerts_the_drift_the_late_expor
     overrides = {**params.replay.overrides, **SHORT_REPLAY["overrides"]}  # the replay's own, for a small world
     settings = {**SHORT_REPLAY, "overrides": overrides, "workdir": tmp_path / "work"}
     short = params.model_copy(update={"replay": params.replay.model_validate(settings)})
+    from hhforecast.reporting import replay as replay_report
+
     report = tmp_path / "report"
-    done = replay.run(REPO, short, lambda line: None, report, cache=tmp_path / "cache")
+    replay.run(REPO, short, lambda line: None, cache=tmp_path / "cache")
+    done = replay.collect(REPO, short)
+    replay_report.write(done, report)
 
     assert done.missing == [], done.missing
     events = done.events.set_index("run")
