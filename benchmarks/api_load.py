@@ -3,12 +3,13 @@
     python benchmarks/api_load.py [--requests 3000] [--seconds 30] [--clients 4] [--rounds 5]
 
 Starts `hh serve` on a free 127.0.0.1 port with the workspace model (run `make repro`
-first) and, on another port, a bare FastAPI app: the same request and response models,
+first) and a scratch prediction log and, on another port, a bare FastAPI app: the same request and response models,
 an async endpoint with a constant answer, no model, no prediction log, no middleware:
 what FastAPI alone costs. Both run on uvicorn, one worker, with the same settings.
 Single-week POST /predict requests, bounded by count and by time, go to one app then
 the other in alternating rounds, so that whatever else runs on the machine weighs on
-both alike; the servers are stopped at the end.
+both alike; the servers are stopped at the end, once `/health` shows that every forecast
+answered was written to the log (its counts are printed).
 
 Targets on a 2-core machine: one client gets p99 under 5 ms and at least 0.7x the bare
 app's requests/s; several clients get at least 300 requests/s.
@@ -172,6 +173,21 @@ def alternate(ports: dict[str, int], requests: int, clients: int, seconds: float
     return loads
 
 
+def prediction_log(port: int, seconds: float = 30.0) -> dict[str, int]:
+    """The served log's counts once its writer has caught up: every forecast answered should be written."""
+    deadline = time.monotonic() + seconds
+    while True:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            connection.request("GET", "/health")
+            counts: dict[str, int] = json.loads(connection.getresponse().read())["prediction_log"]
+        finally:
+            connection.close()
+        if counts["pending"] == 0 or time.monotonic() > deadline:
+            return counts
+        time.sleep(0.1)
+
+
 def report(label: str, loads: dict[str, Load]) -> float:
     """Print each app's requests/s and percentiles; returns the project's ratio to the bare app."""
     for name, load in loads.items():
@@ -204,11 +220,14 @@ def main() -> None:
             "hh": servers.enter_context(server(serve, hh)),
             "bare": servers.enter_context(server([sys.executable, __file__, "--serve-bare", str(bare)], bare)),
         }
-        alternate(ports, 400, 1, 20, 2)  # warm-up
+        warm = alternate(ports, 400, 1, 20, 2)
         single = alternate(ports, args.requests, 1, args.seconds, args.rounds)
         loaded = alternate(ports, args.requests, args.clients, args.seconds, args.rounds)
+        answered = sum(len(load["hh"].latencies) for load in (warm, single, loaded))
+        log = prediction_log(hh)
     ratio = report("one client", single)
     report(f"{args.clients} clients", loaded)
+    print(f"prediction log: {answered} forecasts answered; after the load {log}")
     p99 = single["hh"].ms(99)
     verdicts = [
         (f"p99 under {MAX_P99_MS:g} ms (one client)", p99 < MAX_P99_MS),

@@ -1,7 +1,9 @@
 """The REST API: forecasts from the served bundle, one or many weeks per request.
 
 The bundle is loaded once at start-up; each request calls the model's traced graph
-directly, on the event loop, and logs its forecasts before it is answered.
+directly, on the event loop, and hands its forecasts to the prediction log's writer thread,
+which writes them within moments (flushed at shutdown): a request never waits for SQLite.
+When that writer is too far behind, /predict answers 503 rather than forecast unlogged.
 What a request may hold is stated in the OpenAPI schema and enforced as stated:
 features within the physical bounds of `bounds.py` (422 naming the field),
 at most `MAX_WEEKS` weeks and `MAX_BODY_BYTES` bytes (413, before parsing). Any
@@ -14,6 +16,7 @@ traceback on the server, never in the response. With a token, /predict and
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import hmac
@@ -21,7 +24,8 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -38,10 +42,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hhforecast.dataprep import bounds, isoweeks
 from hhforecast.serving import predict
 from hhforecast.serving.bundle import Bundle
-from hhforecast.serving.store import PredictionLog
+from hhforecast.serving.store import LogBacklogFull, PredictionWriter
 
 MAX_WEEKS = 260  # five years of weeks per request: one request cannot flood the prediction log
 MAX_BODY_BYTES = 256 * 1024  # room for MAX_WEEKS pretty-printed weeks
+LOG_BACKLOG = 10_000  # records waiting for the prediction log: tens of seconds of full load, a few MB; then 503
+SHUTDOWN_FLUSH_SECONDS = 60.0  # what shutdown waits for the prediction log (e.g. held by another process)
+RETRY_AFTER_SECONDS = 5
 REQUEST_ID_HEADER = "X-Request-ID"
 # The name from before the subpackages: log configurations key on it.
 logger = logging.getLogger("hhforecast.api")
@@ -213,13 +220,27 @@ def bearer_dependency(token: str) -> Callable[..., None]:
     return require
 
 
-def create_app(bundle: Bundle, log_path: Path | None, which_model: str, token: str | None = None) -> FastAPI:
+def create_app(
+    bundle: Bundle, log_path: Path | None, which_model: str, token: str | None = None, log_backlog: int = LOG_BACKLOG
+) -> FastAPI:
+    log = PredictionWriter(log_path, capacity=log_backlog) if log_path is not None else None
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if log is not None:
+            log.start()
+        try:
+            yield
+        finally:
+            if log is not None:
+                await asyncio.to_thread(log.close, SHUTDOWN_FLUSH_SECONDS)
+
     app = FastAPI(
         title="hh-forecast",
         version=bundle.version,
         description="Weekly unscheduled-maintenance man-hours from planned fleet utilization.",
+        lifespan=lifespan,
     )
-    log = PredictionLog(log_path) if log_path is not None else None
     # The tf.function's one traced graph, called as such: the same graph and the same numbers, without the
     # tf.function's matching of each call against its signature (about a third of the model's cost for one week).
     trace = getattr(bundle.infer, "get_concrete_function", None)
@@ -233,10 +254,19 @@ def create_app(bundle: Bundle, log_path: Path | None, which_model: str, token: s
         400: {"description": "the body is not valid JSON"},
         413: {"description": f"request body above {MAX_BODY_BYTES} bytes"},
     }
+    backlog: dict[int | str, dict[str, Any]] = (
+        {503: {"description": "the prediction log is too far behind: nothing forecast, retry later"}}
+        if log is not None
+        else {}
+    )
 
     @app.get("/health")
-    def health() -> dict[str, str]:
-        return {"status": "ok", "model_version": bundle.version}
+    def health() -> dict[str, Any]:
+        answer: dict[str, Any] = {"status": "ok", "model_version": bundle.version}
+        if log is not None:
+            # failed: forecasts answered but never logged (each also reported on stderr)
+            answer["prediction_log"] = log.status()
+        return answer
 
     @app.get("/model", dependencies=guarded, responses=unauthorized)
     def model_card() -> dict[str, Any]:
@@ -255,12 +285,14 @@ def create_app(bundle: Bundle, log_path: Path | None, which_model: str, token: s
     features = bundle.features
 
     @app.post(
-        "/predict", response_model=PredictResponse, dependencies=guarded, responses={**unauthorized, **body_errors}
+        "/predict",
+        response_model=PredictResponse,
+        dependencies=guarded,
+        responses={**unauthorized, **body_errors, **backlog},
     )
-    async def forecast(request: PredictRequest) -> dict[str, Any]:
-        # async, so run on the event loop: the model and the log's commit take less than the hand-offs to and
-        # from a worker thread that a plain `def` costs (twice: the endpoint, then the response's validation).
-        # The log is committed before the answer, as before; another process holding its lock stalls the loop.
+    async def forecast(request: PredictRequest) -> Any:
+        # async, so run on the event loop: the model takes less than the hand-offs to and from a worker thread
+        # that a plain `def` costs. The log's write is queued, not awaited: its lock may be held elsewhere.
         # Plain arrays on the request path: pandas costs more than the model for a single week.
         rows = [[getattr(week, name) for name in features] for week in request.weeks]
         x = np.asarray(rows, dtype="float64")
@@ -269,7 +301,14 @@ def create_app(bundle: Bundle, log_path: Path | None, which_model: str, token: s
             raise ValueError("the model gave a non-finite forecast for bounded inputs")  # -> JSON 500, logged
         records = predict.forecast_records([week.date.isoformat() for week in request.weeks], fields)
         if log is not None:
-            log.append_records(records, [dict(zip(features, row)) for row in rows], channel="api")
+            try:
+                log.submit(records, [dict(zip(features, row)) for row in rows], channel="api")
+            except LogBacklogFull as exc:
+                return JSONResponse(
+                    status_code=503,
+                    content={"detail": f"{exc}; nothing was forecast, retry later"},
+                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+                )
         return {"forecasts": records}
 
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]  # Starlette types handlers for Exception

@@ -6,12 +6,16 @@ times, and monitoring reads it.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import json
+import logging
 import sqlite3
 import threading
 import time
+from collections import deque
 from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -205,3 +209,184 @@ def append_history(path: Path, row: dict[str, Any]) -> int:
 def read_history(path: Path) -> pd.DataFrame:
     with closing(connect(path)) as connection:
         return pd.read_sql_query("SELECT * FROM monitor_history ORDER BY id", connection)
+
+
+_log = logging.getLogger("hhforecast.store")
+
+
+class LogBacklogFull(Exception):
+    """The prediction log's writer has `capacity` records waiting: the caller must not make more forecasts now."""
+
+
+@dataclass(frozen=True)
+class _Submission:
+    logged_at: str
+    forecasts: list[dict[str, Any]]
+    features: list[dict[str, Any]]
+    channel: str
+
+
+class PredictionWriter:
+    """The prediction log written from one background thread, so that a caller never waits for SQLite.
+
+    `submit` only queues a request's records, stamped with the time of the call. The thread takes what has
+    gathered every `linger` seconds and writes it as one transaction. The queue holds at most `capacity`
+    records (those being written included): beyond that, `submit` raises `LogBacklogFull` and queues
+    nothing. A batch that fails is tried `attempts` times, each waiting up to `busy_timeout` seconds for
+    another writer's lock; then its records are reported, as an error log on stderr, and counted in
+    `failed`. `close` writes whatever is still queued before it returns.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        capacity: int = 10_000,
+        linger: float = 0.05,
+        max_batch: int = 1_000,
+        attempts: int = 5,
+        busy_timeout: float = 30.0,
+        retry_pause: float = 1.0,
+    ) -> None:
+        if capacity < 1 or max_batch < 1 or attempts < 1:
+            raise ValueError("capacity, max_batch and attempts must be at least 1")
+        self.path = path
+        self.capacity, self.linger, self.max_batch = capacity, linger, max_batch
+        self.attempts, self.retry_pause = attempts, retry_pause
+        # Opened here, not in the thread: a log that cannot be opened stops the server at start-up.
+        self._connection = connect(path)
+        self._connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+        self._queue: deque[_Submission] = deque()
+        self._condition = threading.Condition()
+        self._stopping = threading.Event()  # cuts the linger short: close() flushes at once
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        self._pending = 0  # records queued or being written
+        self.written = 0
+        self.failed = 0
+        self.refused = 0  # records not forecast because the queue was full
+
+    def start(self) -> None:
+        """Start the writing thread (again: a no-op)."""
+        with self._condition:
+            if self._closed:
+                raise RuntimeError(f"the prediction log writer for {self.path} is closed")
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="prediction-log-writer", daemon=True)
+                self._thread.start()
+                # A daemon thread dies with the interpreter: without a close() (no lifespan), exit still flushes.
+                atexit.register(self._close_at_exit)
+
+    def submit(self, forecasts: list[dict[str, Any]], features: list[dict[str, Any]], channel: str) -> None:
+        """Queue forecasts (as `PredictionLog.append_records` takes them) to be written; never waits for SQLite."""
+        if len(forecasts) != len(features):
+            raise ValueError(f"{len(forecasts)} forecasts but {len(features)} rows of features")
+        submission = _Submission(_now(), forecasts, features, channel)
+        with self._condition:
+            if self._closed:
+                raise RuntimeError(f"the prediction log writer for {self.path} is closed")
+            if self._pending + len(forecasts) > self.capacity:
+                self.refused += len(forecasts)
+                raise LogBacklogFull(
+                    f"the prediction log has {self._pending} records waiting to be written (at most {self.capacity})"
+                )
+            self._queue.append(submission)
+            self._pending += len(forecasts)
+            self._condition.notify()
+        if self._thread is None:
+            self.start()  # an app driven without its lifespan still logs; only the flush at shutdown needs it
+
+    def status(self) -> dict[str, int]:
+        """Records waiting (or being written), written, failed after every attempt, and refused."""
+        with self._condition:
+            return {"pending": self._pending, "written": self.written, "failed": self.failed, "refused": self.refused}
+
+    def close(self, timeout: float | None = None) -> bool:
+        """Write what is queued, stop the thread, close the log. False if `timeout` ran out first: the records
+        still queued are then reported as not written (the thread goes on trying until the process ends)."""
+        with self._condition:
+            self._closed = True
+            self._condition.notify()
+        self._stopping.set()
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+            if thread.is_alive():
+                _log.error(
+                    "prediction log %s: %d records not yet written at shutdown (still trying)",
+                    self.path,
+                    self.status()["pending"],
+                )
+                return False
+        self._connection.close()
+        return True
+
+    def _close_at_exit(self) -> None:
+        if not self._closed:
+            self.close(timeout=60)
+
+    def _run(self) -> None:
+        while True:
+            with self._condition:
+                while not self._queue and not self._closed:
+                    self._condition.wait()
+                if not self._queue:
+                    return  # closed, and everything written
+            # Lingering lets the requests of the next moments join this transaction: one commit for many.
+            self._stopping.wait(self.linger)
+            with self._condition:
+                batch: list[_Submission] = []
+                count = 0
+                while self._queue and (not batch or count + len(self._queue[0].forecasts) <= self.max_batch):
+                    batch.append(self._queue.popleft())
+                    count += len(batch[-1].forecasts)
+            try:
+                self._write(batch)
+            except Exception as exc:  # not SQLite's (that is retried): the thread must outlive it, the batch is lost
+                _log.exception("prediction log %s: unexpected error writing a batch", self.path)
+                self._give_up([r for s in batch for r in s.forecasts], 0, repr(exc))
+
+    def _write(self, batch: list[_Submission]) -> None:
+        rows: list[tuple[Any, ...]] = []
+        built: list[dict[str, Any]] = []
+        for submission in batch:
+            try:
+                # The row's time is when the forecast was made, not when it reached the disk.
+                rows += [
+                    (submission.logged_at, *row[1:])
+                    for row in _prediction_rows(submission.forecasts, submission.features, submission.channel)
+                ]
+                built += submission.forecasts
+            except Exception as exc:  # a malformed record: no retry would write it
+                self._give_up(submission.forecasts, 0, repr(exc))
+        if not rows:
+            return
+        error = ""
+        for attempt in range(1, self.attempts + 1):
+            try:
+                with self._connection:
+                    self._connection.executemany(INSERT_PREDICTION, rows)
+            except sqlite3.Error as exc:
+                error = f"{type(exc).__name__}: {exc}"
+                _log.warning("prediction log %s: attempt %d of %d failed: %s", self.path, attempt, self.attempts, error)
+                if attempt < self.attempts:
+                    time.sleep(self.retry_pause)
+                continue
+            with self._condition:
+                self.written += len(rows)
+                self._pending -= len(rows)
+            return
+        self._give_up(built, self.attempts, error)
+
+    def _give_up(self, forecasts: list[dict[str, Any]], attempts: int, error: str) -> None:
+        weeks = ", ".join(str(r.get("date")) for r in forecasts[:10]) + (", ..." if len(forecasts) > 10 else "")
+        _log.error(
+            "prediction log %s: %d forecast(s) NOT logged after %d attempt(s) (weeks %s): %s",
+            self.path,
+            len(forecasts),
+            attempts,
+            weeks,
+            error,
+        )
+        with self._condition:
+            self.failed += len(forecasts)
+            self._pending -= len(forecasts)

@@ -1,7 +1,10 @@
 """The REST API: a real uvicorn process on a free loopback port, and the app in-process (schemathesis)."""
 
 import json
+import sqlite3
 import subprocess
+import threading
+import time
 import urllib.error
 import urllib.request
 
@@ -20,10 +23,27 @@ def server(tmp_path_factory, bundle_root):
         yield base, db
 
 
+def logged(base, db, seconds=30.0):
+    """The prediction log's rows once the server's writer has nothing left to write (it writes in moments)."""
+    deadline = time.monotonic() + seconds
+    while (pending := request(base, "/health")[1]["prediction_log"]["pending"]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pending == 0, f"{pending} records still waiting to be written after {seconds:g} s"
+    return len(store.read_predictions(db))
+
+
+def hold_write_lock(db):
+    """Another process's long write: a connection in an IMMEDIATE transaction, the log's write lock held."""
+    holder = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    return holder
+
+
 def test_health_and_model_card(server):
     base, _ = server
     status, health = request(base, "/health")
     assert status == 200 and health["status"] == "ok"
+    assert set(health["prediction_log"]) == {"pending", "written", "failed", "refused"}
     status, card = request(base, "/model")
     assert status == 200
     assert card["features"] == ["acft", "sum_daily_hours", "age_fleet", "Cycles", "sum_uti_mensal"]
@@ -33,6 +53,7 @@ def test_health_and_model_card(server):
 
 def test_predict_one_and_many_weeks_and_log_them(server):
     base, db = server
+    before = logged(base, db)
     status, one = request(base, "/predict", {"weeks": [WEEK]})
     assert status == 200 and len(one["forecasts"]) == 1
     forecast = one["forecasts"][0]
@@ -51,7 +72,27 @@ def test_predict_one_and_many_weeks_and_log_them(server):
         "2018-03-19",
         "2018-03-26",
     ]
-    assert len(store.read_predictions(db)) == 5
+    assert logged(base, db) == before + 5
+    assert store.read_predictions(db)["week"].tolist()[-5:] == ["2018-03-05", *[f["date"] for f in body["forecasts"]]]
+
+
+def test_a_held_write_lock_on_the_log_does_not_stall_predict(server):
+    """Forecasts are answered while another process holds the log's write lock, and land once it lets go."""
+    base, db = server
+    before = logged(base, db)
+    holder = hold_write_lock(db)
+    try:
+        for _ in range(3):
+            started = time.monotonic()
+            status, _ = request(base, "/predict", {"weeks": [WEEK]})
+            # the log waits up to 30 s for a lock: a request that waited with it would take that long
+            assert status == 200 and time.monotonic() - started < 5
+        assert request(base, "/health")[1]["prediction_log"]["pending"] == 3
+        assert len(store.read_predictions(db)) == before
+    finally:
+        holder.rollback()
+        holder.close()
+    assert logged(base, db) == before + 3
 
 
 def test_far_outside_the_training_range_is_predicted_but_flagged(server):
@@ -104,14 +145,14 @@ def test_bad_weeks_get_422_naming_the_field(server, week, field, message):
 )
 def test_non_finite_numbers_get_422_never_500(server, literal, field):
     base, db = server
-    before = len(store.read_predictions(db))
+    before = logged(base, db)
     text = json.dumps({"weeks": [{**WEEK, field: 0.0}]}).replace(f'"{field}": 0.0', f'"{field}": {literal}')
     req = urllib.request.Request(base + "/predict", data=text.encode(), headers={"Content-Type": "application/json"})
     with pytest.raises(urllib.error.HTTPError) as error:
         urllib.request.urlopen(req, timeout=10)
     assert error.value.code == 422
     assert [err["loc"][-1] for err in json.loads(error.value.read())["detail"]] == [field]
-    assert len(store.read_predictions(db)) == before
+    assert logged(base, db) == before
 
 
 @pytest.mark.parametrize("date, monday", [("2018-03-08", "2018-03-05"), ("2024-04-01", "2024-04-01")])
@@ -123,12 +164,12 @@ def test_any_date_is_answered_for_its_weeks_monday(server, date, monday):
 
 def test_too_many_weeks_or_too_many_bytes_are_refused(server):
     base, db = server
-    before = len(store.read_predictions(db))
+    before = logged(base, db)
     status, body = request(base, "/predict", {"weeks": [WEEK] * 261})
     assert status == 422 and body["detail"][0]["loc"] == ["body", "weeks"]
     status, body = request(base, "/predict", {"weeks": [WEEK], "padding": "x" * 300_000})
     assert status == 413 and body["detail"] == "request body above 262144 bytes" and body["request_id"]
-    assert len(store.read_predictions(db)) == before
+    assert logged(base, db) == before
 
 
 def test_openapi_documents_the_endpoints(server):
@@ -274,3 +315,118 @@ def test_a_body_without_content_length_is_cut_off_at_the_limit(served_bundle):
     asyncio.run(app(scope, receive, send))
     assert sent[0]["status"] == 413
     assert json.loads(sent[1]["body"])["detail"] == "request body above 262144 bytes"
+
+
+# The prediction log's writer, in-process.
+
+
+def serve_in_process(app, calls):
+    """Await `calls(client)` between the app's start-up and its shutdown (schemathesis' client never shuts down)."""
+    import asyncio
+
+    import httpx
+
+    async def main():
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+                await calls(client)
+
+    asyncio.run(main())
+
+
+FEATURES = {"acft": 12.0, "sum_daily_hours": 750.0, "age_fleet": 8.0, "Cycles": 500.0, "sum_uti_mensal": 3000.0}
+
+
+@pytest.fixture()
+def forecast_record():
+    return {
+        "date": "2018-03-05",
+        "predicted_hh": 100.0,
+        "lower_80": 90.0,
+        "upper_80": 110.0,
+        "lower_95": 80.0,
+        "upper_95": 120.0,
+        "model_version": "test",
+        "extrapolation": False,
+        "extrapolated_features": [],
+    }
+
+
+def test_shutdown_writes_the_records_still_waiting(served_bundle, tmp_path):
+    """Records queued behind a held lock are written at shutdown, which waits for the lock to go."""
+    from hhforecast.serving import api
+
+    db = tmp_path / "mlops.db"
+    app = api.create_app(served_bundle, db, "test")
+    holder = hold_write_lock(db)
+    release = threading.Timer(1.0, holder.rollback)
+
+    async def calls(client):
+        for week in ("2018-03-05", "2018-03-12"):
+            assert (await client.post("/predict", json={"weeks": [{**WEEK, "date": week}]})).status_code == 200
+        assert (await client.get("/health")).json()["prediction_log"]["pending"] == 2
+        release.start()
+
+    try:
+        serve_in_process(app, calls)
+        assert store.read_predictions(db)["week"].tolist() == ["2018-03-05", "2018-03-12"]
+    finally:
+        release.cancel()
+        holder.close()
+
+
+def test_shutdown_does_not_wait_out_the_linger(tmp_path, forecast_record):
+    db = tmp_path / "mlops.db"
+    writer = store.PredictionWriter(db, linger=60)
+    writer.start()
+    writer.submit([forecast_record], [FEATURES], "api")
+    started = time.monotonic()
+    assert writer.close(timeout=30) is True
+    assert time.monotonic() - started < 10
+    rows = store.read_predictions(db)
+    assert rows["week"].tolist() == [forecast_record["date"]] and rows["channel"].tolist() == ["api"]
+
+
+def test_a_full_backlog_is_a_503_and_nothing_is_forecast_unlogged(served_bundle, tmp_path):
+    from hhforecast.serving import api
+
+    db = tmp_path / "mlops.db"
+    app = api.create_app(served_bundle, db, "test", log_backlog=1)
+    holder = hold_write_lock(db)
+
+    async def calls(client):
+        assert (await client.post("/predict", json={"weeks": [WEEK]})).status_code == 200
+        refused = await client.post("/predict", json={"weeks": [{**WEEK, "date": "2018-03-12"}]})
+        assert refused.status_code == 503 and refused.headers["retry-after"] == str(api.RETRY_AFTER_SECONDS)
+        assert "retry later" in refused.json()["detail"]
+        health = (await client.get("/health")).json()
+        assert health["prediction_log"] == {"pending": 1, "written": 0, "failed": 0, "refused": 1}
+        holder.rollback()
+
+    try:
+        serve_in_process(app, calls)
+        assert store.read_predictions(db)["week"].tolist() == ["2018-03-05"]
+    finally:
+        holder.close()
+
+
+def test_records_that_cannot_be_written_are_reported_and_counted(tmp_path, forecast_record, caplog):
+    db = tmp_path / "mlops.db"
+    writer = store.PredictionWriter(db, linger=0, attempts=2, busy_timeout=0.05, retry_pause=0.01)
+    holder = hold_write_lock(db)
+    try:
+        writer.start()
+        writer.submit([forecast_record], [FEATURES], "api")
+        deadline = time.monotonic() + 10
+        while writer.status()["failed"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert writer.status() == {"pending": 0, "written": 0, "failed": 1, "refused": 0}
+    finally:
+        holder.rollback()
+        holder.close()
+        writer.close(timeout=10)
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1 and "1 forecast(s) NOT logged after 2 attempt(s)" in errors[0]
+    assert forecast_record["date"] in errors[0] and "locked" in errors[0]
+    assert store.read_predictions(db).empty
