@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,11 @@ import pandas as pd
 from hhforecast.core.errors import HHForecastError
 from hhforecast.synth.world import World
 
-ALERTS_FILE = "alerts.csv"  # in the workdir: what the receiver got, kept as the replay goes
+# In the workdir, kept as the replay goes: what the receiver got, each run's exit status, and the schedule
+# (so that a report rebuilt later labels the runs as they ran, whatever params.yaml says by then).
+ALERTS_FILE = "alerts.csv"
+EXITS_FILE = "exits.csv"
+SCHEDULE_FILE = "schedule.json"
 CRASH_WAIT_SECONDS = 600  # for the killed job's forecast step, then for what it started to end
 # The file that marks a folder as the replay's own, which a replay may delete and rebuild.
 WORKDIR_MARK = ".hh-replay"
@@ -136,16 +141,16 @@ def check_kind(problem: str) -> str:
 
     drifted = re.search(r"\bfeature (\S+) drifted:", problem)
     drifting = re.search(r"\bfeature (\S+) may be drifting:", problem)
+    if "which decides" in problem or "errors may be rising" in problem:  # the deciding detector has not fired
+        return "errors: warning"
     if "the CUSUM" in problem:
         return "errors: CUSUM"
-    if "rank test" in problem and "the errors rose" in problem and "which decides" not in problem:
+    if "rank test" in problem and "the errors rose" in problem:
         return "errors: rank test"
     if drifted:
         return f"drift: {drifted.group(1)}"
     if drifting:
         return f"drift warning: {drifting.group(1)}"
-    if "errors may be rising" in problem:
-        return "errors: warning"
     if re.search(r"\bmodel is \d+ weeks old\b", problem):
         return "model age"
     if "scheduled: the production model's data ends" in problem:
@@ -178,7 +183,8 @@ def promotions(history: pd.DataFrame, weekly: pd.DataFrame, promoted: str, span_
     for _, row in done.iterrows():
         version = str(row["model_version"])
         day = pd.Timestamp(row["run_day"])
-        earlier = weekly.loc[(weekly["date"] < day) & (weekly["model_version"] != version)]
+        # The job forecasts before it retrains: the promotion Monday's own week is the replaced model's.
+        earlier = weekly.loc[(weekly["date"] <= day) & (weekly["model_version"] != version)]
         replaced = earlier["model_version"].iloc[-1] if len(earlier) else None
         before = earlier.loc[earlier["model_version"] == replaced].tail(span_weeks)
         after = weekly.loc[(weekly["date"] >= day) & (weekly["model_version"] == version)].head(span_weeks)
@@ -204,11 +210,18 @@ def ratio(weeks: pd.DataFrame) -> float:
 
 
 def events_table(
-    schedule: Schedule, history: pd.DataFrame, forecasts: pd.DataFrame, alerts: pd.DataFrame, jobs: pd.DataFrame
+    schedule: Schedule,
+    history: pd.DataFrame,
+    forecasts: pd.DataFrame,
+    alerts: pd.DataFrame,
+    jobs: pd.DataFrame,
+    exits: dict[int, str] | None = None,
 ) -> pd.DataFrame:
-    """One row per run: its day, the data's last week, the exit status (the check's verdict, which is the
-    job's; `killed` for a job still `running` with no check), the weeks forecast, the model, what the job
-    did, the checks that raised a problem, and the alerts received. Each frame carries its rows' `run`."""
+    """One row per run: its day, the data's last week, the exit status (`exits`, as the replay recorded it;
+    else the check's verdict, and `killed` for a job still `running` with no check), the weeks forecast, the
+    model, what the job did, the checks that raised a problem, and the alerts received. Each frame carries
+    its rows' `run`."""
+    exits = exits or {}
     rows = []
     for run in range(schedule.runs):
         day = schedule.run_day(run)
@@ -224,7 +237,9 @@ def events_table(
                 "data_through": checks["data_through"].dropna().iloc[-1]
                 if checks["data_through"].notna().any()
                 else "",
-                "exit": str(checks["verdict"].iloc[-1])
+                "exit": exits[run]
+                if run in exits
+                else str(checks["verdict"].iloc[-1])
                 if len(checks)
                 else "killed"
                 if (job == "running").any()
@@ -249,7 +264,7 @@ def shortfalls(schedule: Schedule, events: pd.DataFrame, flags: pd.DataFrame) ->
             missing.append(f"{run} issued no forecast")
         if said in ("killed", "UNKNOWN", "did not run") and row["run"] != schedule.crash:
             missing.append(f"{run} ended {said}")
-    if not any(kind.startswith(("drift", "errors")) for kind in flags["check"]):
+    if not any(kind.startswith(("drift:", "errors:")) and kind != "errors: warning" for kind in flags["check"]):
         missing.append("neither the drift nor the errors were flagged")
     withheld = events.loc[events["run"] == schedule.withheld]
     if (
@@ -425,6 +440,7 @@ def run(project: Path, params: Any, say: Callable[[str], None], cache: Path | No
             settings.withheld_week,
             settings.crash_week,
         )
+        (work / SCHEDULE_FILE).write_text(json.dumps(dataclasses.asdict(schedule), default=str), encoding="utf-8")
         raw = repo / operated.data.raw_dir
         events_dir, util_dir = raw / "events_unscheduled", raw / "aircraft_utilization"
         history_end = schedule.first_week * 7 - 1  # the day before the first Monday
@@ -440,6 +456,7 @@ def run(project: Path, params: Any, say: Callable[[str], None], cache: Path | No
         call(str(bin_dir / "hh"), "promote", "--reason", "replay: the first model", what="the first `hh promote`")
 
         log_path = repo / operated.serve.prediction_log
+        exits: list[dict[str, Any]] = []
         for run_index in range(schedule.runs):
             day = schedule.run_day(run_index)
             for week in schedule.delivered(run_index):
@@ -468,10 +485,14 @@ def run(project: Path, params: Any, say: Callable[[str], None], cache: Path | No
             else:
                 code = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True).returncode
             _write_csv(receiver.table(), work / ALERTS_FILE)
-            said = "killed after its forecast (planted)" if code is None else status.EXIT_NAMES.get(code, str(code))
+            exits.append(
+                {"run": run_index, "exit": "killed" if code is None else status.EXIT_NAMES.get(code, str(code))}
+            )
+            _write_csv(pd.DataFrame(exits), work / EXITS_FILE)
+            said = "killed after its forecast (planted)" if code is None else exits[-1]["exit"]
             action = store.read_history(log_path)["action"].iloc[-1] if code is not None else None
             say(
-                f"run {run_index + 1}/{schedule.runs} {day}: {said}"
+                f"run {run_index} of 0..{schedule.runs - 1}, {day}: {said}"
                 + (f", {action}" if isinstance(action, str) and action else "")
                 + f" ({time.monotonic() - started:.0f} s)"
             )
@@ -493,11 +514,23 @@ def collect(project: Path, params: Any) -> Replayed:
     if not (work / ALERTS_FILE).exists():
         raise ReplayError(f"{work}: no replay to report on (run `hh replay` first)")
     operated = config.load(repo / "params.yaml")
-    schedule = Schedule(
-        operated.synthetic.start, operated.synthetic.weeks, settings.weeks, settings.withheld_week, settings.crash_week
-    )
+    if (work / SCHEDULE_FILE).exists():
+        recorded = json.loads((work / SCHEDULE_FILE).read_text(encoding="utf-8"))
+        schedule = Schedule(**{**recorded, "start": dt.date.fromisoformat(recorded["start"])})
+    else:  # a replay from before the schedule was kept: today's params
+        schedule = Schedule(
+            operated.synthetic.start,
+            operated.synthetic.weeks,
+            settings.weeks,
+            settings.withheld_week,
+            settings.crash_week,
+        )
     log_path = repo / operated.serve.prediction_log
     alerts = pd.read_csv(work / ALERTS_FILE, keep_default_na=False, dtype={"run": int})
+    exits: dict[int, str] = {}
+    if (work / EXITS_FILE).exists():
+        recorded_exits = pd.read_csv(work / EXITS_FILE, dtype={"run": int, "exit": str})
+        exits = dict(zip(recorded_exits["run"], recorded_exits["exit"]))
     history = _by_run(store.read_history(log_path), "run_at", schedule)
     forecasts = _by_run(store.read_predictions(log_path), "logged_at", schedule)
     runs = store.read_runs(log_path)
@@ -514,7 +547,7 @@ def collect(project: Path, params: Any) -> Replayed:
     promoted = promotions(
         history, scored.assign(date=pd.to_datetime(scored["date"])), status.PROMOTED, settings.compare_weeks
     )
-    events = events_table(schedule, history, forecasts, alerts, jobs)
+    events = events_table(schedule, history, forecasts, alerts, jobs, exits)
     return Replayed(schedule, history, events, flags, promoted, alerts, scored, shortfalls(schedule, events, flags))
 
 
@@ -535,10 +568,13 @@ def _crash(command: list[str], repo: Path, env: dict[str, str], log_path: Path) 
     import time
     from contextlib import closing
 
+    from hhforecast.ops import weekly
+
     def forecast_steps(after: int) -> list[tuple[str, str]]:
         with closing(sqlite3.connect(log_path, timeout=30)) as connection:
             return connection.execute(
-                "SELECT status, COALESCE(detail, '') FROM runs WHERE id > ? AND kind = 'weekly:forecast'", (after,)
+                "SELECT status, COALESCE(detail, '') FROM runs WHERE id > ? AND kind = ?",
+                (after, weekly.step_kind(weekly.FORECAST_STEP)),
             ).fetchall()
 
     with closing(sqlite3.connect(log_path, timeout=30)) as connection:

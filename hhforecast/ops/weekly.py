@@ -33,6 +33,14 @@ from hhforecast.serving import store
 GIT_NAME, GIT_EMAIL = "hh-forecast weekly job", "hh-weekly@localhost"
 
 
+FORECAST_STEP = "forecast"  # the step after which a replay kills a job (ops.replay)
+
+
+def step_kind(name: str) -> str:
+    """The run log's kind for one step of the job."""
+    return f"{monitoring.WEEKLY}:{name}"
+
+
 class StepFailed(HHForecastError):
     """A step of the weekly job could not run: the job stops and exits UNKNOWN, with this reason."""
 
@@ -102,7 +110,7 @@ def run(log_path: Path, params: Params, steps: Steps, comment: str | None = None
     outcome = Outcome(monitoring.EXIT_UNKNOWN)
 
     def step(name: str, action: Callable[[], Any], describe: Callable[[Any], str]) -> Any:
-        run_id = store.start_run(log_path, f"{monitoring.WEEKLY}:{name}")
+        run_id = store.start_run(log_path, step_kind(name))
         try:
             result = action()
         except Exception as exc:
@@ -124,7 +132,7 @@ def run(log_path: Path, params: Params, steps: Steps, comment: str | None = None
         step("check-raw", check_raw, lambda _: "the raw folder is fine")
         step("rebuild-dataset", steps.rebuild_dataset, lambda _: "dataset rebuilt")
         step(
-            "forecast",
+            FORECAST_STEP,
             steps.forecast_planned,
             lambda weeks: (
                 "no planned utilization file: nothing forecast"

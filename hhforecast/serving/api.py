@@ -220,6 +220,14 @@ def bearer_dependency(token: str) -> Callable[..., None]:
     return require
 
 
+def _backlog_full(exc: LogBacklogFull) -> JSONResponse:
+    return JSONResponse(
+        status_code=503,
+        content={"detail": f"{exc}; nothing was forecast, retry later"},
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 def create_app(
     bundle: Bundle, log_path: Path | None, which_model: str, token: str | None = None, log_backlog: int = LOG_BACKLOG
 ) -> FastAPI:
@@ -265,7 +273,9 @@ def create_app(
         answer: dict[str, Any] = {"status": "ok", "model_version": bundle.version}
         if log is not None:
             # failed: forecasts answered but never logged (each also reported on stderr)
-            answer["prediction_log"] = log.status()
+            answer["prediction_log"] = counts = log.status()
+            if counts["failed"] or (counts["pending"] and not log.alive):
+                answer["status"] = "degraded"  # forecasts go unlogged, or will: monitoring cannot see them
         return answer
 
     @app.get("/model", dependencies=guarded, responses=unauthorized)
@@ -294,6 +304,11 @@ def create_app(
         # async, so run on the event loop: the model takes less than the hand-offs to and from a worker thread
         # that a plain `def` costs. The log's write is queued, not awaited: its lock may be held elsewhere.
         # Plain arrays on the request path: pandas costs more than the model for a single week.
+        if log is not None:
+            try:
+                log.check_room(len(request.weeks))  # before the model: an overloaded server computes nothing
+            except LogBacklogFull as exc:
+                return _backlog_full(exc)
         rows = [[getattr(week, name) for name in features] for week in request.weeks]
         x = np.asarray(rows, dtype="float64")
         fields = predict.forecast_fields(bundle, x)
@@ -303,12 +318,8 @@ def create_app(
         if log is not None:
             try:
                 log.submit(records, [dict(zip(features, row)) for row in rows], channel="api")
-            except LogBacklogFull as exc:
-                return JSONResponse(
-                    status_code=503,
-                    content={"detail": f"{exc}; nothing was forecast, retry later"},
-                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-                )
+            except LogBacklogFull as exc:  # filled up while this request was being forecast
+                return _backlog_full(exc)
         return {"forecasts": records}
 
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]  # Starlette types handlers for Exception

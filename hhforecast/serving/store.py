@@ -295,6 +295,21 @@ class PredictionWriter:
         if self._thread is None:
             self.start()  # an app driven without its lifespan still logs; only the flush at shutdown needs it
 
+    def check_room(self, records: int) -> None:
+        """Raise `LogBacklogFull` (and count the records refused) when `records` more would not fit: asked
+        before forecasting, so an overloaded server does not compute forecasts it must refuse."""
+        with self._condition:
+            if self._pending + records > self.capacity:
+                self.refused += records
+                raise LogBacklogFull(
+                    f"the prediction log has {self._pending} records waiting to be written (at most {self.capacity})"
+                )
+
+    @property
+    def alive(self) -> bool:
+        """Whether the writing thread runs (False before `start` and after it ended)."""
+        return self._thread is not None and self._thread.is_alive()
+
     def status(self) -> dict[str, int]:
         """Records waiting (or being written), written, failed after every attempt, and refused."""
         with self._condition:
@@ -323,6 +338,11 @@ class PredictionWriter:
     def _close_at_exit(self) -> None:
         if not self._closed:
             self.close(timeout=60)
+        elif self._thread is not None and self._thread.is_alive():  # a close() that timed out: a last wait
+            self._thread.join(60)
+        lost = self.status()["pending"]
+        if lost:  # the daemon thread dies with the interpreter: say so, they are not in the log
+            _log.error("prediction log %s: %d forecast(s) NOT logged: the process ended first", self.path, lost)
 
     def _run(self) -> None:
         while True:
@@ -371,6 +391,9 @@ class PredictionWriter:
                 if attempt < self.attempts:
                     time.sleep(self.retry_pause)
                 continue
+            except Exception as exc:  # not SQLite's: no retry would help; give up what this batch still holds
+                self._give_up(built, attempt, repr(exc))
+                return
             with self._condition:
                 self.written += len(rows)
                 self._pending -= len(rows)

@@ -109,6 +109,11 @@ def test_the_planners_file_gives_the_pipelines_features_for_the_planned_weeks(wo
             "drift: age_fleet",
         ),
         ("feature acft may be drifting: PSI 0.12, KS p-value 0.2", "drift warning: acft"),
+        (
+            "one-sided rank test p = 0.001 < 0.0024: the rank test says the errors rose, but the CUSUM, which "
+            "decides (monitor.error_detector), has not crossed its level",
+            "errors: warning",
+        ),
         ("model is 60 weeks old, more than monitor.max_model_age_weeks=52", "model age"),
         ("retrained because monitor: feature age_fleet drifted: PSI 7.20 >= monitor.psi_alert 1.5", "drift: age_fleet"),
         (
@@ -211,6 +216,8 @@ FLAGGED = pd.DataFrame({"check": ["drift: age_fleet"], "run": [5], "run_day": ["
         ({"run8": {"exit": "UNKNOWN"}}, FLAGGED, ["run 8 (2024-07-15) ended UNKNOWN"]),
         ({"run8": {"exit": "killed"}}, FLAGGED, ["run 8 (2024-07-15) ended killed"]),
         ({}, FLAGGED.iloc[:0], ["neither the drift nor the errors were flagged"]),
+        ({}, FLAGGED.assign(check=["errors: warning"]), ["neither the drift nor the errors were flagged"]),
+        ({}, FLAGGED.assign(check=["drift warning: acft"]), ["neither the drift nor the errors were flagged"]),
         ({"run3": {"alerts": ""}}, FLAGGED, ["the withheld export (run 3) was not alerted"]),
         ({"run3": {"checks": ""}}, FLAGGED, ["the withheld export (run 3) was not alerted"]),
         ({"run7": {"checks": "", "alerts": ""}}, FLAGGED, ["the crash (run 6) was not alerted by the next run"]),
@@ -344,6 +351,8 @@ def test_each_monday_gets_its_check_its_forecasts_and_its_alerts_and_a_killed_jo
     alerts = pd.DataFrame({"run": [1], "title": ["hh-forecast monitor: WARNING"]})
     table = replay.events_table(plan, checks, forecasts, alerts, jobs).set_index("run")
     assert table["exit"].tolist() == ["OK", "OK", "killed", "did not run"]
+    recorded = replay.events_table(plan, checks, forecasts, alerts, jobs, {0: "OK", 1: "UNKNOWN", 2: "killed"})
+    assert recorded["exit"].tolist() == ["OK", "UNKNOWN", "killed", "did not run"]  # the job's own, when kept
     assert table["weeks_forecast"].tolist() == [2, 1, 1, 0]
     assert table.loc[1, "data_through"] == "2024-05-20" and table.loc[1, "checks"] == "availability: no new data"
     assert table.loc[1, "action"].startswith(PROMOTED) and table.loc[1, "alerts"] == "hh-forecast monitor: WARNING"

@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from hhforecast.serving import store
+from hhforecast.serving import predict, store
 from tests.helpers import REPO, WEEK, request, serving
 
 
@@ -388,12 +388,14 @@ def test_shutdown_does_not_wait_out_the_linger(tmp_path, forecast_record):
     assert rows["week"].tolist() == [forecast_record["date"]] and rows["channel"].tolist() == ["api"]
 
 
-def test_a_full_backlog_is_a_503_and_nothing_is_forecast_unlogged(served_bundle, tmp_path):
+def test_a_full_backlog_is_a_503_and_nothing_is_forecast_unlogged(served_bundle, tmp_path, monkeypatch):
     from hhforecast.serving import api
 
     db = tmp_path / "mlops.db"
     app = api.create_app(served_bundle, db, "test", log_backlog=1)
     holder = hold_write_lock(db)
+    forecast_fields, made = predict.forecast_fields, []
+    monkeypatch.setattr(predict, "forecast_fields", lambda *args: made.append(1) or forecast_fields(*args))
 
     async def calls(client):
         assert (await client.post("/predict", json={"weeks": [WEEK]})).status_code == 200
@@ -402,6 +404,7 @@ def test_a_full_backlog_is_a_503_and_nothing_is_forecast_unlogged(served_bundle,
         assert "retry later" in refused.json()["detail"]
         health = (await client.get("/health")).json()
         assert health["prediction_log"] == {"pending": 1, "written": 0, "failed": 0, "refused": 1}
+        assert health["status"] == "ok" and len(made) == 1  # the refused week was never forecast
         holder.rollback()
 
     try:
@@ -430,3 +433,18 @@ def test_records_that_cannot_be_written_are_reported_and_counted(tmp_path, forec
     assert len(errors) == 1 and "1 forecast(s) NOT logged after 2 attempt(s)" in errors[0]
     assert forecast_record["date"] in errors[0] and "locked" in errors[0]
     assert store.read_predictions(db).empty
+
+
+def test_health_says_degraded_when_forecasts_went_unlogged(served_bundle, tmp_path, monkeypatch):
+    from hhforecast.serving import api
+
+    app = api.create_app(served_bundle, tmp_path / "mlops.db", "test")
+    monkeypatch.setattr(
+        store.PredictionWriter, "status", lambda self: {"pending": 0, "written": 3, "failed": 2, "refused": 0}
+    )
+
+    async def calls(client):
+        health = (await client.get("/health")).json()
+        assert health["status"] == "degraded" and health["prediction_log"]["failed"] == 2
+
+    serve_in_process(app, calls)
