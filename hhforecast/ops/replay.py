@@ -71,6 +71,11 @@ class Schedule:
         if self.withheld == self.crash:
             raise ReplayError("replay.withheld_week and replay.crash_week must be different weeks")
 
+    @classmethod
+    def of(cls, world: Any, settings: Any) -> Schedule:
+        """The schedule of `settings` (params' replay section) in `world` (a synthetic section)."""
+        return cls(world.start, world.weeks, settings.weeks, settings.withheld_week, settings.crash_week)
+
     @property
     def first_week(self) -> int:
         return self.world_weeks - self.runs
@@ -382,6 +387,7 @@ def run(project: Path, params: Any, say: Callable[[str], None], cache: Path | No
     import time
 
     from hhforecast.core import config
+    from hhforecast.dataprep import ingest
     from hhforecast.ops import status
     from hhforecast.ops.weekly import GIT_EMAIL, GIT_NAME, RETRAIN_FILES
     from hhforecast.serving import git, store
@@ -433,16 +439,10 @@ def run(project: Path, params: Any, say: Callable[[str], None], cache: Path | No
         operated = config.load(repo / "params.yaml")
         git.commit(repo, ["params.yaml"], "Operate on weekly exports (replay)", GIT_NAME, GIT_EMAIL)
         world = build_world(operated.synthetic, operated.data.fleets)
-        schedule = Schedule(
-            operated.synthetic.start,
-            operated.synthetic.weeks,
-            settings.weeks,
-            settings.withheld_week,
-            settings.crash_week,
-        )
+        schedule = Schedule.of(operated.synthetic, settings)
         (work / SCHEDULE_FILE).write_text(json.dumps(dataclasses.asdict(schedule), default=str), encoding="utf-8")
         raw = repo / operated.data.raw_dir
-        events_dir, util_dir = raw / "events_unscheduled", raw / "aircraft_utilization"
+        events_dir, util_dir = raw / ingest.EVENTS_DIR, raw / ingest.UTILIZATION_DIR
         history_end = schedule.first_week * 7 - 1  # the day before the first Monday
         for year_start in range(schedule.start.year, (schedule.start + dt.timedelta(days=history_end)).year + 1):
             first = max(0, (dt.date(year_start, 1, 1) - schedule.start).days)
@@ -518,13 +518,7 @@ def collect(project: Path, params: Any) -> Replayed:
         recorded = json.loads((work / SCHEDULE_FILE).read_text(encoding="utf-8"))
         schedule = Schedule(**{**recorded, "start": dt.date.fromisoformat(recorded["start"])})
     else:  # a replay from before the schedule was kept: today's params
-        schedule = Schedule(
-            operated.synthetic.start,
-            operated.synthetic.weeks,
-            settings.weeks,
-            settings.withheld_week,
-            settings.crash_week,
-        )
+        schedule = Schedule.of(operated.synthetic, settings)
     log_path = repo / operated.serve.prediction_log
     alerts = pd.read_csv(work / ALERTS_FILE, keep_default_na=False, dtype={"run": int})
     exits: dict[int, str] = {}
