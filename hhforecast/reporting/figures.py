@@ -23,8 +23,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter, NullLocator  # noqa: E402
 
-from hhforecast.reporting.labels import text  # noqa: E402
+from hhforecast.reporting.labels import month, text  # noqa: E402
 
 BLUE, ORANGE, GREY, RED = "#1f5fa8", "#e07b1a", "#8c8c8c", "#c0392b"
 MORE_COLOURS = ["#bbbbbb", "#6a9f58", "#9b59b6", "#34495e"]  # after BLUE, ORANGE, GREY: one per extra model
@@ -83,11 +84,25 @@ def pdf(figure: Figure, title: str, lines: Sequence[str]) -> bytes:
     return buffer.getvalue()
 
 
-def _dates(ax: Axes) -> None:
-    """A few date ticks, labelled concisely (a year once, then months)."""
+PSI_TICKS = (0, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250)
+
+
+def _dates(ax: Axes, language: str) -> None:
+    """A few date ticks in `language`, whatever the machine's locale: a year where a year begins (and on the
+    first tick), else the month, and the day too where ticks fall inside months."""
     locator = mdates.AutoDateLocator(maxticks=8)  # type: ignore[no-untyped-call]
+
+    def label(value: float, position: int | None) -> str:
+        day = mdates.num2date(value)  # type: ignore[no-untyped-call]
+        name = month(day.month, language)
+        if day.day != 1:
+            return f"{day.day} {name}" + (f" {day.year}" if position == 0 else "")
+        if day.month == 1:
+            return str(day.year)
+        return f"{name} {day.year}" if position == 0 else name
+
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_formatter(FuncFormatter(label))
 
 
 # --- the data ----------------------------------------------------------------------------------
@@ -104,6 +119,7 @@ def weekly_series(dataset: pd.DataFrame, language: str) -> Figure:
     other.set_ylabel(text("flight_hours_week", language), color=ORANGE)
     other.spines["right"].set_visible(True)
     ax.set_xlabel(text("date", language))
+    _dates(ax, language)
     return fig
 
 
@@ -161,7 +177,7 @@ def predicted_vs_actual(test: pd.DataFrame, production: pd.DataFrame, language: 
     ax.plot([], [], color="black", marker="o", markersize=1.5, label=text("actual", language))
     ax.set_ylabel(text("hh_week", language))
     ax.legend(loc="upper left", frameon=False, fontsize=7)
-    _dates(ax)
+    _dates(ax, language)
     return fig
 
 
@@ -180,7 +196,7 @@ def residuals(test: pd.DataFrame, production: pd.DataFrame, language: str) -> Fi
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_ylabel(text("residual", language))
     ax.legend(frameon=False, fontsize=7)
-    _dates(ax)
+    _dates(ax, language)
     return fig
 
 
@@ -240,7 +256,14 @@ def drift_psi(drift: pd.DataFrame, warn: float, alert: float, language: str) -> 
     ax.barh(drift["feature"], drift["psi"], color=colours)
     ax.axvline(warn, color=ORANGE, linestyle="--", linewidth=1, label=text("psi_warn", language).format(value=warn))
     ax.axvline(alert, color=RED, linestyle="--", linewidth=1, label=text("psi_alert", language).format(value=alert))
-    ax.set_xscale("symlog", linthresh=1)
+    # PSI spans 0.01 to tens: a log scale that reaches 0, with ticks a reader can name, and room for the
+    # longest bar and both thresholds.
+    ax.set_xscale("symlog", linthresh=0.1, linscale=0.5)
+    right = 1.3 * max(float(drift["psi"].max()), alert)
+    ax.set_xlim(0, right)
+    ticks = [t for t in PSI_TICKS if t <= right]
+    ax.set_xticks(ticks, [f"{t:g}".replace(".", ",") if language == "pt" else f"{t:g}" for t in ticks])
+    ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xlabel(text("psi_axis", language))
     ax.legend(frameon=False, fontsize=7)
     return fig
@@ -261,7 +284,7 @@ def monitoring_windows(weekly: pd.DataFrame, validation_mae: float, language: st
     )
     ax.set_ylabel(text("HH", language))
     ax.legend(frameon=False, fontsize=7, ncol=4, loc="lower left", bbox_to_anchor=(0, 1))  # above the tall weeks
-    _dates(ax)
+    _dates(ax, language)
     return fig
 
 
@@ -282,7 +305,7 @@ def monitoring_history(history: pd.DataFrame, language: str, retrained: str, pro
     ax.set_ylabel(text("HH", language))
     ax.set_xlabel(text("history_axis", language))
     ax.legend(frameon=False, fontsize=7, ncol=4, loc="lower left", bbox_to_anchor=(0, 1))
-    _dates(ax)
+    _dates(ax, language)
     return fig
 
 
@@ -320,5 +343,5 @@ def replay_timeline(
     bottom.set_ylabel(text("replay_ratio", language))
     bottom.set_xlabel(text("date", language))
     top.legend(frameon=False, fontsize=7, ncol=3, loc="lower left", bbox_to_anchor=(0, 1))
-    _dates(bottom)
+    _dates(bottom, language)
     return fig

@@ -123,6 +123,28 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 
+# Month abbreviations for date axes, (Portuguese, English) as in TEXT: the machine's locale never decides them.
+MONTHS: tuple[tuple[str, str], ...] = (
+    ("jan", "Jan"),
+    ("fev", "Feb"),
+    ("mar", "Mar"),
+    ("abr", "Apr"),
+    ("mai", "May"),
+    ("jun", "Jun"),
+    ("jul", "Jul"),
+    ("ago", "Aug"),
+    ("set", "Sep"),
+    ("out", "Oct"),
+    ("nov", "Nov"),
+    ("dez", "Dec"),
+)
+
+
+def month(number: int, language: str) -> str:
+    """Month `number` (1-12) abbreviated in `language`."""
+    return MONTHS[number - 1][LANGUAGES.index(language)]
+
+
 def text(key: str, language: str) -> str:
     """The label or caption `key` in `language` ("pt" or "en"); an unknown key is shown as is."""
     if language not in LANGUAGES:

@@ -113,3 +113,36 @@ def test_the_history_figure_marks_each_retrain_and_only_the_promotions_that_happ
     assert styles.count(":") == 2 and styles.count("--") == 1  # two retrains, one of them promoted
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["4-week MAE", "13-week MAE", "retrain", "promotion"]
     figures.close(figure)
+
+
+ENGLISH_MONTHS = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+
+
+@pytest.mark.parametrize(
+    ("language", "first", "later", "foreign"),
+    [
+        ("pt", "mai 2023", {"set", "2024"}, ENGLISH_MONTHS - {"Mar", "Jun", "Jul", "Nov"}),
+        ("en", "May 2023", {"Sep", "2024"}, {"mai", "set", "out", "dez"}),
+    ],
+)
+def test_date_ticks_name_months_in_the_report_language_whatever_the_locale(language, first, later, foreign):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    dates = pd.date_range("2023-05-01", "2024-05-01", freq="7D")
+    ax.plot(dates, range(len(dates)))
+    figures._dates(ax, language)
+    fig.canvas.draw()
+    labels = [tick.get_text() for tick in ax.get_xticklabels() if tick.get_text()]
+    figures.close(fig)
+    assert labels[0] == first and later <= set(labels)
+    assert not foreign & {word for label in labels for word in label.split()}
+
+
+def test_the_drift_axis_has_ticks_a_reader_can_name_and_room_for_every_bar():
+    drift = pd.DataFrame({"feature": ["acft", "age_fleet"], "psi": [0.18, 7.2], "status": ["ok", "alert"]})
+    fig = figures.drift_psi(drift, 0.1, 1.5, "pt")
+    ax = fig.axes[0]
+    labels = [tick.get_text() for tick in ax.get_xticklabels()]
+    figures.close(fig)
+    assert labels == ["0", "0,1", "0,25", "0,5", "1", "2,5", "5"] and ax.get_xlim()[1] >= 7.2
