@@ -25,7 +25,7 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, NullLocator  # noqa: E402
 
-from hhforecast.reporting.labels import month, text  # noqa: E402
+from hhforecast.reporting.labels import model, month, reason, text  # noqa: E402
 
 BLUE, ORANGE, GREY, RED = "#1f5fa8", "#e07b1a", "#8c8c8c", "#c0392b"
 MORE_COLOURS = ["#bbbbbb", "#6a9f58", "#9b59b6", "#34495e"]  # after BLUE, ORANGE, GREY: one per extra model
@@ -148,7 +148,7 @@ def rejects_by_reason(quality: dict[str, Any], language: str) -> Figure:
     """Rejected rows per table and reason, on a log scale."""
     rows = reject_rows(quality)
     fig, ax = plt.subplots(figsize=(6, 0.3 * max(len(rows), 3) + 0.8))
-    labels = [f"{text(table, language)}: {reason}" for table, reason, _ in rows]
+    labels = [f"{text(table, language)}: {reason(code, language)}" for table, code, _ in rows]
     ax.barh(labels, [n for _, _, n in rows], color=BLUE)
     ax.set_xscale("log")
     ax.invert_yaxis()
@@ -207,7 +207,7 @@ def backtest_folds(folds: pd.DataFrame, language: str) -> Figure:
     width = 0.8 / max(len(columns), 1)
     colours = [BLUE, ORANGE, GREY, *MORE_COLOURS]
     for i, column in enumerate(columns):
-        label = text("network", language) if column == "mae" else column.removeprefix("mae_")
+        label = model("network" if column == "mae" else column.removeprefix("mae_"), language)
         ax.bar(
             np.arange(len(folds)) + (i - (len(columns) - 1) / 2) * width,
             folds[column],

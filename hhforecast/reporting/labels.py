@@ -140,6 +140,50 @@ MONTHS: tuple[tuple[str, str], ...] = (
 )
 
 
+# The models' names in Portuguese; English is what reports already call them (forecasting's LABELS).
+MODELS_PT = {
+    "network": "rede neural",
+    "network_mlp": "rede MLP simples",
+    "network_hybrid": "rede híbrida",
+    "seasonal_naive": "ingênuo sazonal",
+    "rate_naive": "ingênuo por taxa",
+    "linear": "regressão linear",
+    "glm": "GLM de Poisson",
+    "gbm": "gradient boosting",
+    "gbm_rate": "gradient boosting sobre HH por hora de voo",
+}
+# Why clean rejected a row, (Portuguese, English), for the reject figures (core.contract's reason codes).
+REASONS: dict[str, tuple[str, str]] = {
+    "missing_event_id": ("sem número de defeito", "no defect number"),
+    "unparseable_date": ("data ilegível", "unreadable date"),
+    "unknown_source": ("fonte desconhecida", "unknown source"),
+    "missing_hh": ("sem HH", "no HH"),
+    "unparseable_hh": ("HH ilegível", "unreadable HH"),
+    "negative_hh": ("HH negativo", "negative HH"),
+    "hh_above_max": ("HH acima do máximo", "HH above the maximum"),
+    "duplicate": ("duplicada", "duplicate"),
+    "superseded": ("substituída por exportação posterior", "superseded by a later export"),
+    "source_not_kept": ("fonte fora do escopo", "source not modelled"),
+    "fleet_not_selected": ("frota não selecionada", "fleet not selected"),
+    "outside_dataset_weeks": ("fora das semanas do dataset", "outside the dataset's weeks"),
+}
+
+
+def model(key: str, language: str) -> str:
+    """What a model is called in `language` (its key as is when unnamed)."""
+    from hhforecast.forecasting.forecasters import LABELS
+
+    if language == "pt":
+        return MODELS_PT.get(key, key)
+    return LABELS.get(key, key)
+
+
+def reason(key: str, language: str) -> str:
+    """A reject reason in `language` (its code as is when unnamed)."""
+    pair = REASONS.get(key)
+    return key if pair is None else pair[LANGUAGES.index(language)]
+
+
 def month(number: int, language: str) -> str:
     """Month `number` (1-12) abbreviated in `language`."""
     return MONTHS[number - 1][LANGUAGES.index(language)]
