@@ -259,7 +259,8 @@ def drift_psi(drift: pd.DataFrame, warn: float, alert: float, language: str) -> 
     # PSI spans 0.01 to tens: a log scale that reaches 0, with ticks a reader can name, and room for the
     # longest bar and both thresholds.
     ax.set_xscale("symlog", linthresh=0.1, linscale=0.5)
-    right = 1.3 * max(float(drift["psi"].max()), alert)
+    measured = drift["psi"].to_numpy(float)
+    right = 1.3 * max([alert, *measured[np.isfinite(measured)]])  # PSI is NaN before any production week
     ax.set_xlim(0, right)
     ticks = [t for t in PSI_TICKS if t <= right]
     ax.set_xticks(ticks, [f"{t:g}".replace(".", ",") if language == "pt" else f"{t:g}" for t in ticks])

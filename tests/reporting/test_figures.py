@@ -146,3 +146,10 @@ def test_the_drift_axis_has_ticks_a_reader_can_name_and_room_for_every_bar():
     labels = [tick.get_text() for tick in ax.get_xticklabels()]
     figures.close(fig)
     assert labels == ["0", "0,1", "0,25", "0,5", "1", "2,5", "5"] and ax.get_xlim()[1] >= 7.2
+
+
+def test_the_drift_figure_draws_before_any_production_week_measured_a_psi():
+    drift = pd.DataFrame({"feature": ["acft", "age_fleet"], "psi": [float("nan")] * 2, "status": ["ok", "ok"]})
+    fig = figures.drift_psi(drift, 0.1, 1.5, "en")
+    assert fig.axes[0].get_xlim()[1] == pytest.approx(1.95)
+    figures.close(fig)
