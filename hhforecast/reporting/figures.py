@@ -25,7 +25,7 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, NullLocator  # noqa: E402
 
-from hhforecast.reporting.labels import model, month, reason, text  # noqa: E402
+from hhforecast.reporting.labels import decimal, model, month, reason, text  # noqa: E402
 
 BLUE, ORANGE, GREY, RED = "#1f5fa8", "#e07b1a", "#8c8c8c", "#c0392b"
 MORE_COLOURS = ["#bbbbbb", "#6a9f58", "#9b59b6", "#34495e"]  # after BLUE, ORANGE, GREY: one per extra model
@@ -263,7 +263,7 @@ def drift_psi(drift: pd.DataFrame, warn: float, alert: float, language: str) -> 
     right = 1.3 * max([alert, *measured[np.isfinite(measured)]])  # PSI is NaN before any production week
     ax.set_xlim(0, right)
     ticks = [t for t in PSI_TICKS if t <= right]
-    ax.set_xticks(ticks, [f"{t:g}".replace(".", ",") if language == "pt" else f"{t:g}" for t in ticks])
+    ax.set_xticks(ticks, [decimal(f"{t:g}", language) for t in ticks])
     ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xlabel(text("psi_axis", language))
     ax.legend(frameon=False, fontsize=7)

@@ -184,6 +184,11 @@ def reason(key: str, language: str) -> str:
     return key if pair is None else pair[LANGUAGES.index(language)]
 
 
+def decimal(shown: str, language: str) -> str:
+    """A number already written with a decimal point, with the decimal comma Portuguese uses."""
+    return shown.replace(".", ",") if language == "pt" else shown
+
+
 def month(number: int, language: str) -> str:
     """Month `number` (1-12) abbreviated in `language`."""
     return MONTHS[number - 1][LANGUAGES.index(language)]
@@ -203,4 +208,4 @@ def p_value(value: float, language: str) -> str:
     if value < 1e-6:
         return "< 1e-06"
     shown = f"{value:.3g}"
-    return shown.replace(".", ",") if language == "pt" else shown
+    return decimal(shown, language)

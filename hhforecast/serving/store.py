@@ -284,11 +284,7 @@ class PredictionWriter:
         with self._condition:
             if self._closed:
                 raise RuntimeError(f"the prediction log writer for {self.path} is closed")
-            if self._pending + len(forecasts) > self.capacity:
-                self.refused += len(forecasts)
-                raise LogBacklogFull(
-                    f"the prediction log has {self._pending} records waiting to be written (at most {self.capacity})"
-                )
+            self._refuse_if_full(len(forecasts))
             self._queue.append(submission)
             self._pending += len(forecasts)
             self._condition.notify()
@@ -299,11 +295,15 @@ class PredictionWriter:
         """Raise `LogBacklogFull` (and count the records refused) when `records` more would not fit: asked
         before forecasting, so an overloaded server does not compute forecasts it must refuse."""
         with self._condition:
-            if self._pending + records > self.capacity:
-                self.refused += records
-                raise LogBacklogFull(
-                    f"the prediction log has {self._pending} records waiting to be written (at most {self.capacity})"
-                )
+            self._refuse_if_full(records)
+
+    def _refuse_if_full(self, records: int) -> None:
+        """With the lock held: count `records` refused and raise when they would not fit."""
+        if self._pending + records > self.capacity:
+            self.refused += records
+            raise LogBacklogFull(
+                f"the prediction log has {self._pending} records waiting to be written (at most {self.capacity})"
+            )
 
     @property
     def alive(self) -> bool:
