@@ -216,6 +216,8 @@ def cmd_monitor(args: argparse.Namespace) -> int:
             print(f"RETRAIN: {reason}")
         for warning in summary["warnings"]:
             print(f"warning: {warning}")
+        for skipped in summary.get("skipped", []):
+            print(skipped)
         for run in failed:
             print(f"failed run: {run}")
         for problem in result.availability:
@@ -335,6 +337,9 @@ def cmd_check_raw(args: argparse.Namespace) -> int:
     from hhforecast.ops import checkraw
 
     params = _params()
+    if not args.dir and params.data.from_dataset:
+        print(f"hh check-raw: {checkraw.SKIPPED_FOR_DATASET}")
+        return 0
     raw_dir = Path(args.dir) if args.dir else params.data.raw_dir
     result = checkraw.check_folder(raw_dir, params)
     print(json.dumps(result, indent=2, ensure_ascii=False) if args.json else checkraw.format_report(result))

@@ -17,6 +17,8 @@ def main() -> None:
     io.write_csv_atomic(drift, paths.DRIFT)
     io.write_json_atomic(io.rounded(summary), paths.MONITOR)
     say("monitor", f"{summary['status']}: " + ("; ".join(summary["reasons"] + summary["warnings"]) or "no alerts"))
+    for skipped in summary.get("skipped", []):
+        say("monitor", skipped)
 
 
 if __name__ == "__main__":

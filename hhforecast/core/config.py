@@ -31,10 +31,24 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# Where the weekly dataset comes from: `raw`, built from the exports by ingest … join; `dataset`, an existing
+# weekly dataset file (data.dataset_path) that join checks by the same rules and writes as its own.
+DataSource = Literal["raw", "dataset"]
+RAW_SOURCE: DataSource = "raw"
+DATASET_SOURCE: DataSource = "dataset"
+
+
 class DataParams(_Section):
     raw_dir: Path
     truth_dir: str = ""
     fleets: list[str] | None = None  # aircraft types to model; None: every type
+    source: DataSource = RAW_SOURCE
+    dataset_path: Path = Path("examples/dataset_uti_vs_hh_semanal.csv")
+
+    @property
+    def from_dataset(self) -> bool:
+        """True when the weekly dataset is a file brought in, so that no raw exports are read."""
+        return self.source == DATASET_SOURCE
 
 
 class DriftParams(_Section):

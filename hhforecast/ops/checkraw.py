@@ -17,6 +17,10 @@ from hhforecast.core.errors import ContractError
 from hhforecast.dataprep import clean, ingest, isoweeks
 
 FIRST_ROWS = 5  # row numbers shown per problem
+# What the raw-folder check says, in `hh check-raw` and the weekly job, when the data is a weekly dataset.
+SKIPPED_FOR_DATASET = (
+    "skipped: data.source is dataset, so no raw folder is read (join checks the weekly dataset at data.dataset_path)"
+)
 
 
 def _first_rows(frame: pd.DataFrame, mask: pd.Series) -> list[int]:

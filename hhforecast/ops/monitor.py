@@ -183,6 +183,11 @@ def mae_trend(performance: pd.DataFrame) -> float:
     return float(np.polyfit(x, performance["abs_error"].to_numpy(float), 1)[0])
 
 
+VOLUME_COLUMNS = ["series", "reference_median", "current_median", "current_min", "weeks_below", "first_week_below"]
+# Said once, in monitor.json's `skipped`, where a dataset brought in (data.source: dataset) has no raw rows.
+VOLUME_SKIPPED = "volume: skipped, data.source is dataset (a weekly dataset has no raw rows to count)"
+
+
 def volume(
     counts: pd.DataFrame, reference_dates: pd.Series, current_dates: pd.Series, drop_ratio: float
 ) -> pd.DataFrame:
@@ -509,13 +514,14 @@ def weekly_counts(events: pd.DataFrame, utilization: pd.DataFrame) -> pd.DataFra
 def assess(
     dataset: pd.DataFrame,
     forecasts: pd.DataFrame,
-    counts: pd.DataFrame,
+    counts: pd.DataFrame | None,
     metadata: dict[str, Any],
     train_end: pd.Timestamp,
     names: list[str],
     params: MonitorParams,
 ) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
-    """Everything monitoring knows, as (summary for monitor.json, per-week table, drift table)."""
+    """Everything monitoring knows, as (summary for monitor.json, per-week table, drift table). `counts`: the raw
+    rows per week, None for a dataset brought in (the volume check is then skipped, and said so)."""
     dataset = dataset.assign(date=pd.to_datetime(dataset["date"]))
     known = dataset.loc[dataset["date"] <= train_end]
     production = weekly_dataset.production_weeks(dataset, train_end)
@@ -559,7 +565,11 @@ def assess(
         if len(production) >= params.min_drift_weeks
         else pd.DataFrame(columns=DRIFT_COLUMNS)
     )
-    volume_table = volume(counts, reference["date"], production["date"], params.volume_drop_ratio)
+    volume_table = (
+        pd.DataFrame(columns=VOLUME_COLUMNS)
+        if counts is None
+        else volume(counts, reference["date"], production["date"], params.volume_drop_ratio)
+    )
     missing = missing_weeks(dataset["date"])
     last_week = dataset["date"].max()
     model_age = int((last_week - train_end).days // 7)
@@ -615,6 +625,8 @@ def assess(
         "model_age_weeks": model_age,
         "data_through": last_week.strftime("%Y-%m-%d"),
     }
+    if counts is None:
+        summary["skipped"] = [VOLUME_SKIPPED]
     return summary, per_week, drift
 
 
@@ -623,7 +635,11 @@ def assess_workspace(
 ) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
     """`assess` on the pipeline's outputs in the working tree: the one place that reads them for monitoring.
     `metadata` is the monitored model's (its reference errors, its last week); None: the workspace model's."""
-    counts = weekly_counts(io.read_parquet(paths.EVENTS_CLEAN), io.read_parquet(paths.UTILIZATION_CLEAN))
+    counts = (
+        None
+        if params.data.from_dataset
+        else weekly_counts(io.read_parquet(paths.EVENTS_CLEAN), io.read_parquet(paths.UTILIZATION_CLEAN))
+    )
     metadata = io.read_json(paths.MODEL_METADATA) if metadata is None else metadata
     return assess(
         weekly_dataset.read_dataset(paths.WEEKLY_DATASET),

@@ -1,6 +1,6 @@
 """`hh weekly`: the week's whole job, for cron, systemd, Task Scheduler, Airflow or Prefect.
 
-1. check the raw folder against the contract;
+1. check the raw folder against the contract (skipped, and said so, when data.source is dataset);
 2. rebuild the weekly dataset (`dvc repro` up to `join`);
 3. forecast the planned weeks (`serve.planned_utilization`) with the production model, logged;
 4. score production's logged forecasts on the weeks whose actuals arrived (`hh monitor --from-log`);
@@ -26,6 +26,7 @@ from typing import Any
 
 from hhforecast.core.config import Params
 from hhforecast.core.errors import HHForecastError
+from hhforecast.ops import checkraw
 from hhforecast.ops import status as monitoring
 from hhforecast.serving import store
 
@@ -129,7 +130,10 @@ def run(log_path: Path, params: Params, steps: Steps, comment: str | None = None
             raise StepFailed("; ".join(problems))
 
     try:
-        step("check-raw", check_raw, lambda _: "the raw folder is fine")
+        if params.data.from_dataset:
+            step("check-raw", lambda: None, lambda _: checkraw.SKIPPED_FOR_DATASET)
+        else:
+            step("check-raw", check_raw, lambda _: "the raw folder is fine")
         step("rebuild-dataset", steps.rebuild_dataset, lambda _: "dataset rebuilt")
         step(
             FORECAST_STEP,
@@ -198,7 +202,6 @@ def default_steps(repo: Path, params: Params, log_path: Path, say: Callable[[str
     import json
 
     from hhforecast.core import io, paths
-    from hhforecast.ops import checkraw
     from hhforecast.serving import batch, bundle, git, lifecycle, registry
 
     def check_raw() -> list[str]:

@@ -110,6 +110,15 @@ TEXT: dict[str, tuple[str, str]] = {
         "Comparação dos modelos na janela de teste ({n} semanas).",
         "Model comparison on the test window ({n} weeks).",
     ),
+    # Appended to a caption where the data has no synthetic truth, or came as a weekly dataset file.
+    "no_truth": (
+        "Sem verdade sintética (dados reais): oráculo, razões de MAE esperado e coberturas esperadas omitidos.",
+        "No synthetic truth (real data): the oracle, expected MAE ratios and expected coverage are left out.",
+    ),
+    "own_dataset": (
+        "Conjunto semanal recebido pronto ({path}): sem linhas brutas, sem rejeições.",
+        "Weekly dataset brought in whole ({path}): no raw rows, no rejects.",
+    ),
     "tab_model_summary": ("Indicadores resumidos da avaliação.", "Summary figures of the evaluation."),
     "tab_dm": (
         "Testes de Diebold–Mariano: rede contra cada referência no backtest.",

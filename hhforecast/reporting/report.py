@@ -102,6 +102,30 @@ def model_description(train: dict[str, Any]) -> str:
     return f"Keras MLP ({size}, linear path: {linear}), {members}, with input standardization inside"
 
 
+def _dataset_glance(quality: dict[str, Any], metadata: dict[str, Any]) -> str:
+    """The weeks and the fleet; then, for a dataset built from exports, the rows read, kept and rejected, and for
+    a dataset brought in whole (data.source: dataset), one line saying that no raw rows were read."""
+    weeks = f"{quality['weeks']} weeks from {quality['first_week']} to {quality['last_week']}"
+    fleet = f"Fleet in the data: {metadata['fleet']['min']:.0f} to {metadata['fleet']['max']:.0f} aircraft a week."
+    rows = quality.get("rows")
+    if rows is None:
+        return (
+            f"<p>{weeks}; {quality['missing_weeks']} missing weeks. {fleet}</p>\n<p>The weekly dataset came whole "
+            f"from <code>{html.escape(str(quality.get('dataset_path', '')))}</code> (data.source: dataset): no raw "
+            "rows were read, so none were rejected.</p>"
+        )
+    rejects = [
+        {"table": table, "reason": reason, "rows": n}
+        for table, reasons in rows['rejected_by_reason'].items()
+        for reason, n in reasons.items()
+    ]
+    return (
+        f"<p>{weeks}; {rows['events_kept']:,} event rows kept\nof {rows['events_read']:,} read; "
+        f"{rows['utilization_kept']:,} aircraft-days of utilization; {quality['missing_weeks']} missing weeks.\n"
+        f"{fleet}</p>\n{_table(rejects, ['table', 'reason', 'rows'])}"
+    )
+
+
 def render_html(
     figures: dict[str, tuple[bytes, str]],
     quality: dict[str, Any],
@@ -110,12 +134,7 @@ def render_html(
     metadata: dict[str, Any],
 ) -> str:
     """The whole report as one HTML string; figures are embedded, so the file stands alone."""
-    rows = quality["rows"]
-    rejects = [
-        {"table": table, "reason": reason, "rows": n}
-        for table, reasons in rows["rejected_by_reason"].items()
-        for reason, n in reasons.items()
-    ]
+    glance = _dataset_glance(quality, metadata)
     test = evaluation["test"]
     windows = metadata["windows"]
     perf = monitor["performance"]
@@ -139,16 +158,13 @@ figure {{ margin: 0.8em 0; }} img {{ max-width: 100%; }} figcaption {{ color: #6
 <p>Weekly man-hours of unscheduled maintenance (pilot and cabin reports) forecast from fleet utilization.</p>
 
 <h2>The dataset at a glance</h2>
-<p>{quality["weeks"]} weeks from {quality["first_week"]} to {quality["last_week"]}; {rows["events_kept"]:,} event rows kept
-of {rows["events_read"]:,} read; {rows["utilization_kept"]:,} aircraft-days of utilization; {quality["missing_weeks"]} missing weeks.
-Fleet in the data: {metadata["fleet"]["min"]:.0f} to {metadata["fleet"]["max"]:.0f} aircraft a week.</p>
-{_table(rejects, ["table", "reason", "rows"])}
+{glance}
 
 <h2>Forecast vs actual</h2>
 {fig["predicted_vs_actual"]}
 {fig["residuals"]}
 
-<h2>Against baselines and the oracle (test window, {test["n_weeks"]} weeks; backtest, {evaluation["backtest"].get("weeks", "?")} weeks)</h2>
+<h2>Against baselines{" and the oracle" if results.has_truth(evaluation) else ""} (test window, {test["n_weeks"]} weeks; backtest, {evaluation["backtest"].get("weeks", "?")} weeks)</h2>
 {results.as_html(results.model_table(evaluation))}
 {results.as_html(results.interval_table(evaluation))}
 <ul>{"".join(f"<li>{html.escape(s)}</li>" for s in results.sentences(evaluation))}</ul>

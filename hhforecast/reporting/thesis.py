@@ -22,6 +22,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from hhforecast.core import paths
+from hhforecast.evaluation import results
 from hhforecast.reporting import figures
 from hhforecast.reporting.inputs import ReportInputs
 from hhforecast.reporting.labels import text
@@ -81,7 +82,10 @@ def files(read: ReportInputs, language: str, hashes: dict[str, str]) -> dict[str
 
     made: dict[str, bytes | str] = {}
     environments = []
+    from_exports = "rows" in read.quality  # a dataset brought in whole has no raw rows, hence no rejects
     for name, spec in FIGURES.items():
+        if name == "rejects" and not from_exports:
+            continue
         drawn = spec.draw(read, language)
         caption = text(f"fig_{name}", language)
         made[f"{name}.pdf"] = figures.pdf(drawn, caption, lines(*spec.inputs))
@@ -89,8 +93,10 @@ def files(read: ReportInputs, language: str, hashes: dict[str, str]) -> dict[str
         figures.close(drawn)
         environments.append(figure_environment(name, caption))
     made["figures.tex"] = "".join(f"% {line}\n" for line in lines(*FIGURE_FILES)) + "\n".join(environments)
-    made["dataset_summary.tex"] = dataset_summary(read.dataset, language, lines(paths.WEEKLY_DATASET))
-    made["rejects_by_reason.tex"] = rejects_table(read.quality, language, lines(paths.DATA_QUALITY))
+    source = None if from_exports else str(read.quality.get("dataset_path", ""))
+    made["dataset_summary.tex"] = dataset_summary(read.dataset, language, lines(paths.WEEKLY_DATASET), source)
+    if from_exports:
+        made["rejects_by_reason.tex"] = rejects_table(read.quality, language, lines(paths.DATA_QUALITY))
     made["model_comparison.tex"] = model_comparison(read.evaluation, language, lines(paths.EVAL))
     made["evaluation_summary.tex"] = evaluation_summary(read.evaluation, language, lines(paths.EVAL))
     dm = diebold_mariano(read.evaluation, language, lines(paths.EVAL))
@@ -166,7 +172,9 @@ def table(
     )
 
 
-def dataset_summary(dataset: pd.DataFrame, language: str, lines: list[str]) -> str:
+def dataset_summary(dataset: pd.DataFrame, language: str, lines: list[str], source: str | None = None) -> str:
+    """Mean, SD, min and max of the target and each feature; `source`: the file of a dataset brought in whole,
+    said in the caption (None: built from the exports)."""
     columns = ["HH", "sum_daily_hours", "Cycles", "age_fleet", "acft", "sum_uti_mensal"]
     rows = [
         [
@@ -183,6 +191,8 @@ def dataset_summary(dataset: pd.DataFrame, language: str, lines: list[str]) -> s
     caption = text("tab_dataset_summary", language).format(
         weeks=len(dataset), first=dates.min().strftime("%Y-%m-%d"), last=dates.max().strftime("%Y-%m-%d")
     )
+    if source is not None:
+        caption += " " + text("own_dataset", language).format(path=source)
     header = [text(k, language) for k in ("variable", "mean", "sd", "min", "max")]
     return table(header, rows, caption, "dataset_summary", language, lines)
 
@@ -235,6 +245,8 @@ def model_comparison(evaluation: dict[str, Any], language: str, lines: list[str]
     ]
     n_weeks = evaluation.get("test", {}).get("n_weeks", "")
     caption = text("tab_model_comparison", language).format(n=n_weeks)
+    if not results.has_truth(evaluation):
+        caption += " " + text("no_truth", language)
     return table([text("model", language)] + keys, rows, caption, "model_comparison", language, lines)
 
 
