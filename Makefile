@@ -19,7 +19,7 @@ unexport PYTHONDONTWRITEBYTECODE
 TEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help setup repro verify release docs-numbers retrain monitor replay test test-fast lock bench bench-scale study bench-study clean-venv
+.PHONY: help setup repro verify release docs-numbers retrain monitor replay test test-slow lock bench bench-scale study bench-study clean-venv
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -65,17 +65,14 @@ monitor: setup ## check error, drift, volume and failed runs; exit 0 OK, 1 WARNI
 replay: setup ## replay a year of `hh weekly` on the synthetic world (a clone under .replay/; report in reports/replay/)
 	$(BIN)/hh replay
 
-test: setup ## lint, format check (ruff) and type check (mypy, strict on the library), then run every test (slow ones included), a file per core
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/mypy
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
-
-test-fast: setup ## lint, format and type checks, then run the tests not marked slow
+test: setup ## lint, format check (ruff) and type check (mypy, strict on the library), then every test not marked slow, a file per core (about 3 minutes)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not slow"
+
+test-slow: setup ## the tests marked slow: fresh clones running the whole pipeline, the short replay, remotes, separate processes (about 15 minutes; CI runs them after make test)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m slow
 
 bench: setup ## run the benchmarks (minutes; figures on stdout)
 	$(BIN)/python benchmarks/ingest.py

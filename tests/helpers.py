@@ -494,3 +494,27 @@ def tiny_weekly_dataset(n: int = 5, **cells: dict[int, float]) -> pd.DataFrame:
         for row, value in values.items():
             frame.loc[row, column] = value
     return frame
+
+
+def clone_env() -> dict[str, str]:
+    """The environment for the project's tools run on a clone: this venv's bin first, no inherited PYTHONPATH."""
+    bin_dir = str(Path(sys.executable).parent)
+    return {
+        **os.environ,
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "PYTHONPATH": "",
+        "DVC_NO_ANALYTICS": "1",
+    }
+
+
+def dvc(work: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "dvc"), *args],
+        cwd=work,
+        env=clone_env(),
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert result.returncode == 0, f"dvc {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result

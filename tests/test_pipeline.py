@@ -6,7 +6,6 @@ The clone is of HEAD, so these tests check what is committed: commit before runn
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -18,32 +17,9 @@ import yaml
 
 from hhforecast.core import paths
 from hhforecast.dataprep import weekly_dataset
-from tests.helpers import REPO
+from tests.helpers import REPO, clone_env, dvc
 
 pytestmark = pytest.mark.slow
-
-
-def _env() -> dict[str, str]:
-    bin_dir = str(Path(sys.executable).parent)
-    return {
-        **os.environ,
-        "PATH": f"{bin_dir}:{os.environ['PATH']}",
-        "PYTHONPATH": "",
-        "DVC_NO_ANALYTICS": "1",
-    }
-
-
-def dvc(work: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "dvc"), *args],
-        cwd=work,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-    assert result.returncode == 0, f"dvc {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
-    return result
 
 
 def hh(work: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -51,7 +27,7 @@ def hh(work: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(Path(sys.executable).parent / "hh"), *args],
         cwd=work,
-        env={**_env(), "PYTHONPATH": str(work)},
+        env={**clone_env(), "PYTHONPATH": str(work)},
         capture_output=True,
         text=True,
         timeout=300,
@@ -208,7 +184,7 @@ def test_the_notebooks_run_on_the_pipeline_outputs(project):
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "--nbmake", "-p", "no:cacheprovider", "-q", "notebooks/"],
         cwd=project,
-        env=_env(),
+        env=clone_env(),
         capture_output=True,
         text=True,
         timeout=600,

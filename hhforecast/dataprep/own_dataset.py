@@ -139,11 +139,15 @@ def gaps(weekly: pd.DataFrame) -> list[str]:
     dates = weekly["date"]
     broken = (dates.diff().dt.days != 7).to_numpy().nonzero()[0]
     return [
-        f"after {dates.iloc[p - 1]:%Y-%m-%d} (row {file_row(p - 1)}) comes {dates.iloc[p]:%Y-%m-%d}" for p in broken if p
+        f"after {dates.iloc[p - 1]:%Y-%m-%d} (row {file_row(p - 1)}) comes {dates.iloc[p]:%Y-%m-%d}"
+        for p in broken
+        if p
     ]
 
 
-def require_passed(assessment: quality.Assessment, weekly: pd.DataFrame, dataset_path: Path, failures_file: str) -> None:
+def require_passed(
+    assessment: quality.Assessment, weekly: pd.DataFrame, dataset_path: Path, failures_file: str
+) -> None:
     """Raise DataQualityError naming the dataset's first failed cells by week, row and column (all of them are
     in `failures_file`); the zero-HH weeks are named as `join` names them."""
     if assessment.zero_hh:

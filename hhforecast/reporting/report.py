@@ -116,7 +116,7 @@ def _dataset_glance(quality: dict[str, Any], metadata: dict[str, Any]) -> str:
         )
     rejects = [
         {"table": table, "reason": reason, "rows": n}
-        for table, reasons in rows['rejected_by_reason'].items()
+        for table, reasons in rows["rejected_by_reason"].items()
         for reason, n in reasons.items()
     ]
     return (

@@ -57,7 +57,9 @@ def test_real_data_results_have_no_oracle_rows_or_sentences():
     }
     markdown = results.markdown(evaluation)
     assert "oracle" not in markdown.split("### Prediction ranges")[1].split("- ")[0]
-    assert "median oracle's" not in markdown
+    assert "median oracle's" not in markdown and "expected" not in markdown.split("- ")[0]
+    assert results.sentences(evaluation)[0] == results.NO_TRUTH  # said once, where the sections would be
+    assert results.NO_TRUTH not in results.markdown(EXAMPLE)
 
 
 def test_the_committed_results_are_what_the_committed_metrics_give():

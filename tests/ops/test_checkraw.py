@@ -82,3 +82,11 @@ def test_an_unreadable_file_fails_the_check_by_name_and_coverage_is_reported(tmp
         "utilization": {"first": "2020-01-06", "last": "2020-02-09"},
     }
     assert "events cover 2020-02-03 to 2020-02-05" in checkraw.format_report(result)
+
+
+def test_check_raw_says_it_has_nothing_to_check_when_the_data_is_a_weekly_dataset(tmp_path):
+    work = project_copy(tmp_path, tmp_path / "no-raw", data={"source": "dataset"})
+    done = hh(work, "check-raw")
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"hh check-raw: {checkraw.SKIPPED_FOR_DATASET}"
+    assert hh(work, "check-raw", str(tmp_path / "no-raw")).returncode == 1  # a folder named is still checked

@@ -353,6 +353,30 @@ def test_feature_drift_waits_for_min_drift_weeks(mparams, production_weeks, asse
     assert any("acft drifted" in r for r in summary["reasons"]) == assessed
 
 
+@pytest.mark.parametrize("source", ["raw", "dataset"])
+def test_the_volume_check_is_skipped_and_said_so_only_without_raw_rows(mparams, source):
+    from tests.helpers import small_weekly_dataset
+
+    data = small_weekly_dataset(110)
+    forecasts = pd.DataFrame({"date": data["date"].iloc[100:], "predicted_hh": data["HH"].iloc[100:]})
+    for key in ("80", "95"):
+        forecasts[f"lower_{key}"], forecasts[f"upper_{key}"] = 0.0, 1e6
+    counts = pd.DataFrame({"date": data["date"], "event_rows": 100, "utilization_rows": 200})
+    summary, _, _ = monitor.assess(
+        data,
+        forecasts,
+        counts if source == "raw" else None,
+        {"metrics": {"val": {"mae": 5.0}}},
+        data["date"].iloc[99],
+        weekly_dataset.FEATURES,
+        mparams,
+    )
+    if source == "raw":
+        assert "skipped" not in summary and set(summary["volume"]) == {"event_rows", "utilization_rows"}
+    else:
+        assert summary["skipped"] == [monitor.VOLUME_SKIPPED] and summary["volume"] == {}
+
+
 def seasonal_weeks(weeks: int, shift: float) -> pd.DataFrame:
     """Two years of a feature with a strong yearly cycle, then `weeks` production weeks at its peak, `shift` higher."""
     rng = np.random.default_rng(4)

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from hhforecast.core import config
-from hhforecast.ops import status, weekly
+from hhforecast.ops import checkraw, status, weekly
 from hhforecast.serving import store
 from tests.helpers import REPO
 
@@ -216,3 +216,13 @@ def test_the_cooldown_also_counts_from_the_jobs_last_retrain_and_an_empty_reason
     later = Recorder(verdict(2, True, data_through="2024-06-10"), verdict(0), trained_through="2024-01-01")
     outcome = weekly.run(db, PARAMS, later.steps())
     assert "retrain(monitor: retrain recommended)" in later.calls and outcome.exit_status == 0
+
+
+def test_in_dataset_mode_the_raw_folder_is_not_checked_and_the_run_log_says_so(tmp_path):
+    db = tmp_path / "ops.db"
+    recorder = Recorder(verdict(status.EXIT_OK), raw_problems=["would fail"])
+    own = PARAMS.model_copy(update={"data": PARAMS.data.model_copy(update={"source": "dataset"})})
+    outcome = weekly.run(db, own, recorder.steps())
+    assert outcome.exit_status == status.EXIT_OK and "check_raw" not in recorder.calls
+    runs = store.read_runs(db).set_index("kind")
+    assert runs.loc["weekly:check-raw", "detail"] == checkraw.SKIPPED_FOR_DATASET

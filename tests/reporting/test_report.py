@@ -83,3 +83,20 @@ def test_the_card_says_the_served_model_learned_the_test_weeks_too():
     windows = {"train": ["a", "b"], "val": ["c", "d"], "test": ["e", "f"]}
     assert report.fitted_weeks(windows) == "training a to b, validation c to d, test e to f"
     assert report.fitted_weeks({**windows, "fitted": ["a", "f"]}).startswith("served model refit on every week a to f")
+
+
+def test_a_dataset_brought_in_whole_says_so_where_the_raw_rows_would_be():
+    read = report_inputs(
+        quality={
+            "source": "dataset",
+            "dataset_path": "data/own/weekly.csv",
+            "weeks": 60,
+            "first_week": "2022-01-03",
+            "last_week": "2023-02-20",
+            "missing_weeks": 0,
+        }
+    )
+    page = report.page(read, report.figure_set(read, MONITOR))
+    glance = page.split("<h2>The dataset at a glance</h2>")[1].split("<h2>")[0]
+    assert "came whole from <code>data/own/weekly.csv</code> (data.source: dataset)" in glance
+    assert "<table>" not in glance  # no rejects table

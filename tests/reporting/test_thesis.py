@@ -137,6 +137,16 @@ def test_dataset_rejects_and_backtest_tables():
     assert "1 & 2022-04-11 & 45.81 & 66.40 & 0.69 \\\\" in backtest
 
 
+def test_real_data_from_a_weekly_dataset_drops_the_rejects_and_says_what_is_left_out():
+    quality = {"source": "dataset", "dataset_path": "data/own/weekly.csv", "weeks": 60}
+    no_truth = {k: v for k, v in EVALUATION.items() if k not in ("oracle", "expected_mae_ratio", "mae_ratio_to_oracle")}
+    made = thesis.files(report_inputs(quality=quality, evaluation=no_truth), "en", HASHES)
+    assert not {"rejects.pdf", "rejects.png", "rejects_by_reason.tex"} & set(made)
+    assert "weekly dataset brought in whole (data/own/weekly.csv): no raw rows" in made["dataset_summary.tex"].lower()
+    assert "No synthetic truth (real data)" in made["model_comparison.tex"]
+    assert "No synthetic truth" not in written("en")["model_comparison.tex"]
+
+
 def test_the_study_table_has_a_row_per_scenario_and_model():
     study = {
         "scenarios": {
