@@ -1,4 +1,4 @@
-# hh-forecast: `make repro` builds everything, `make test` checks everything.
+# hh-forecast: `make repro` builds everything; `make test` runs the checks and the unit suite, `make test-slow` the rest.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -19,7 +19,7 @@ unexport PYTHONDONTWRITEBYTECODE
 TEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help setup repro verify release docs-numbers retrain monitor replay test test-slow lock bench bench-scale study bench-study clean-venv
+.PHONY: help setup repro verify release docs-numbers retrain monitor replay test test-slow thesis-deps thesis-check lock bench bench-scale study bench-study clean-venv
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -73,6 +73,17 @@ test: setup ## lint, format check (ruff) and type check (mypy, strict on the lib
 
 test-slow: setup ## the tests marked slow: fresh clones running the whole pipeline, the short replay, remotes, separate processes (about 15 minutes; CI runs them after make test)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m slow
+
+# Debian's LaTeX for the thesis's tables (tectonic would download its bundle at its first run).
+LATEX_PACKAGES := texlive-latex-recommended texlive-lang-portuguese
+
+thesis-deps: ## install pdflatex from Debian's packages when it is missing (root, or sudo)
+	@command -v pdflatex >/dev/null || { \
+		SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $(LATEX_PACKAGES); }
+
+thesis-check: setup thesis-deps ## compile every thesis table and figure page with pdflatex (fails if they do not fit the page)
+	HH_REQUIRE_LATEX=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/reporting/test_latex.py
 
 bench: setup ## run the benchmarks (minutes; figures on stdout)
 	$(BIN)/python benchmarks/ingest.py

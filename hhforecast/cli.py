@@ -338,7 +338,11 @@ def cmd_check_raw(args: argparse.Namespace) -> int:
 
     params = _params()
     if not args.dir and params.data.from_dataset:
-        print(f"hh check-raw: {checkraw.SKIPPED_FOR_DATASET}")
+        print(
+            json.dumps({"skipped": checkraw.SKIPPED_FOR_DATASET})
+            if args.json
+            else f"hh check-raw: {checkraw.SKIPPED_FOR_DATASET}"
+        )
         return 0
     raw_dir = Path(args.dir) if args.dir else params.data.raw_dir
     result = checkraw.check_folder(raw_dir, params)

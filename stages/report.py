@@ -18,7 +18,7 @@ def main() -> None:
     io.write_text_atomic(page, paths.REPORT)
     say("report", f"{paths.REPORT} ({len(page) / 1024:.0f} KiB) and {len(rendered)} figures in {paths.FIGURES}/")
     language = params.report.language
-    written = thesis.files(read, language, inputs.md5s(thesis.INPUTS, inputs.read_lock()))
+    written = thesis.files(read, language, inputs.md5s(thesis.INPUTS, inputs.read_lock()), params.monitor)
     for name, content in written.items():
         with io.atomic_path(paths.THESIS / name) as tmp:
             tmp.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))

@@ -1,5 +1,5 @@
 """Summarize the simulation study's worlds per family (study/dvc.yaml stage `summary`): metrics/study.json,
-reports/study.md, the figure and the thesis's study table."""
+reports/study.md, the figure, and the thesis's study tables and figure (reports/thesis-study/)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ def main() -> None:
     with io.atomic_path(paths.STUDY_FIGURE) as tmp:
         tmp.write_bytes(output.figure_png(summary))
     language = params.report.language
-    io.write_text_atomic(output.thesis_table(summary, language, inputs.file_md5(paths.STUDY)), paths.STUDY_THESIS_TABLE)
+    for name, content in output.thesis_files(summary, language, inputs.file_md5(paths.STUDY)).items():
+        with io.atomic_path(paths.STUDY_THESIS / name) as tmp:
+            tmp.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
     say("study", f"{len(results)} worlds in {len(study.families)} families -> {paths.STUDY}, {paths.STUDY_REPORT}")
 
 

@@ -48,11 +48,16 @@ def receiver():
     server.server_close()
 
 
-# `--dist loadfile` hands each worker whole files in collection order. The end-to-end file (a clone and a full
-# `dvc repro`, about two minutes) goes first and the other files with slow tests next, so neither worker is left
-# alone with a long file at the end while the other core idles.
-LONGEST_FILE = "tests/test_pipeline.py"
+# `--dist loadfile` hands each worker whole files in collection order. The longest files (fresh clones that run
+# the whole pipeline, or a replay of it: minutes each) go first, longest first, then the other files with slow
+# tests, so that neither worker is left alone with a long file at the end while the other core idles.
+LONGEST_FILES = ("tests/ops/test_replay.py", "tests/test_pipeline.py", "tests/test_own_dataset_pipeline.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    items.sort(key=lambda item: (item.nodeid.split("::")[0] != LONGEST_FILE, item.get_closest_marker("slow") is None))
+    def order(item: pytest.Item) -> tuple[int, bool]:
+        file = item.nodeid.split("::")[0]
+        rank = LONGEST_FILES.index(file) if file in LONGEST_FILES else len(LONGEST_FILES)
+        return rank, item.get_closest_marker("slow") is None
+
+    items.sort(key=order)

@@ -518,3 +518,22 @@ def dvc(work: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
     assert result.returncode == 0, f"dvc {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
     return result
+
+
+# Monitoring settings for the report's and the thesis's figures (the drift figure's thresholds among them).
+MONITOR_PARAMS = config.MonitorParams.model_validate(
+    {
+        "reference_weeks": 52,
+        "window_weeks": 8,
+        "min_drift_weeks": 8,
+        "false_alarm_rate": 0.05,
+        "horizon_weeks": 52,
+        "error_rise_warn": 0.05,
+        "psi_bins": 10,
+        "psi_warn": 0.75,
+        "psi_alert": 1.5,
+        "ks_pvalue": 0.01,
+        "max_model_age_weeks": 52,
+        "volume_drop_ratio": 0.5,
+    }
+)

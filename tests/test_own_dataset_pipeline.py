@@ -6,6 +6,7 @@ The clone is of HEAD, so this checks what is committed: commit before running it
 
 from __future__ import annotations
 
+import html
 import json
 import subprocess
 
@@ -48,7 +49,7 @@ def test_every_report_is_complete_and_names_what_needs_a_truth_once(project):
     markdown = (project / paths.RESULTS).read_text()
     assert markdown.count(results.NO_TRUTH) == 1 and "oracle (exact quantiles)" not in markdown
     page = (project / "reports" / "report.html").read_text()
-    assert "(data.source: dataset): no raw rows were read" in page and results.NO_TRUTH in page
+    assert "(data.source: dataset): no raw rows were read" in page and html.escape(results.NO_TRUTH) in page
     for section in ("Forecast vs actual", "Against baselines (test window", "Monitoring the production period"):
         assert section in page
     thesis = project / "reports" / "thesis"

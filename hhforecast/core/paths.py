@@ -62,7 +62,7 @@ REPLAY_ALERTS = REPLAY / "alerts.csv"
 STUDY_WORLDS = METRICS / "study"
 STUDY = METRICS / "study.json"
 STUDY_REPORT = REPORTS / "study.md"
-STUDY_THESIS_TABLE = REPORTS / "study.tex"  # the study's LaTeX table; reports/thesis/ is the main pipeline's
+STUDY_THESIS = REPORTS / "thesis-study"  # the study's thesis tables and figure; reports/thesis/ is the main pipeline's
 STUDY_FIGURE = FIGURES / "study_ratio.png"  # the study's; the report stage declares its own figures one by one
 
 

@@ -6,9 +6,11 @@ The file in, the dataset and its assessment out; only `read` and `require_passed
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from hhforecast.core.errors import ContractError, DataQualityError
@@ -16,7 +18,9 @@ from hhforecast.dataprep import quality, weekly_dataset
 
 # The column pandas writes for a frame's index when a notebook calls `to_csv` without `index=False`.
 NOTEBOOK_INDEX = "Unnamed: 0"
-HEADER_ROWS = 1  # the file's row of a frame's first line (1-based, after the header)
+HEADER_ROWS = 1  # lines above the first week: the header
+# A week's date as the contract writes it, or with the midnight time a notebook's datetime index adds.
+DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}( 00:00:00)?")
 SHOWN = 5  # failed cells named in the error
 
 
@@ -26,9 +30,12 @@ def file_row(position: int) -> int:
 
 
 def _parse_dates(text: pd.Series, file: str) -> pd.Series:
-    """ISO dates, optionally with a midnight time (a notebook's datetime index); anything else is named."""
-    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
-    bad = parsed.isna() | (parsed != parsed.dt.normalize())
+    """ISO dates (YYYY-MM-DD), optionally with a midnight time (a notebook's datetime index); anything else,
+    a time zone included, is named with its row."""
+    stripped = text.str.strip()
+    shaped = stripped.str.fullmatch(DATE_PATTERN)
+    parsed = pd.to_datetime(stripped.str.slice(0, 10).where(shaped), format="%Y-%m-%d", errors="coerce")
+    bad = parsed.isna()
     if bad.any():
         position = int(bad.to_numpy().nonzero()[0][0])
         raise ContractError(
@@ -55,7 +62,7 @@ def _parse_numbers(text: pd.Series, column: str, weeks: pd.Series, file: str) ->
     """Decimal numbers with a point; an empty cell or any other text is named with its week."""
     stripped = text.str.strip()
     parsed = pd.to_numeric(stripped, errors="coerce").astype("float64")
-    bad = parsed.isna()
+    bad = pd.Series(~np.isfinite(parsed.to_numpy()), index=parsed.index)  # empty, text or "inf": not a value
     if bad.any():
         position = int(bad.to_numpy().nonzero()[0][0])
         value = stripped.iloc[position]
@@ -76,7 +83,8 @@ def read(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise ContractError("no such file (data.dataset_path in params.yaml)", file=file)
     try:
-        text = pd.read_csv(path, dtype=str, keep_default_na=False)
+        # Blank lines are kept (as empty rows, refused below), so that a row's number is its line in the file.
+        text = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise ContractError(f"not a readable CSV file ({exc})", file=file) from None
     text = text.drop(columns=[NOTEBOOK_INDEX], errors="ignore")
@@ -123,15 +131,26 @@ def assess(weekly: pd.DataFrame, allowed_zero_hh: list[dt.date], dataset_path: P
 
 
 def _where(row: pd.Series, weeks: pd.Series) -> str:
-    """One failed check as "column (check) at week W (row R)", or the column and check for a whole-table check."""
+    """One failed check as "column (check) at week W (row R)", or the column and check for a whole-table check.
+    A check's index is a row position (the schema's) or a week (the bounds' and the zero-HH check's)."""
     where = f"{row['column']} ({row['check']})" if isinstance(row["column"], str) else str(row["check"])
     index = row["index"]
-    if isinstance(index, str) and index.isdigit() and int(index) < len(weeks):
+    if not isinstance(index, str) or index in ("", "<NA>"):
+        return where
+    if index.isdigit() and int(index) < len(weeks):
         position = int(index)
-        return f"{where} at week {weeks.iloc[position]:%Y-%m-%d} (row {file_row(position)})"
-    if isinstance(index, str) and index not in ("", "<NA>"):
-        return f"{where} at week {index}"
-    return where
+    else:
+        matches = (weeks.dt.strftime("%Y-%m-%d") == index).to_numpy().nonzero()[0]
+        if not len(matches):
+            return f"{where} at week {index}"
+        position = int(matches[0])
+    return f"{where} at week {weeks.iloc[position]:%Y-%m-%d} (row {file_row(position)})"
+
+
+def _positions(weekly: pd.DataFrame, weeks: list[str]) -> list[int]:
+    """The row positions of `weeks` (YYYY-MM-DD) in the dataset."""
+    days = weekly["date"].dt.strftime("%Y-%m-%d").tolist()
+    return [days.index(week) for week in weeks]
 
 
 def gaps(weekly: pd.DataFrame) -> list[str]:
@@ -149,15 +168,24 @@ def require_passed(
     assessment: quality.Assessment, weekly: pd.DataFrame, dataset_path: Path, failures_file: str
 ) -> None:
     """Raise DataQualityError naming the dataset's first failed cells by week, row and column (all of them are
-    in `failures_file`); the zero-HH weeks are named as `join` names them."""
-    if assessment.zero_hh:
-        quality.require_passed(assessment, failures_file)
+    in `failures_file`): first the weeks out of sequence, then the weeks with no HH, then every other check."""
     failed = assessment.failures
     breaks = gaps(weekly)
     if breaks:
         raise DataQualityError(
             f"{dataset_path.as_posix()}, column 'date': the weeks must follow each other, 7 days apart; "
             f"{'; '.join(breaks[:SHOWN])}{'...' if len(breaks) > SHOWN else ''}",
+            file=failures_file,
+        )
+    if assessment.zero_hh:
+        rows = [
+            f"{week} (row {file_row(int(p))})"
+            for week, p in zip(assessment.zero_hh, _positions(weekly, assessment.zero_hh))
+        ]
+        raise DataQualityError(
+            f"{dataset_path.as_posix()}, column 'HH': {len(assessment.zero_hh)} week(s) where the fleet flew but HH "
+            f"is 0: {', '.join(rows[:SHOWN])}{'...' if len(rows) > SHOWN else ''}; if genuine, list them in "
+            "quality.allow_zero_hh_weeks in params.yaml",
             file=failures_file,
         )
     if len(failed):

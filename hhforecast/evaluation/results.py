@@ -38,7 +38,7 @@ def _f(value: object, digits: int = 2) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
-def _verdict(dm: dict[str, Any]) -> str:
+def verdict_of(dm: dict[str, Any]) -> str:
     """The Holm-aware verdict the backtest recorded (older metrics without one: the interval alone)."""
     return str(dm["verdict"]) if "verdict" in dm else compare.verdict(dm["ci_low"], dm["ci_high"])
 
@@ -76,7 +76,7 @@ def model_table(evaluation: dict[str, Any]) -> Table:
                 paired,
                 _f(dm and dm["p_value"], 3),
                 _f(dm and dm.get("p_holm"), 3),
-                "–" if dm is None else _verdict(dm),
+                "–" if dm is None else verdict_of(dm),
             ]
         )
     return header, rows
@@ -153,7 +153,7 @@ def sentences(evaluation: dict[str, Any]) -> list[str]:
         )
     groups: dict[str, list[str]] = {compare.BETTER: [], compare.TIE: [], compare.WORSE: []}
     for name, dm in backtest["dm"].items():
-        groups[_verdict(dm)].append(LABELS.get(name, name))
+        groups[verdict_of(dm)].append(LABELS.get(name, name))
     span = f"{backtest['weeks']} backtest weeks ({backtest['first_week']} to {backtest['last_week']}, {backtest['folds']} folds)"
     parts = []
     if groups[compare.BETTER]:

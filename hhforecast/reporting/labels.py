@@ -121,14 +121,99 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "tab_model_summary": ("Indicadores resumidos da avaliação.", "Summary figures of the evaluation."),
     "tab_dm": (
-        "Testes de Diebold–Mariano: rede contra cada referência no backtest.",
-        "Diebold–Mariano tests: the network against each baseline over the backtest.",
+        "Testes de Diebold–Mariano no backtest ({weeks} semanas): diferença média dos erros absolutos semanais "
+        "(rede − referência), HAC de Newey–West, correção de Harvey–Leybourne–Newbold e Holm sobre as referências; "
+        "“sem diferença mostrada” não quer dizer equivalente.",
+        "Diebold–Mariano tests over the backtest ({weeks} weeks): mean difference of weekly absolute errors "
+        "(network − baseline), Newey–West HAC, Harvey–Leybourne–Newbold correction and Holm over the baselines; "
+        "“no difference shown” does not mean equivalent.",
     ),
-    "tab_backtest": ("Backtest com origem móvel: resultados por dobra.", "Rolling-origin backtest: results per fold."),
+    "tab_backtest": (
+        "Backtest com origem móvel: semanas, MAE da rede e cobertura das faixas por dobra.",
+        "Rolling-origin backtest: weeks, the network's MAE and its ranges' coverage per fold.",
+    ),
+    "tab_backtest_models": (
+        "MAE (HH) por dobra e modelo no backtest. {names}.",
+        "MAE (HH) per fold and model over the backtest. {names}.",
+    ),
+    "tab_intervals": (
+        "Faixas de previsão na janela de teste ({n} semanas): cobertura com IC de 95 %, largura média e escore de "
+        "intervalo.",
+        "Prediction ranges over the test window ({n} weeks): coverage with its 95 % CI, mean width and interval score.",
+    ),
     "tab_study": (
-        "Estudo de simulação: razão do MAE ao oráculo (média e IC) e cobertura de 80 % por cenário.",
-        "Simulation study: MAE ratio to the oracle (mean and CI) and 80 % coverage per scenario.",
+        "Estudo de simulação: MAE esperado como razão ao do oráculo mediano, por cenário e modelo (média com IC de "
+        "95 %, mediana e intervalo interquartil sobre os mundos) e cobertura esperada da faixa de 80 %.",
+        "Simulation study: expected MAE as a ratio to the median oracle's, per scenario and model (mean with its "
+        "95 % CI, median and interquartile range over the worlds) and the 80 % range's expected coverage.",
     ),
+    "tab_study_tests": (
+        "Estudo de simulação: a rede contra cada modelo. Diferença pareada das razões (rede − modelo) com IC de "
+        "95 %, p de Holm sobre a família da pergunta, p do teste de equivalência (TOST, margem de {margin} % do MAE "
+        "esperado do oráculo) e p de Wilcoxon.",
+        "Simulation study: the network against each model. Paired difference of the ratios (network − model) with "
+        "its 95 % CI, Holm's p over the question's family, the equivalence test's p (TOST, margin {margin} % of the "
+        "oracle's expected MAE) and Wilcoxon's p.",
+    ),
+    "value": ("valor", "value"),
+    "col_mae": ("MAE (HH)", "MAE (HH)"),
+    "col_rmse": ("RMSE (HH)", "RMSE (HH)"),
+    "col_mape": ("MAPE (%)", "MAPE (%)"),
+    "col_r2": ("R²", "R²"),
+    "col_expected_ratio": ("MAE esperado / oráculo", "expected MAE / oracle's"),
+    "col_ranges": ("faixas", "ranges"),
+    "col_level": ("nível", "level"),
+    "col_coverage": ("cobertura", "coverage"),
+    "col_ci95": ("IC\u00a095\u00a0%", "95\u00a0% CI"),
+    "col_expected_coverage": ("cobertura esperada", "expected coverage"),
+    "col_width": ("largura média (HH)", "mean width (HH)"),
+    "col_interval_score": ("escore de intervalo", "interval score"),
+    "col_diff": ("diferença (HH/semana)", "difference (HH/week)"),
+    "col_p_hln": ("p (HLN)", "p (HLN)"),
+    "col_p_holm": ("p (Holm)", "p (Holm)"),
+    "col_p_tost": ("p (TOST)", "p (TOST)"),
+    "col_p_wilcoxon": ("p (Wilcoxon)", "p (Wilcoxon)"),
+    "col_verdict": ("a rede é", "network is"),
+    "col_first_week": ("primeira semana", "first week"),
+    "col_last_week": ("última semana", "last week"),
+    "col_network_mae": ("MAE da rede (HH)", "network MAE (HH)"),
+    "col_coverage_80": ("cobertura 80\u00a0%", "80\u00a0% coverage"),
+    "col_coverage_95": ("cobertura 95\u00a0%", "95\u00a0% coverage"),
+    "col_mean_ratio": ("razão média", "mean ratio"),
+    "col_median": ("mediana", "median"),
+    "col_iqr": ("IIQ", "IQR"),
+    "col_against": ("contra", "against"),
+    "col_diff_ratio_ci": ("diferença [IC\u00a095\u00a0%]", "difference [95\u00a0% CI]"),
+    "verdict_better": ("melhor", "better"),
+    "verdict_worse": ("pior", "worse"),
+    "verdict_tie": ("sem diferença mostrada", "no difference shown"),
+    "sum_test_weeks": ("semanas de teste", "test weeks"),
+    "sum_test_mae": ("MAE da rede no teste (HH)", "network's test MAE (HH)"),
+    "sum_skill": ("ganho sobre a melhor referência no teste (%)", "skill over the best baseline, test (%)"),
+    "sum_ratio_to_oracle": ("MAE no teste / MAE do oráculo", "test MAE / oracle's MAE"),
+    "sum_expected_ratio": ("MAE esperado da rede / oráculo", "network's expected MAE / oracle's"),
+    "sum_backtest_folds": ("dobras do backtest", "backtest folds"),
+    "sum_backtest_weeks": ("semanas do backtest", "backtest weeks"),
+    "sum_backtest_mae": (
+        "MAE da rede no backtest (média ± DP das dobras)",
+        "network's backtest MAE (mean ± SD over folds)",
+    ),
+    "sum_backtest_coverage": ("cobertura de 80 % no backtest", "80 % coverage over the backtest"),
+    "short_network": ("rede", "network"),
+    "short_oracle": ("oráculo", "oracle"),
+    "short_network_mlp": ("MLP", "MLP"),
+    "short_seasonal_naive": ("sazonal", "seasonal"),
+    "short_rate_naive": ("taxa", "rate"),
+    "short_linear": ("linear", "linear"),
+    "short_network_hybrid": ("híbrida", "hybrid"),
+    "short_glm": ("GLM", "GLM"),
+    "short_gbm": ("GBM", "GBM"),
+    "short_gbm_rate": ("GBM/FH", "GBM/FH"),
+    "fig_study_ratio": (
+        "Estudo de simulação: MAE esperado como razão ao do oráculo mediano, por modelo e cenário (média e IC de 95 %).",
+        "Simulation study: expected MAE as a ratio to the median oracle's, per model and scenario (mean and 95 % CI).",
+    ),
+    "study_ratio_axis": ("MAE esperado / oráculo mediano", "expected MAE / median oracle's"),
 }
 
 

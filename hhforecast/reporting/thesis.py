@@ -1,29 +1,24 @@
 """Figures and tables for the thesis text, in Portuguese or English: vector PDF (and PNG) figures,
-LaTeX tables (booktabs), each file carrying its provenance.
+LaTeX tables (booktabs, `tables`), each file carrying its provenance.
 
 `files` builds every file of reports/thesis/ from what the report stage reads; every other function takes
 frames or metric dicts and returns bytes or text; nothing here reads or writes files. The figures are the
-report's (`figures`), drawn in report.language. Tables read the metrics generically (whatever models, keys
-and columns they hold), so a new model or a new key shows up without a change here. Output is byte-stable:
-PDFs carry no creation date, PNGs no software stamp, and the provenance is made of input hashes and params,
-never of the time.
+report's (`figures`), the monitoring ones included, drawn in report.language. Output is byte-stable: PDFs
+carry no creation date, PNGs no software stamp, and the provenance is made of input hashes and params, never
+of the time.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import numpy as np
-import pandas as pd
 from matplotlib.figure import Figure
 
 from hhforecast.core import paths
-from hhforecast.evaluation import results
-from hhforecast.reporting import figures
+from hhforecast.core.config import MonitorParams
+from hhforecast.reporting import figures, tables
 from hhforecast.reporting.inputs import ReportInputs
 from hhforecast.reporting.labels import text
 
@@ -32,25 +27,32 @@ PNG_DPI = 150
 
 @dataclass(frozen=True)
 class ThesisFigure:
-    draw: Callable[[ReportInputs, str], Figure]  # (what the report stage read, language) -> the figure
+    draw: Callable[[ReportInputs, str, MonitorParams], Figure]  # (what the stage read, language, thresholds)
     inputs: tuple[Path, ...]  # the files it is drawn from, for its provenance
 
 
 FIGURES = {
-    "weekly_series": ThesisFigure(lambda r, lang: figures.weekly_series(r.dataset, lang), (paths.WEEKLY_DATASET,)),
-    "hh_vs_features": ThesisFigure(lambda r, lang: figures.hh_vs_features(r.dataset, lang), (paths.WEEKLY_DATASET,)),
-    "rejects": ThesisFigure(lambda r, lang: figures.rejects_by_reason(r.quality, lang), (paths.DATA_QUALITY,)),
+    "weekly_series": ThesisFigure(lambda r, lang, m: figures.weekly_series(r.dataset, lang), (paths.WEEKLY_DATASET,)),
+    "hh_vs_features": ThesisFigure(lambda r, lang, m: figures.hh_vs_features(r.dataset, lang), (paths.WEEKLY_DATASET,)),
+    "rejects": ThesisFigure(lambda r, lang, m: figures.rejects_by_reason(r.quality, lang), (paths.DATA_QUALITY,)),
     "predicted_vs_actual": ThesisFigure(
-        lambda r, lang: figures.predicted_vs_actual(r.test, r.production, lang),
+        lambda r, lang, m: figures.predicted_vs_actual(r.test, r.production, lang),
         (paths.TEST_PREDICTIONS, paths.PRODUCTION_PREDICTIONS),
     ),
     "residuals": ThesisFigure(
-        lambda r, lang: figures.residuals(r.test, r.production, lang),
+        lambda r, lang, m: figures.residuals(r.test, r.production, lang),
         (paths.TEST_PREDICTIONS, paths.PRODUCTION_PREDICTIONS),
     ),
-    "backtest": ThesisFigure(lambda r, lang: figures.backtest_folds(r.folds, lang), (paths.BACKTEST,)),
+    "backtest": ThesisFigure(lambda r, lang, m: figures.backtest_folds(r.folds, lang), (paths.BACKTEST,)),
     "training_curve": ThesisFigure(
-        lambda r, lang: figures.training_curve(r.train_loss, r.val_loss, lang), (paths.DVCLIVE_PLOTS,)
+        lambda r, lang, m: figures.training_curve(r.train_loss, r.val_loss, lang), (paths.DVCLIVE_PLOTS,)
+    ),
+    "drift": ThesisFigure(lambda r, lang, m: figures.drift_psi(r.drift, m.psi_warn, m.psi_alert, lang), (paths.DRIFT,)),
+    "monitoring": ThesisFigure(
+        lambda r, lang, m: figures.monitoring_windows(
+            r.monitor_weekly, r.monitor["performance"]["validation_mae"], lang
+        ),
+        (paths.MONITOR_WEEKLY, paths.MONITOR),
     ),
 }
 FIGURE_FILES = sorted({path for spec in FIGURES.values() for path in spec.inputs})  # what figures.tex names
@@ -71,22 +73,25 @@ def provenance(inputs: Mapping[str, str], params: Mapping[str, object]) -> list[
 # --- figures ------------------------------------------------------------------------------------
 
 
-def files(read: ReportInputs, language: str, hashes: dict[str, str]) -> dict[str, bytes | str]:
+def files(read: ReportInputs, language: str, hashes: dict[str, str], monitor: MonitorParams) -> dict[str, bytes | str]:
     """reports/thesis/: each figure as PDF and PNG, each table as .tex, every file with its provenance.
 
-    `hashes` holds the md5 of every path in INPUTS (`inputs.md5s`)."""
-    used = {"report.language": language}
+    `hashes` holds the md5 of every path in INPUTS (`inputs.md5s`); `monitor` gives the drift figure's
+    thresholds. A dataset brought in whole (no raw rows) has no rejects figure or table."""
+    used: dict[str, object] = {"report.language": language}
+    thresholds = {"monitor.psi_warn": monitor.psi_warn, "monitor.psi_alert": monitor.psi_alert}  # the drift figure's
 
     def lines(*inputs: Path) -> list[str]:
-        return provenance({p.as_posix(): hashes[p.as_posix()] for p in inputs}, used)
+        drawn_with = used | thresholds if paths.DRIFT in inputs else used
+        return provenance({p.as_posix(): hashes[p.as_posix()] for p in inputs}, drawn_with)
 
     made: dict[str, bytes | str] = {}
     environments = []
-    from_exports = "rows" in read.quality  # a dataset brought in whole has no raw rows, hence no rejects
+    from_exports = "rows" in read.quality
     for name, spec in FIGURES.items():
         if name == "rejects" and not from_exports:
             continue
-        drawn = spec.draw(read, language)
+        drawn = spec.draw(read, language, monitor)
         caption = text(f"fig_{name}", language)
         made[f"{name}.pdf"] = figures.pdf(drawn, caption, lines(*spec.inputs))
         made[f"{name}.png"] = figures.png(drawn, caption, lines(*spec.inputs), dpi=PNG_DPI)
@@ -94,228 +99,23 @@ def files(read: ReportInputs, language: str, hashes: dict[str, str]) -> dict[str
         environments.append(figure_environment(name, caption))
     made["figures.tex"] = "".join(f"% {line}\n" for line in lines(*FIGURE_FILES)) + "\n".join(environments)
     source = None if from_exports else str(read.quality.get("dataset_path", ""))
-    made["dataset_summary.tex"] = dataset_summary(read.dataset, language, lines(paths.WEEKLY_DATASET), source)
+    made["dataset_summary.tex"] = tables.dataset_summary(read.dataset, language, lines(paths.WEEKLY_DATASET), source)
     if from_exports:
-        made["rejects_by_reason.tex"] = rejects_table(read.quality, language, lines(paths.DATA_QUALITY))
-    made["model_comparison.tex"] = model_comparison(read.evaluation, language, lines(paths.EVAL))
-    made["evaluation_summary.tex"] = evaluation_summary(read.evaluation, language, lines(paths.EVAL))
-    dm = diebold_mariano(read.evaluation, language, lines(paths.EVAL))
+        made["rejects_by_reason.tex"] = tables.rejects_table(read.quality, language, lines(paths.DATA_QUALITY))
+    made["model_comparison.tex"] = tables.model_comparison(read.evaluation, language, lines(paths.EVAL))
+    made["intervals.tex"] = tables.interval_table(read.evaluation, language, lines(paths.EVAL))
+    made["evaluation_summary.tex"] = tables.evaluation_summary(read.evaluation, language, lines(paths.EVAL))
+    dm = tables.diebold_mariano(read.evaluation, language, lines(paths.EVAL))
     if dm is not None:
         made["diebold_mariano.tex"] = dm
-    made["backtest.tex"] = backtest_table(read.folds, language, lines(paths.BACKTEST))
+    made["backtest.tex"] = tables.backtest_table(read.folds, language, lines(paths.BACKTEST))
+    made["backtest_models.tex"] = tables.backtest_baselines(read.folds, language, lines(paths.BACKTEST))
     return made
 
 
 def figure_environment(name: str, caption: str) -> str:
-    """A LaTeX figure environment that includes reports/thesis/<name>.pdf."""
+    """A LaTeX figure environment that includes <name>.pdf from its own folder (reports/thesis/, or the study's)."""
     return (
         f"\\begin{{figure}}[htbp]\n  \\centering\n  \\includegraphics[width=\\linewidth]{{{name}.pdf}}\n"
-        f"  \\caption{{{latex_escape(caption)}}}\n  \\label{{fig:{name}}}\n\\end{{figure}}\n"
+        f"  \\caption{{{tables.latex_escape(caption)}}}\n  \\label{{fig:{name}}}\n\\end{{figure}}\n"
     )
-
-
-# --- tables -------------------------------------------------------------------------------------
-
-_LATEX_SPECIAL = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-}
-
-
-def latex_escape(value: object) -> str:
-    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in str(value))
-
-
-def number(value: object, language: str) -> str:
-    """A number for a table cell: 4 significant digits below 10, 2 decimals above; a decimal comma in
-    Portuguese ({,} keeps LaTeX from spacing it); anything else escaped as text."""
-    if isinstance(value, bool) or value is None:
-        return "" if value is None else latex_escape(value)
-    if isinstance(value, int | np.integer):
-        formatted = f"{int(value):,}".replace(",", "\\," if language == "pt" else ",")
-        return formatted
-    if isinstance(value, float | np.floating):
-        if math.isnan(value):
-            return "--"
-        formatted = f"{value:.4g}" if abs(float(value)) < 10 else f"{value:,.2f}"
-        if "e" in formatted:
-            formatted = f"{value:.2e}"
-        if language == "pt":
-            formatted = formatted.replace(",", "\\,").replace(".", "{,}")
-        return formatted
-    return latex_escape(value)
-
-
-def table(
-    header: Sequence[str], rows: Sequence[Sequence[object]], caption: str, label: str, language: str, lines: list[str]
-) -> str:
-    """A booktabs table in a table environment, the provenance as % comments above it."""
-    align = "l" + "r" * (len(header) - 1)
-    head = " & ".join(latex_escape(h) for h in header)
-    body = "".join(
-        "    " + " & ".join(number(v, language) if i else latex_escape(v) for i, v in enumerate(row)) + " \\\\\n"
-        for row in rows
-    )
-    comments = "".join(f"% {line}\n" for line in lines)
-    return (
-        f"{comments}\\begin{{table}}[htbp]\n  \\centering\n  \\caption{{{latex_escape(caption)}}}\n"
-        f"  \\label{{tab:{label}}}\n  \\begin{{tabular}}{{{align}}}\n    \\toprule\n    {head} \\\\\n"
-        f"    \\midrule\n{body}    \\bottomrule\n  \\end{{tabular}}\n\\end{{table}}\n"
-    )
-
-
-def dataset_summary(dataset: pd.DataFrame, language: str, lines: list[str], source: str | None = None) -> str:
-    """Mean, SD, min and max of the target and each feature; `source`: the file of a dataset brought in whole,
-    said in the caption (None: built from the exports)."""
-    columns = ["HH", "sum_daily_hours", "Cycles", "age_fleet", "acft", "sum_uti_mensal"]
-    rows = [
-        [
-            text(c, language),
-            float(dataset[c].mean()),
-            float(dataset[c].std()),
-            float(dataset[c].min()),
-            float(dataset[c].max()),
-        ]
-        for c in columns
-        if c in dataset
-    ]
-    dates = pd.to_datetime(dataset["date"])
-    caption = text("tab_dataset_summary", language).format(
-        weeks=len(dataset), first=dates.min().strftime("%Y-%m-%d"), last=dates.max().strftime("%Y-%m-%d")
-    )
-    if source is not None:
-        caption += " " + text("own_dataset", language).format(path=source)
-    header = [text(k, language) for k in ("variable", "mean", "sd", "min", "max")]
-    return table(header, rows, caption, "dataset_summary", language, lines)
-
-
-def rejects_table(quality: dict[str, Any], language: str, lines: list[str]) -> str:
-    rows = [[text(t, language), reason, n] for t, reason, n in figures.reject_rows(quality)]
-    header = [text(k, language) for k in ("table", "reason", "rows")]
-    return table(header, rows, text("tab_rejects", language), "rejects_by_reason", language, lines)
-
-
-def _numeric(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def model_scores(evaluation: dict[str, Any]) -> dict[str, dict[str, float]]:
-    """Every model's numeric test scores, whatever the layout: a `models` mapping when there is one,
-    else the network (`test`), each of `baselines`, and the `oracle`; then every top-level mapping
-    from model names to numbers (e.g. `expected_mae_ratio.<model>`) becomes one more column."""
-    if isinstance(evaluation.get("models"), dict):
-        models = {name: dict(scores) for name, scores in evaluation["models"].items() if isinstance(scores, dict)}
-    else:
-        models = {"network": dict(evaluation.get("test", {}))}
-        models.update({name: dict(s) for name, s in (evaluation.get("baselines") or {}).items() if isinstance(s, dict)})
-        if isinstance(evaluation.get("oracle"), dict):
-            models["oracle"] = dict(evaluation["oracle"])
-    aliases = {"network": {"network", "model", "keras", "mlp"}}
-    for key, value in evaluation.items():
-        if key in ("models", "test", "baselines", "oracle", "backtest") or not isinstance(value, dict):
-            continue
-        for name in models:
-            for candidate in aliases.get(name, {name}):
-                if _numeric(value.get(candidate)):
-                    models[name][key] = value[candidate]
-    return {name: {k: v for k, v in scores.items() if _numeric(v)} for name, scores in models.items()}
-
-
-# Columns in this order when present; any other key follows, in the order the metrics give it.
-FIRST_COLUMNS = ["mae", "rmse", "mape", "wape", "r2", "coverage_80", "coverage_95"]
-
-
-def model_comparison(evaluation: dict[str, Any], language: str, lines: list[str]) -> str:
-    models = model_scores(evaluation)
-    keys: list[str] = []
-    for scores in models.values():
-        keys += [k for k in scores if k not in keys and k != "n_weeks"]
-    keys.sort(key=lambda k: FIRST_COLUMNS.index(k) if k in FIRST_COLUMNS else len(FIRST_COLUMNS))
-    rows = [
-        [text(name, language) if name in ("network", "oracle") else name] + [scores.get(k, math.nan) for k in keys]
-        for name, scores in models.items()
-    ]
-    n_weeks = evaluation.get("test", {}).get("n_weeks", "")
-    caption = text("tab_model_comparison", language).format(n=n_weeks)
-    if not results.has_truth(evaluation):
-        caption += " " + text("no_truth", language)
-    return table([text("model", language)] + keys, rows, caption, "model_comparison", language, lines)
-
-
-def evaluation_summary(evaluation: dict[str, Any], language: str, lines: list[str]) -> str:
-    """Every scalar of eval.json outside the per-model scores (skill, ratio to the oracle, backtest means)."""
-    flat: list[list[object]] = []
-
-    def walk(tree: dict[str, Any], prefix: str) -> None:
-        for key, value in tree.items():
-            dotted = f"{prefix}{key}"
-            if dotted in ("test", "baselines", "oracle", "models") or dotted.startswith("backtest.dm"):
-                continue
-            if isinstance(value, dict):
-                if not prefix and all(_numeric(v) for v in value.values()) and key != "backtest":
-                    continue  # a per-model mapping: a column of the model comparison
-                walk(value, f"{dotted}.")
-            elif _numeric(value):
-                flat.append([dotted, value])
-
-    walk(evaluation, "")
-    return table(
-        [text("statistic", language), ""],
-        flat,
-        text("tab_model_summary", language),
-        "evaluation_summary",
-        language,
-        lines,
-    )
-
-
-def diebold_mariano(evaluation: dict[str, Any], language: str, lines: list[str]) -> str | None:
-    """`backtest.dm.<baseline>.{...}` as a table, when the evaluation has it."""
-    tests = (evaluation.get("backtest") or {}).get("dm")
-    if not isinstance(tests, dict) or not tests:
-        return None
-    keys: list[str] = []
-    for values in tests.values():
-        keys += [k for k in values if k not in keys]
-    rows = [[name] + [values.get(k, math.nan) for k in keys] for name, values in tests.items()]
-    return table(
-        [text("baseline", language)] + keys, rows, text("tab_dm", language), "diebold_mariano", language, lines
-    )
-
-
-def backtest_table(folds: pd.DataFrame, language: str, lines: list[str]) -> str:
-    rows = [[str(row[0])] + [_cell(v) for v in row[1:]] for row in folds.itertuples(index=False)]
-    header = [text("fold", language) if c == "fold" else c for c in folds.columns]
-    return table(header, rows, text("tab_backtest", language), "backtest", language, lines)
-
-
-def _cell(value: object) -> object:
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    return value
-
-
-def study_table(study: dict[str, Any], language: str, lines: list[str]) -> str:
-    """`scenarios.<family>.models.<model>.{...}` of metrics/study.json, one row per scenario and model."""
-    keys: list[str] = []
-    rows: list[tuple[str, str, dict[str, Any]]] = []
-    for family, scenario in sorted((study.get("scenarios") or {}).items()):
-        for model_name, values in sorted((scenario.get("models") or {}).items()):
-            numeric = {k: v for k, v in values.items() if _numeric(v)}
-            keys += [k for k in numeric if k not in keys]
-            rows.append((family, model_name, numeric))
-    body = [[family, model_name] + [values.get(k, math.nan) for k in keys] for family, model_name, values in rows]
-    header = [text("scenario", language), text("model", language)] + keys
-    align_fix = table(header, body, text("tab_study", language), "study", language, lines)
-    # the model column is text too: left-align it
-    return align_fix.replace("\\begin{tabular}{lr", "\\begin{tabular}{ll", 1)

@@ -12,7 +12,7 @@ import numpy as np
 
 from hhforecast.core import config, paths
 from hhforecast.forecasting import forecasters, intervals
-from hhforecast.reporting import figures, labels, thesis
+from hhforecast.reporting import figures, labels, tables, thesis
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -229,8 +229,9 @@ def family_sentence(scenario: dict[str, Any]) -> str:
     )
 
 
-def figure(summary: dict[str, Any]) -> Figure:
-    """Ratio per model per family, with its 95 % interval; the oracle at 1."""
+def figure(summary: dict[str, Any], language: str = "en", title: bool = True) -> Figure:
+    """Ratio per model per family, with its 95 % interval; the oracle at 1. The report's has a title; the
+    thesis's (`thesis_files`) has none, its caption being the thesis's."""
     scenarios = summary["scenarios"]
     families = list(scenarios)
     names = list(next(iter(scenarios.values()))["models"])
@@ -241,11 +242,12 @@ def figure(summary: dict[str, Any]) -> Figure:
         mean = np.array([scenarios[f]["models"][name]["ratio_mean"] for f in families])
         low = np.array([scenarios[f]["models"][name]["ratio_ci_low"] for f in families])
         high = np.array([scenarios[f]["models"][name]["ratio_ci_high"] for f in families])
-        ax.errorbar(x, mean, yerr=[mean - low, high - mean], fmt="o", capsize=3, label=_label(name))
+        ax.errorbar(x, mean, yerr=[mean - low, high - mean], fmt="o", capsize=3, label=labels.model(name, language))
     ax.axhline(1.0, color="grey", linewidth=0.8, linestyle="--")
     ax.set_xticks(np.arange(len(families)), families)
-    ax.set_ylabel("expected MAE / median oracle's")
-    ax.set_title("Simulation study: expected MAE ratio per family (mean, t 95 % interval)")
+    ax.set_ylabel(labels.text("study_ratio_axis", language))
+    if title:
+        ax.set_title("Simulation study: expected MAE ratio per family (mean, t 95 % interval)")
     ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
     return fig
@@ -260,8 +262,24 @@ def figure_png(summary: dict[str, Any]) -> bytes:
         figures.close(drawn)
 
 
-def thesis_table(summary: dict[str, Any], language: str, study_md5: str) -> str:
-    """reports/study.tex: the thesis's study table in `language`, its provenance the md5 of metrics/study.json
-    (written beside the study, so the main pipeline never reads the study's output)."""
+def thesis_files(summary: dict[str, Any], language: str, study_md5: str) -> dict[str, bytes | str]:
+    """reports/thesis-study/: the study's tables (the ratios, then the paired tests) as study.tex and its figure
+    as study_ratio.pdf and .png, in `language`, their provenance the md5 of metrics/study.json. The study's own
+    folder: reports/thesis/ is the main pipeline's."""
     provenance = thesis.provenance({paths.STUDY.as_posix(): study_md5}, {"report.language": language})
-    return thesis.study_table(summary, language, provenance)
+    caption = labels.text("fig_study_ratio", language)
+    drawn = figure(summary, language, title=False)
+    try:
+        made: dict[str, bytes | str] = {
+            "study_ratio.pdf": figures.pdf(drawn, caption, provenance),
+            "study_ratio.png": figures.png(drawn, caption, provenance, dpi=thesis.PNG_DPI),
+        }
+    finally:
+        figures.close(drawn)
+    made["study.tex"] = (
+        tables.study_ratios(summary, language, provenance) + "\n" + tables.study_tests(summary, language, [])
+    )
+    made["figures.tex"] = "".join(f"% {line}\n" for line in provenance) + thesis.figure_environment(
+        "study_ratio", caption
+    )
+    return made

@@ -51,6 +51,10 @@ def _edit(tmp_path, old: str, new: str, count: int = 1):
         (lambda p: _edit(p, "2020-01-13 00:00:00", "2020-01-12"), "row 3, column 'date': 2020-01-12 is a Sunday"),
         (lambda p: _edit(p, ",12.5\n", ",12;5\n"), "row 2, column 'HH': week 2020-01-06: '12;5' is not a number"),
         (lambda p: _edit(p, ",12.5\n", ",\n", 2), "row 2, column 'HH': week 2020-01-06: is empty; 2 such cell(s)"),
+        (lambda p: _edit(p, ",12.5\n", ",inf\n"), "row 2, column 'HH': week 2020-01-06: 'inf' is not a number"),
+        (lambda p: _edit(p, "2020-01-13 00:00:00", "2020-01-13T00:00:00+00:00"), "row 3, column 'date'"),
+        (lambda p: _edit(p, "2020-01-13 00:00:00", "20200113"), "row 3, column 'date': '20200113' is not a date"),
+        (lambda p: _edit(p, "\n1,", "\n\n1,"), "row 3, column 'date': '' is not a date"),  # a blank line counts
     ],
 )
 def test_a_bad_file_is_refused_naming_its_row_and_column(tmp_path, make, message):
@@ -74,8 +78,11 @@ def test_a_header_without_weeks_is_refused(tmp_path):
         ),
         (tiny_weekly_dataset(6, HH={3: -1.0}), "HH (greater_than_or_equal_to(0)) at week 2020-01-27 (row 5)"),
         (tiny_weekly_dataset(6, acft={1: 2.5}), "acft (whole aircraft) at week 2020-01-13 (row 3)"),
-        (tiny_weekly_dataset(6, sum_daily_hours={4: 400.0}), "sum_daily_hours (<= 336"),
-        (tiny_weekly_dataset(6, HH={0: 0.0}), "1 week(s) where the fleet flew but kept HH is 0: 2020-01-06"),
+        (tiny_weekly_dataset(6, sum_daily_hours={4: 400.0}), "at week 2020-02-03 (row 6)"),
+        (
+            tiny_weekly_dataset(6, HH={0: 0.0}),
+            "own.csv, column 'HH': 1 week(s) where the fleet flew but HH is 0: 2020-01-06 (row 2); if genuine",
+        ),
     ],
 )
 def test_joins_rules_apply_and_the_error_names_the_week_and_the_column(tmp_path, frame, message):

@@ -2,26 +2,10 @@ import re
 
 import pytest
 
-from hhforecast.core.config import MonitorParams
 from hhforecast.reporting import report
-from tests.helpers import report_inputs
+from tests.helpers import MONITOR_PARAMS, report_inputs
 
-MONITOR = MonitorParams.model_validate(
-    {
-        "reference_weeks": 52,
-        "window_weeks": 8,
-        "min_drift_weeks": 8,
-        "false_alarm_rate": 0.05,
-        "horizon_weeks": 52,
-        "error_rise_warn": 0.05,
-        "psi_bins": 10,
-        "psi_warn": 0.75,
-        "psi_alert": 1.5,
-        "ks_pvalue": 0.01,
-        "max_model_age_weeks": 52,
-        "volume_drop_ratio": 0.5,
-    }
-)
+MONITOR = MONITOR_PARAMS
 NAMES = ["predicted_vs_actual", "residuals", "backtest", "training_curve", "drift", "monitoring"]
 
 

@@ -1,0 +1,89 @@
+"""Every thesis table and figure page compiles with a real LaTeX engine and fits the page (no overfull box).
+
+Where no pdflatex is installed the tests skip, saying so; `make thesis-check` installs Debian's texlive and
+sets HH_REQUIRE_LATEX=1, which turns a missing engine into a failure (CI does the same).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from hhforecast.core import paths
+from hhforecast.reporting import thesis
+from tests.helpers import MONITOR_PARAMS, REPO, report_inputs
+
+ENGINE = shutil.which("pdflatex")
+if ENGINE is None and os.environ.get("HH_REQUIRE_LATEX") == "1":
+    raise RuntimeError("HH_REQUIRE_LATEX=1 but no pdflatex is installed (make thesis-check installs it)")
+pytestmark = pytest.mark.skipif(ENGINE is None, reason="no pdflatex installed (make thesis-check installs it)")
+
+BABEL = {"pt": "brazil", "en": "english"}
+MONITOR = MONITOR_PARAMS
+
+
+def compile_folder(folder: Path, inputs: list[str], language: str) -> str:
+    """pdflatex on a document that \\input's each file of `folder` in turn; the log, once it compiled."""
+    body = "\n\\clearpage\n".join(f"\\input{{{name}}}" for name in inputs)
+    (folder / "check.tex").write_text(
+        "\\documentclass[a4paper,11pt]{article}\n\\usepackage[utf8]{inputenc}\n"
+        f"\\usepackage[{BABEL[language]}]{{babel}}\n\\usepackage{{booktabs,graphicx}}\n"
+        "\\usepackage[margin=2.5cm]{geometry}\n\\begin{document}\n" + body + "\n\\end{document}\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [ENGINE or "pdflatex", "-interaction=nonstopmode", "-halt-on-error", "check.tex"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    log = (folder / "check.log").read_text(encoding="utf-8", errors="replace")
+    assert done.returncode == 0, log[-3000:]
+    assert (folder / "check.pdf").stat().st_size > 1000
+    return log
+
+
+def overfull(log: str) -> list[str]:
+    """The boxes LaTeX had to let run past the text width: a table or figure wider than the page."""
+    return re.findall(r"Overfull \\hbox \((\d+\.\d+)pt too wide\)", log)
+
+
+def written(folder: Path, files: dict[str, bytes | str]) -> list[str]:
+    for name, content in files.items():
+        (folder / name).write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return sorted(name for name in files if name.endswith(".tex"))
+
+
+@pytest.mark.parametrize("language", ["pt", "en"])
+def test_every_table_and_the_figure_page_made_from_small_inputs_compile_within_the_page(tmp_path, language):
+    tex = written(tmp_path, thesis.files(report_inputs(), language, {n: "md5" for n in thesis.INPUTS}, MONITOR))
+    assert "figures.tex" in tex and "backtest_models.tex" in tex
+    assert overfull(compile_folder(tmp_path, tex, language)) == []
+
+
+def test_the_committed_thesis_tables_and_figures_compile_within_the_page(tmp_path):
+    folder = tmp_path / "thesis"
+    shutil.copytree(REPO / paths.THESIS, folder)
+    language = "pt" if "param report.language = pt" in (folder / "figures.tex").read_text() else "en"
+    tex = sorted(p.name for p in folder.glob("*.tex"))
+    assert overfull(compile_folder(folder, tex, language)) == []
+
+
+def test_the_committed_study_tables_and_figure_compile_within_the_page(tmp_path):
+    folder = tmp_path / "thesis-study"
+    shutil.copytree(REPO / paths.STUDY_THESIS, folder)
+    language = "pt" if "param report.language = pt" in (folder / "study.tex").read_text() else "en"
+    log = compile_folder(folder, ["study.tex", "figures.tex"], language)
+    assert overfull(log) == []
+
+
+def test_a_table_too_wide_for_the_page_is_caught(tmp_path):
+    wide = "\\begin{tabular}{" + "r" * 8 + "}\n" + " & ".join(["1234567890.123"] * 8) + " \\\\\n\\end{tabular}\n"
+    (tmp_path / "wide.tex").write_text(wide)
+    assert overfull(compile_folder(tmp_path, ["wide.tex"], "en"))  # the check above can fail
