@@ -38,6 +38,12 @@ RAW_SOURCE: DataSource = "raw"
 DATASET_SOURCE: DataSource = "dataset"
 
 
+def built_from_exports(quality: dict[str, Any]) -> bool:
+    """Whether metrics/data_quality.json describes a dataset built from raw exports (rows read, kept, rejected),
+    not a weekly dataset brought in whole (its `source` is DATASET_SOURCE; raw runs write no `source`)."""
+    return quality.get("source", RAW_SOURCE) == RAW_SOURCE
+
+
 class DataParams(_Section):
     raw_dir: Path
     truth_dir: str = ""

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hhforecast.core import config
 from hhforecast.core.errors import ContractError, DataQualityError
 from hhforecast.dataprep import quality, weekly_dataset
 
@@ -110,14 +111,9 @@ def assess(weekly: pd.DataFrame, allowed_zero_hh: list[dt.date], dataset_path: P
     quality summary of a dataset brought in: no raw rows, the weeks, and the failures."""
     missing = weekly_dataset.missing_dates(weekly)
     zero_hh = weekly_dataset.zero_hh_weeks(weekly, allowed_zero_hh)
-    parts = [
-        weekly_dataset.validate(weekly, weekly_dataset.WEEKLY_SCHEMA).assign(dataset="weekly"),
-        quality.bounds_failures(weekly),
-        quality.zero_hh_failures(zero_hh),
-    ]
-    failed = pd.concat([part for part in parts if len(part)] or parts[:1], ignore_index=True)
+    failed = quality.failures(weekly, None, zero_hh)
     summary: dict[str, Any] = {
-        "source": "dataset",
+        "source": config.DATASET_SOURCE,
         "dataset_path": dataset_path.as_posix(),
         "weeks": len(weekly),
         "missing_weeks": len(missing),

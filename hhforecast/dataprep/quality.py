@@ -54,15 +54,13 @@ def zero_hh_failures(zero_hh: list[str]) -> pd.DataFrame:
     )
 
 
-def failures(weekly: pd.DataFrame, daily: pd.DataFrame, zero_hh: list[str]) -> pd.DataFrame:
-    """Schema failures of both datasets, then the weekly features' bounds, then the zero-HH weeks."""
-    found = pd.concat(
-        [
-            weekly_dataset.validate(weekly, weekly_dataset.WEEKLY_SCHEMA).assign(dataset="weekly"),
-            weekly_dataset.validate(daily, weekly_dataset.DAILY_SCHEMA).assign(dataset="daily"),
-        ],
-        ignore_index=True,
-    )
+def failures(weekly: pd.DataFrame, daily: pd.DataFrame | None, zero_hh: list[str]) -> pd.DataFrame:
+    """Schema failures of both datasets (the weekly alone for a dataset brought in whole: `daily` None), then
+    the weekly features' bounds, then the zero-HH weeks."""
+    schemas = [weekly_dataset.validate(weekly, weekly_dataset.WEEKLY_SCHEMA).assign(dataset="weekly")]
+    if daily is not None:
+        schemas.append(weekly_dataset.validate(daily, weekly_dataset.DAILY_SCHEMA).assign(dataset="daily"))
+    found = pd.concat(schemas, ignore_index=True)
     beyond = bounds_failures(weekly)
     if len(beyond):
         found = pd.concat([found, beyond], ignore_index=True)

@@ -209,7 +209,7 @@ def volume(
                 "first_week_below": low[0].strftime("%Y-%m-%d") if len(low) else "",
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=VOLUME_COLUMNS)
 
 
 def missing_weeks(dates: pd.Series) -> list[str]:

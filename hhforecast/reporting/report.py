@@ -13,7 +13,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from hhforecast.core.config import MonitorParams
+from hhforecast.core.config import MonitorParams, built_from_exports
 from hhforecast.evaluation import results
 from hhforecast.reporting import figures
 from hhforecast.reporting.inputs import ReportInputs
@@ -107,13 +107,13 @@ def _dataset_glance(quality: dict[str, Any], metadata: dict[str, Any]) -> str:
     a dataset brought in whole (data.source: dataset), one line saying that no raw rows were read."""
     weeks = f"{quality['weeks']} weeks from {quality['first_week']} to {quality['last_week']}"
     fleet = f"Fleet in the data: {metadata['fleet']['min']:.0f} to {metadata['fleet']['max']:.0f} aircraft a week."
-    rows = quality.get("rows")
-    if rows is None:
+    if not built_from_exports(quality):
         return (
             f"<p>{weeks}; {quality['missing_weeks']} missing weeks. {fleet}</p>\n<p>The weekly dataset came whole "
             f"from <code>{html.escape(str(quality.get('dataset_path', '')))}</code> (data.source: dataset): no raw "
             "rows were read, so none were rejected.</p>"
         )
+    rows = quality["rows"]
     rejects = [
         {"table": table, "reason": reason, "rows": n}
         for table, reasons in rows["rejected_by_reason"].items()

@@ -17,7 +17,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from hhforecast.core import paths
-from hhforecast.core.config import MonitorParams
+from hhforecast.core.config import MonitorParams, built_from_exports
 from hhforecast.reporting import figures, tables
 from hhforecast.reporting.inputs import ReportInputs
 from hhforecast.reporting.labels import text
@@ -87,7 +87,7 @@ def files(read: ReportInputs, language: str, hashes: dict[str, str], monitor: Mo
 
     made: dict[str, bytes | str] = {}
     environments = []
-    from_exports = "rows" in read.quality
+    from_exports = built_from_exports(read.quality)
     for name, spec in FIGURES.items():
         if name == "rejects" and not from_exports:
             continue
