@@ -233,3 +233,13 @@ def comparison_word(low: float, high: float, p_holm: float = 0.0, alpha: float =
     if low <= 0 <= high or p_holm >= alpha:
         return "tie"
     return "network better" if high < 0 else "network worse"
+
+
+def rate_interval(rate: float, trials: int, level: float = 0.95) -> tuple[float, float]:
+    """Clopper-Pearson (exact binomial) interval of a rate observed as `rate` over `trials` worlds: how far
+    20 worlds pin a false-alarm or detection rate down."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    hits = round(rate * trials)
+    low, high = proportion_confint(hits, trials, alpha=1 - level, method="beta")
+    return float(low), float(high)

@@ -155,3 +155,12 @@ def test_apply_holm_adds_fields_and_changes_nothing_else(adjusted):
             after = adjusted[family]["vs_network"][model]
             assert set(after) == set(before) | added
             assert {k: after[k] for k in before} == before
+
+
+@pytest.mark.parametrize(
+    ("rate", "trials", "interval"),
+    [(0.15, 20, (0.032, 0.379)), (0.05, 180, (0.023, 0.093)), (0.0, 20, (0.0, 0.168)), (1.0, 20, (0.832, 1.0))],
+)
+def test_a_rate_over_few_worlds_carries_its_exact_binomial_interval(rate, trials, interval):
+    low, high = statistics.rate_interval(rate, trials)
+    assert (round(low, 3), round(high, 3)) == interval

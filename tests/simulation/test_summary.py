@@ -213,7 +213,14 @@ def test_the_detectors_power_and_false_alarms_are_counted_per_detector():
     with pytest.raises(ValueError, match=r"1 of 2 worlds carry no error-detector results: re-run their blocks"):
         statistics.detector_summary([worlds[0], {}])
     table = "\n".join(
-        output.detector_table({"scenarios": {"baseline": {"monitor": {"detectors": summary}}, "b": {"monitor": {}}}})
+        output.detector_table(
+            {"scenarios": {"baseline": {"worlds": 4, "monitor": {"detectors": summary}}, "b": {"monitor": {}}}}
+        )
     )
-    assert "| baseline | rank | 0.25 | 0.00 | 0.25 | 12.0 | 12.0 | 0.75 | 9.0 | 12.5 |" in table
+    # each rate over 4 worlds with its exact (Clopper-Pearson) 95 % interval
+    assert (
+        "| baseline | rank | 0.25 [0.01, 0.81] | 0.00 [0.00, 0.60] | 0.25 [0.01, 0.81] | 12.0 | 12.0 | "
+        "0.75 [0.19, 0.99] | 9.0 | 12.5 |"
+    ) in table
+    assert "| rank | 4 | 0.25 [0.01, 0.81] | 0.00 [0.00, 0.60] |" in table  # pooled over the families
     assert "rate +15 %: within 13 weeks | median delay | 90th pct. delay" in table
