@@ -95,6 +95,28 @@ def _clean_all(
     return kept, {"duplicate": int(counts.get("duplicate", 0)), "superseded": int(counts.get("superseded", 0))}, ""
 
 
+def fleets_held(utilization: pd.DataFrame | None) -> dict[str, int]:
+    """Aircraft per fleet (the utilization's aircraft_type) in the data; {} when the exports carry no type."""
+    if utilization is None or "aircraft_type" not in utilization.columns:
+        return {}
+    typed = utilization.dropna(subset=["aircraft_type"])
+    counts = typed.groupby("aircraft_type")["registration"].nunique().sort_index()
+    return {str(fleet): int(n) for fleet, n in counts.items()}
+
+
+def fleet_problems(held: dict[str, int], selected: list[str] | None) -> list[str]:
+    """data.fleets against the fleets the data holds: a listed fleet with no utilization would model nothing."""
+    if selected is None:
+        return []
+    if not held:
+        return [f"data.fleets lists {selected}, but the utilization has no aircraft_type column to select them by"]
+    return [
+        f"data.fleets lists {fleet}, which no utilization row has (the data holds {', '.join(held)})"
+        for fleet in selected
+        if fleet not in held
+    ]
+
+
 def _span(ranges: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
     """A source's first and last day over all its files."""
     spans = [r for _, r in ranges if r]
@@ -170,6 +192,9 @@ def check_folder(raw_dir: Path, params: Params) -> dict[str, Any]:
     ]
     result["coverage"] = {kind: _span(ranges[kind]) for kind in ranges}
     utilization, _, stopped = cleaned["utilization"]
+    result["fleets"] = fleets_held(utilization)
+    if utilization is not None:
+        fatal += fleet_problems(result["fleets"], params.data.fleets)
     if (
         utilization is not None
         and frames["utilization"]
@@ -250,6 +275,13 @@ def format_report(result: dict[str, Any]) -> str:
             lines.append(f"{kind} cover {span['first']} to {span['last']}")
     if "dataset_weeks" in result:
         lines.append(f"dataset weeks: {result['dataset_weeks'][0]} to {result['dataset_weeks'][1]}")
+    if "fleets" in result:
+        held = result["fleets"]
+        lines.append(
+            "fleets in the data: " + ", ".join(f"{fleet} ({n} aircraft)" for fleet, n in held.items())
+            if held
+            else "fleets in the data: no aircraft_type column, so the data runs as one fleet"
+        )
     lines.append("")
     lines.append(f"verdict: {'OK: dvc repro can run on this folder' if result['verdict'] == 'ok' else 'FAIL'}")
     lines += [f"  - {p}" for p in result["problems"]]

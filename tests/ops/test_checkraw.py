@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 import yaml
 
 from hhforecast.core import config
@@ -90,3 +91,40 @@ def test_check_raw_says_it_has_nothing_to_check_when_the_data_is_a_weekly_datase
     assert done.returncode == 0
     assert done.stdout.strip() == f"hh check-raw: {checkraw.SKIPPED_FOR_DATASET}"
     assert hh(work, "check-raw", str(tmp_path / "no-raw")).returncode == 1  # a folder named is still checked
+
+
+def _typed_raw(tmp_path, types: dict[str, str] | None):
+    """A raw folder whose utilization carries an aircraft_type per registration (None: no such column)."""
+    raw = write_raw(tmp_path / "raw")
+    if types is not None:
+        lines = ["Date,Registration,Flight Hours,Cycles,Manufacture Date,Aircraft Type"] + [
+            f"2020-01-{6 + day:02d},{reg},9.5,7,2012-05-01,{kind}" for day in range(21) for reg, kind in types.items()
+        ]
+        (raw / "aircraft_utilization" / "utilization_2020.csv").write_text("\n".join(lines) + "\n")
+    return raw
+
+
+@pytest.mark.parametrize(
+    ("types", "selected", "held", "problem"),
+    [
+        ({"PR-AXA": "E190", "PR-AXB": "E195", "PR-AXC": "E195"}, None, {"E190": 1, "E195": 2}, None),
+        ({"PR-AXA": "E190"}, ["E190"], {"E190": 1}, None),
+        ({"PR-AXA": "E190"}, ["E170"], {"E190": 1}, "data.fleets lists E170, which no utilization row has"),
+        (None, None, {}, None),
+        (None, ["E190"], {}, "data.fleets lists ['E190'], but the utilization has no aircraft_type column"),
+    ],
+)
+def test_check_raw_names_the_fleets_the_data_holds_and_refuses_a_listed_fleet_it_lacks(
+    tmp_path, params, types, selected, held, problem
+):
+    chosen = params.model_copy(update={"data": params.data.model_copy(update={"fleets": selected})})
+    result = checkraw.check_folder(_typed_raw(tmp_path, types), chosen)
+    assert result["fleets"] == held
+    report = checkraw.format_report(result)
+    if held:
+        assert "fleets in the data: " + ", ".join(f"{f} ({n} aircraft)" for f, n in held.items()) in report
+    else:
+        assert "no aircraft_type column, so the data runs as one fleet" in report
+    assert (
+        any(problem in p for p in result["problems"]) if problem else not any("fleets" in p for p in result["problems"])
+    )
