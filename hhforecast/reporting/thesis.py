@@ -74,17 +74,38 @@ def provenance(inputs: Mapping[str, str], params: Mapping[str, object]) -> list[
 
 
 def files(read: ReportInputs, language: str, hashes: dict[str, str], monitor: MonitorParams) -> dict[str, bytes | str]:
-    """reports/thesis/: each figure as PDF and PNG, each table as .tex, every file with its provenance.
+    """reports/thesis/: each figure as PDF and PNG (`figure_files`), each table as .tex (`table_files`), every
+    file with its provenance.
 
-    `hashes` holds the md5 of every path in INPUTS (`inputs.md5s`); `monitor` gives the drift figure's
-    thresholds. A dataset brought in whole (no raw rows) has no rejects figure or table."""
+    `hashes` holds the md5 of every path in INPUTS (`inputs.md5s`); one missing is refused before anything is
+    drawn. `monitor` gives the drift figure's thresholds."""
+    missing = [name for name in INPUTS if name not in hashes]
+    if missing:
+        raise KeyError(f"no md5 for the thesis's input(s) {missing}")
+    return figure_files(read, language, hashes, monitor) | table_files(read, language, hashes)
+
+
+def _provenance_lines(
+    language: str, hashes: dict[str, str], monitor: MonitorParams | None = None
+) -> Callable[..., list[str]]:
+    """The provenance of a file drawn from `inputs`: their md5s, the language, and the drift figure's thresholds."""
     used: dict[str, object] = {"report.language": language}
-    thresholds = {"monitor.psi_warn": monitor.psi_warn, "monitor.psi_alert": monitor.psi_alert}  # the drift figure's
 
     def lines(*inputs: Path) -> list[str]:
-        drawn_with = used | thresholds if paths.DRIFT in inputs else used
+        drawn_with = used
+        if monitor is not None and paths.DRIFT in inputs:
+            drawn_with = used | {"monitor.psi_warn": monitor.psi_warn, "monitor.psi_alert": monitor.psi_alert}
         return provenance({p.as_posix(): hashes[p.as_posix()] for p in inputs}, drawn_with)
 
+    return lines
+
+
+def figure_files(
+    read: ReportInputs, language: str, hashes: dict[str, str], monitor: MonitorParams
+) -> dict[str, bytes | str]:
+    """Each figure as PDF and PNG and figures.tex, the page that includes them; a dataset brought in whole (no
+    raw rows) has no rejects figure."""
+    lines = _provenance_lines(language, hashes, monitor)
     made: dict[str, bytes | str] = {}
     environments = []
     from_exports = built_from_exports(read.quality)
@@ -98,6 +119,14 @@ def files(read: ReportInputs, language: str, hashes: dict[str, str], monitor: Mo
         figures.close(drawn)
         environments.append(figure_environment(name, caption))
     made["figures.tex"] = "".join(f"% {line}\n" for line in lines(*FIGURE_FILES)) + "\n".join(environments)
+    return made
+
+
+def table_files(read: ReportInputs, language: str, hashes: dict[str, str]) -> dict[str, str]:
+    """Each table as .tex; a dataset brought in whole (no raw rows) has no rejects table."""
+    lines = _provenance_lines(language, hashes)
+    made: dict[str, str] = {}
+    from_exports = built_from_exports(read.quality)
     source = None if from_exports else str(read.quality.get("dataset_path", ""))
     made["dataset_summary.tex"] = tables.dataset_summary(read.dataset, language, lines(paths.WEEKLY_DATASET), source)
     if from_exports:
