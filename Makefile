@@ -86,8 +86,8 @@ thesis-deps: ## install pdflatex from Debian's packages when it is missing (root
 		SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
 		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $(LATEX_PACKAGES); }
 
-thesis-check: setup thesis-deps ## compile every thesis table and figure page with pdflatex (fails if they do not fit the page)
-	HH_REQUIRE_LATEX=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/reporting/test_latex.py
+thesis-check: setup thesis-deps ## compile every thesis table and figure page with pdflatex (fails if they do not fit the page); the PDFs go to build/thesis-check/
+	HH_REQUIRE_LATEX=1 HH_THESIS_PDF_DIR=build/thesis-check $(BIN)/python -m pytest -q -p no:cacheprovider tests/reporting/test_latex.py
 
 bench: setup ## run the benchmarks (minutes; figures on stdout)
 	$(BIN)/python benchmarks/ingest.py

@@ -1,7 +1,8 @@
 """Every thesis table and figure page compiles with a real LaTeX engine and fits the page (no overfull box).
 
 Where no pdflatex is installed the tests skip, saying so; `make thesis-check` installs Debian's texlive and
-sets HH_REQUIRE_LATEX=1, which turns a missing engine into a failure (CI does the same).
+sets HH_REQUIRE_LATEX=1, which turns a missing engine into a failure (CI does the same), and HH_THESIS_PDF_DIR,
+where each compiled document is kept.
 """
 
 from __future__ import annotations
@@ -45,6 +46,10 @@ def compile_folder(folder: Path, inputs: list[str], language: str) -> str:
     log = (folder / "check.log").read_text(encoding="utf-8", errors="replace")
     assert done.returncode == 0, log[-3000:]
     assert (folder / "check.pdf").stat().st_size > 1000
+    kept = os.environ.get("HH_THESIS_PDF_DIR")  # make thesis-check keeps the compiled pages for reading by eye
+    if kept:
+        Path(kept).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(folder / "check.pdf", Path(kept) / f"{folder.name}-{language}.pdf")
     return log
 
 
@@ -61,9 +66,11 @@ def written(folder: Path, files: dict[str, bytes | str]) -> list[str]:
 
 @pytest.mark.parametrize("language", ["pt", "en"])
 def test_every_table_made_from_small_inputs_compiles_within_the_page(tmp_path, language):
-    tex = written(tmp_path, thesis.table_files(report_inputs(), language, {n: "md5" for n in thesis.INPUTS}))
+    folder = tmp_path / "small-inputs"
+    folder.mkdir()
+    tex = written(folder, thesis.table_files(report_inputs(), language, {n: "md5" for n in thesis.INPUTS}))
     assert "backtest_models.tex" in tex and "diebold_mariano.tex" in tex
-    assert overfull(compile_folder(tmp_path, tex, language)) == []
+    assert overfull(compile_folder(folder, tex, language)) == []
 
 
 def test_the_committed_thesis_tables_and_figures_compile_within_the_page(tmp_path):
@@ -85,5 +92,7 @@ def test_the_committed_study_tables_and_figure_compile_within_the_page(tmp_path)
 
 def test_a_table_too_wide_for_the_page_is_caught(tmp_path):
     wide = "\\begin{tabular}{" + "r" * 8 + "}\n" + " & ".join(["1234567890.123"] * 8) + " \\\\\n\\end{tabular}\n"
-    (tmp_path / "wide.tex").write_text(wide)
-    assert overfull(compile_folder(tmp_path, ["wide.tex"], "en"))  # the check above can fail
+    folder = tmp_path / "too-wide"
+    folder.mkdir()
+    (folder / "wide.tex").write_text(wide)
+    assert overfull(compile_folder(folder, ["wide.tex"], "en"))  # the check above can fail
