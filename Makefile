@@ -66,8 +66,8 @@ replay: setup ## replay a year of `hh weekly` on the synthetic world (a clone un
 	$(BIN)/hh replay
 
 # mypy's cache is kept outside the clone, as uv's is: a new clone type-checks only what differs (its first
-# run costs about 40 s; later ones, in any clone, about 1 s). Modules are matched by content hash, not path.
-MYPY_CACHE ?= $(HOME)/.cache/hh-forecast/mypy
+# run costs about 44 s; later ones, in any clone, about 1 s). Modules are matched by content hash, not path.
+MYPY_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/hh-forecast/mypy
 
 test: setup ## lint, format check (ruff) and type check (mypy, strict on the library), then every test not marked slow, a file per core (about 3 minutes)
 	$(BIN)/ruff check .
@@ -81,12 +81,15 @@ test-slow: setup ## the tests marked slow: fresh clones running the whole pipeli
 # Debian's LaTeX for the thesis's tables (tectonic would download its bundle at its first run).
 LATEX_PACKAGES := texlive-latex-recommended texlive-lang-portuguese
 
-thesis-deps: ## install pdflatex from Debian's packages when it is missing (root, or sudo)
-	@command -v pdflatex >/dev/null || { \
-		SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
-		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $(LATEX_PACKAGES); }
+thesis-deps: ## install Debian's LaTeX (pdflatex, booktabs, Portuguese babel) when any is missing (root, or sudo)
+	@{ command -v pdflatex >/dev/null && kpsewhich booktabs.sty portuges.ldf | grep -q portuges; } || { \
+		if test "$$(id -u)" = 0; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; else \
+			echo "make thesis-deps: installing $(LATEX_PACKAGES) needs root or sudo" >&2; exit 1; fi; \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(LATEX_PACKAGES); }
 
 thesis-check: setup thesis-deps ## compile every thesis table and figure page with pdflatex (fails if they do not fit the page); the PDFs go to build/thesis-check/
+	rm -rf build/thesis-check
 	HH_REQUIRE_LATEX=1 HH_THESIS_PDF_DIR=build/thesis-check $(BIN)/python -m pytest -q -p no:cacheprovider tests/reporting/test_latex.py
 
 bench: setup ## run the benchmarks (minutes; figures on stdout)

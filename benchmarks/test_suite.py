@@ -1,4 +1,5 @@
-"""Time `make test` as CI runs it: a fresh clone of HEAD, a new .venv from the lock (uv's download cache kept),
+"""Time `make test` as CI runs it: a fresh clone of HEAD, a new .venv from the lock (uv's download cache and mypy's
+cache, both outside the clone, kept),
 bytecode written by the first import, then lint, the format and type checks and the tests not marked slow on two
 workers (target: under 3 minutes in all). The slow ones (`make test-slow`) are timed too, and reported apart.
 

@@ -94,6 +94,12 @@ def registration_key(values: pd.Series) -> pd.Series:
     return map_distinct(values, lambda v: v.astype("string").str.upper().str.replace(r"[^0-9A-Z]", "", regex=True))
 
 
+def fleet_key(name: str) -> str:
+    """An aircraft type as utilization's aircraft_type column holds it once cleaned, and as data.fleets is
+    matched against it: trimmed, upper case ("e190 " -> "E190")."""
+    return name.strip().upper()
+
+
 def source_lookup(sources: Mapping[str, Iterable[str]]) -> dict[str, str]:
     """Map every spelling (case and accents ignored) to its canonical source."""
     return {_vocabulary_key(v): canonical for canonical, spellings in sources.items() for v in spellings}

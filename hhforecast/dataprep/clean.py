@@ -18,6 +18,7 @@ from hhforecast.core.contract import (
     EXCEL_EPOCH,
     UTILIZATION_REJECT_REASONS,
     canonical_source,
+    fleet_key,
     map_distinct,
     registration_key,
 )
@@ -161,7 +162,7 @@ def clean_utilization(
                 row=int(first["row"]),
                 column="aircraft_type",
             )
-        other = ~kept["aircraft_type"].isin([f.upper() for f in fleets])
+        other = ~kept["aircraft_type"].isin([fleet_key(f) for f in fleets])
         rejects.append(
             _rejects(
                 "utilization", kept.loc[other], "fleet_not_selected", "aircraft_type", kept.loc[other, "aircraft_type"]

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from hhforecast.core.config import Params
-from hhforecast.core.contract import alias_lookup, normalize_name
+from hhforecast.core.contract import alias_lookup, fleet_key, normalize_name
 from hhforecast.core.errors import ContractError
 from hhforecast.dataprep import clean, ingest, isoweeks
 
@@ -95,25 +95,32 @@ def _clean_all(
     return kept, {"duplicate": int(counts.get("duplicate", 0)), "superseded": int(counts.get("superseded", 0))}, ""
 
 
-def fleets_held(utilization: pd.DataFrame | None) -> dict[str, int]:
-    """Aircraft per fleet (the utilization's aircraft_type) in the data; {} when the exports carry no type."""
-    if utilization is None or "aircraft_type" not in utilization.columns:
+def fleets_held(utilization: pd.DataFrame) -> dict[str, int]:
+    """Aircraft per fleet (the cleaned utilization's aircraft_type) in the data; {} when no row has a type."""
+    if "aircraft_type" not in utilization.columns:
         return {}
     typed = utilization.dropna(subset=["aircraft_type"])
     counts = typed.groupby("aircraft_type")["registration"].nunique().sort_index()
     return {str(fleet): int(n) for fleet, n in counts.items()}
 
 
-def fleet_problems(held: dict[str, int], selected: list[str] | None) -> list[str]:
-    """data.fleets against the fleets the data holds: a listed fleet with no utilization would model nothing."""
+def fleet_problems(utilization: pd.DataFrame, selected: list[str] | None) -> list[str]:
+    """data.fleets against the utilization, as clean will apply it: an empty list, rows without a type, or a
+    listed fleet that no row has (which would model nothing of it)."""
     if selected is None:
         return []
+    if not selected:
+        return ["data.fleets is an empty list: name the fleets to model, or null for all"]
+    types = utilization["aircraft_type"] if "aircraft_type" in utilization.columns else pd.Series(dtype="string")
+    held = set(types.dropna())
     if not held:
-        return [f"data.fleets lists {selected}, but the utilization has no aircraft_type column to select them by"]
-    return [
-        f"data.fleets lists {fleet}, which no utilization row has (the data holds {', '.join(held)})"
+        return [f"data.fleets lists {selected}, but no utilization row has an aircraft type to select them by"]
+    untyped = int(types.isna().sum())
+    problems = [f"data.fleets selects {selected}, but {untyped} utilization row(s) have no aircraft type"] if untyped else []
+    return problems + [
+        f"data.fleets lists {fleet}, which no utilization row has (the data holds {', '.join(sorted(held))})"
         for fleet in selected
-        if fleet not in held
+        if fleet_key(fleet) not in held
     ]
 
 
@@ -192,9 +199,9 @@ def check_folder(raw_dir: Path, params: Params) -> dict[str, Any]:
     ]
     result["coverage"] = {kind: _span(ranges[kind]) for kind in ranges}
     utilization, _, stopped = cleaned["utilization"]
-    result["fleets"] = fleets_held(utilization)
     if utilization is not None:
-        fatal += fleet_problems(result["fleets"], params.data.fleets)
+        result["fleets"] = fleets_held(utilization)
+        fatal += fleet_problems(utilization, params.data.fleets)
     if (
         utilization is not None
         and frames["utilization"]
@@ -280,7 +287,7 @@ def format_report(result: dict[str, Any]) -> str:
         lines.append(
             "fleets in the data: " + ", ".join(f"{fleet} ({n} aircraft)" for fleet, n in held.items())
             if held
-            else "fleets in the data: no aircraft_type column, so the data runs as one fleet"
+            else "fleets in the data: no utilization row has an aircraft type, so the data runs as one fleet"
         )
     lines.append("")
     lines.append(f"verdict: {'OK: dvc repro can run on this folder' if result['verdict'] == 'ok' else 'FAIL'}")

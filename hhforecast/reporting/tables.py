@@ -46,6 +46,10 @@ _LATEX_SPECIAL = {
     "×": r"$\times$",
     "±": r"$\pm$",
     "≤": r"$\leq$",
+    "≥": r"$\geq$",
+    "|": r"\textbar{}",  # in LaTeX's default font encoding "|", "<" and ">" print as other glyphs
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
     "\u00a0": "\\,",  # a no-break space (as in "80 %"): a thin space that never wraps
 }
 
@@ -155,7 +159,7 @@ def table(
     for number, chunk in enumerate(chunks, start=1):
         body = "".join("    " + " & ".join(row) + " \\\\\n" for row in chunk)
         suffix = "" if number == 1 else f"-{number}"
-        shown = caption if number == 1 else f"{caption} ({number}/{len(chunks)})"
+        shown = caption if len(chunks) == 1 else f"{caption} ({number}/{len(chunks)})"
         out += (
             f"\\begin{{table}}[htbp]\n  \\centering\n  {size}\n  \\caption{{{latex_escape(shown)}}}\n"
             f"  \\label{{tab:{label}{suffix}}}\n  \\begin{{tabular}}{{{align}}}\n    \\toprule\n    {head} \\\\\n"

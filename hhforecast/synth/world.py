@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from hhforecast.core.config import SyntheticParams
-from hhforecast.core.contract import EVENT_REJECT_REASONS
+from hhforecast.core.contract import EVENT_REJECT_REASONS, fleet_key
 from hhforecast.core.errors import ConfigError
 from hhforecast.synth.defects import (
     KEPT_SOURCES,
@@ -381,7 +381,7 @@ def _truth(
     `fleets` restricts the truth to those aircraft types, as `data.fleets` restricts the pipeline.
     """
     if fleets is not None:
-        chosen = fleet["aircraft_type"].str.upper().isin([f.upper() for f in fleets]).to_numpy()
+        chosen = fleet["aircraft_type"].map(fleet_key).isin([fleet_key(f) for f in fleets]).to_numpy()
         fleet, fh, fc, rate_grid = fleet.loc[chosen], fh[chosen], fc[chosen], rate_grid[chosen]
         events = events.loc[events["registration"].isin(set(fleet["registration"]))]
     n_weeks = params.weeks

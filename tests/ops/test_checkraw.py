@@ -109,12 +109,15 @@ def _typed_raw(tmp_path, types: dict[str, str] | None):
     [
         ({"PR-AXA": "E190", "PR-AXB": "E195", "PR-AXC": "E195"}, None, {"E190": 1, "E195": 2}, None),
         ({"PR-AXA": "E190"}, ["E190"], {"E190": 1}, None),
+        ({"PR-AXA": "E190"}, [" e190"], {"E190": 1}, None),  # matched as clean matches it
         ({"PR-AXA": "E190"}, ["E170"], {"E190": 1}, "data.fleets lists E170, which no utilization row has"),
+        ({"PR-AXA": "E190"}, [], {"E190": 1}, "data.fleets is an empty list"),
+        ({"PR-AXA": "E190", "PR-AXB": ""}, ["E190"], {"E190": 1}, "but 21 utilization row(s) have no aircraft type"),
         (None, None, {}, None),
-        (None, ["E190"], {}, "data.fleets lists ['E190'], but the utilization has no aircraft_type column"),
+        (None, ["E190"], {}, "data.fleets lists ['E190'], but no utilization row has an aircraft type"),
     ],
 )
-def test_check_raw_names_the_fleets_the_data_holds_and_refuses_a_listed_fleet_it_lacks(
+def test_check_raw_names_the_fleets_the_data_holds_and_refuses_a_selection_clean_would_refuse(
     tmp_path, params, types, selected, held, problem
 ):
     chosen = params.model_copy(update={"data": params.data.model_copy(update={"fleets": selected})})
@@ -124,7 +127,6 @@ def test_check_raw_names_the_fleets_the_data_holds_and_refuses_a_listed_fleet_it
     if held:
         assert "fleets in the data: " + ", ".join(f"{f} ({n} aircraft)" for f, n in held.items()) in report
     else:
-        assert "no aircraft_type column, so the data runs as one fleet" in report
-    assert (
-        any(problem in p for p in result["problems"]) if problem else not any("fleets" in p for p in result["problems"])
-    )
+        assert "no utilization row has an aircraft type, so the data runs as one fleet" in report
+    fleet_lines = [p for p in result["problems"] if "data.fleets" in p]
+    assert fleet_lines == [] if problem is None else any(problem in p for p in fleet_lines), result["problems"]

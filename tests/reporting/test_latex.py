@@ -96,3 +96,18 @@ def test_a_table_too_wide_for_the_page_is_caught(tmp_path):
     folder.mkdir()
     (folder / "wide.tex").write_text(wide)
     assert overfull(compile_folder(folder, ["wide.tex"], "en"))  # the check above can fail
+
+
+def test_the_tables_of_a_dataset_brought_in_whole_without_a_truth_compile_within_the_page(tmp_path):
+    folder = tmp_path / "own-dataset"
+    folder.mkdir()
+    read = report_inputs()
+    no_truth = {
+        k: v for k, v in read.evaluation.items() if k not in ("oracle", "expected_mae_ratio", "mae_ratio_to_oracle")
+    }
+    quality = {"source": "dataset", "dataset_path": "data/own/dataset_uti_vs_hh_semanal.csv", "weeks": 60}
+    made = thesis.table_files(
+        report_inputs(quality=quality, evaluation=no_truth), "pt", {n: "md5" for n in thesis.INPUTS}
+    )
+    assert "rejects_by_reason.tex" not in made
+    assert overfull(compile_folder(folder, written(folder, made), "pt")) == []

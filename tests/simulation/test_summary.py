@@ -214,7 +214,16 @@ def test_the_detectors_power_and_false_alarms_are_counted_per_detector():
         statistics.detector_summary([worlds[0], {}])
     table = "\n".join(
         output.detector_table(
-            {"scenarios": {"baseline": {"worlds": 4, "monitor": {"detectors": summary}}, "b": {"monitor": {}}}}
+            {
+                "scenarios": {
+                    "baseline": {"worlds": 4, "monitor": {"detectors": summary}},
+                    "b": {"monitor": {}},
+                    "other": {
+                        "worlds": 20,
+                        "monitor": {"detectors": {"rank": {"false_alarm_network": 0.05, "false_alarm_oracle": 0.0}}},
+                    },
+                }
+            }
         )
     )
     # each rate over 4 worlds with its exact (Clopper-Pearson) 95 % interval
@@ -222,5 +231,6 @@ def test_the_detectors_power_and_false_alarms_are_counted_per_detector():
         "| baseline | rank | 0.25 [0.01, 0.81] | 0.00 [0.00, 0.60] | 0.25 [0.01, 0.81] | 12.0 | 12.0 | "
         "0.75 [0.19, 0.99] | 9.0 | 12.5 |"
     ) in table
-    assert "| rank | 4 | 0.25 [0.01, 0.81] | 0.00 [0.00, 0.60] |" in table  # pooled over the families
+    # pooled over the families by counts (1 of 4 and 1 of 20 worlds: 2 of 24), not by averaging their rates
+    assert "| rank | 24 | 0.08 [0.01, 0.27] | 0.00 [0.00, 0.14] |" in table
     assert "rate +15 %: within 13 weeks | median delay | 90th pct. delay" in table
