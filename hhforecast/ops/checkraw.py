@@ -116,7 +116,9 @@ def fleet_problems(utilization: pd.DataFrame, selected: list[str] | None) -> lis
     if not held:
         return [f"data.fleets lists {selected}, but no utilization row has an aircraft type to select them by"]
     untyped = int(types.isna().sum())
-    problems = [f"data.fleets selects {selected}, but {untyped} utilization row(s) have no aircraft type"] if untyped else []
+    problems = (
+        [f"data.fleets selects {selected}, but {untyped} utilization row(s) have no aircraft type"] if untyped else []
+    )
     return problems + [
         f"data.fleets lists {fleet}, which no utilization row has (the data holds {', '.join(sorted(held))})"
         for fleet in selected
