@@ -134,6 +134,22 @@ def spelled(names: Sequence[str], language: str) -> str:
     return "; ".join(f"{short}: {long}" for short, long in pairs if short != long)
 
 
+def parts(rows: Sequence[Sequence[str]], groups: Sequence[str] | None = None) -> list[Sequence[Sequence[str]]]:
+    """`rows` in parts of at most MAX_ROWS; with `groups` (a key per row, e.g. the scenario), a part ends only
+    where a group does, unless one group alone is longer than a part."""
+    if groups is None:
+        return [rows[i : i + MAX_ROWS] for i in range(0, len(rows), MAX_ROWS)] or [rows]
+    made: list[list[Sequence[str]]] = [[]]
+    start = 0
+    for end in [i for i in range(1, len(rows)) if groups[i] != groups[i - 1]] + [len(rows)]:
+        group = list(rows[start:end])
+        if made[-1] and len(made[-1]) + len(group) > MAX_ROWS:
+            made.append([])
+        made[-1].extend(group)
+        start = end
+    return [chunk for part in made for chunk in parts(part)] if made[0] else [rows]
+
+
 def table(
     header: Sequence[str],
     rows: Sequence[Sequence[str]],
@@ -143,6 +159,7 @@ def table(
     text_columns: int = 1,
     last_is_text: bool = False,
     compact: bool = False,
+    groups: Sequence[str] | None = None,
 ) -> str:
     """Booktabs table environment(s): cells already formatted (LaTeX), the header escaped here, the provenance as
     % comments above. The first `text_columns` (and the last, when `last_is_text`) are left-aligned words, the
@@ -153,7 +170,7 @@ def table(
     numbers = len(header) - text_columns - int(last_is_text)
     align = "l" * text_columns + "r" * numbers + "l" * int(last_is_text)
     head = " & ".join(header_cell(h) for h in header)
-    chunks = [rows[i : i + MAX_ROWS] for i in range(0, len(rows), MAX_ROWS)] or [rows]
+    chunks = parts(rows, groups)
     size = "\\footnotesize\\setlength{\\tabcolsep}{4pt}" if compact else "\\small"
     out = "".join(f"% {line}\n" for line in lines)
     for number, chunk in enumerate(chunks, start=1):
@@ -409,7 +426,8 @@ def study_ratios(study: dict[str, Any], language: str, lines: list[str]) -> str:
             )
     header = [text(k, language) for k in ("scenario", "model", "col_mean_ratio", "col_ci95", "col_median")]
     header += [text(k, language) for k in ("col_iqr", "col_coverage_80")]
-    return table(header, rows, text("tab_study", language), "study", lines, text_columns=2)
+    families = [row[0] for row in rows]
+    return table(header, rows, text("tab_study", language), "study", lines, text_columns=2, groups=families)
 
 
 def study_tests(study: dict[str, Any], language: str, lines: list[str]) -> str:
@@ -438,4 +456,7 @@ def study_tests(study: dict[str, Any], language: str, lines: list[str]) -> str:
     caption = text("tab_study_tests", language).format(
         margin=decimal(f"{100 * margin:g}", language) if margin is not None else MISSING
     )
-    return table(header, rows, caption, "study_tests", lines, text_columns=2, last_is_text=True, compact=True)
+    families = [row[0] for row in rows]
+    return table(
+        header, rows, caption, "study_tests", lines, text_columns=2, last_is_text=True, compact=True, groups=families
+    )

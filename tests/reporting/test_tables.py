@@ -83,6 +83,13 @@ def test_no_table_is_wider_than_max_columns_and_long_ones_continue():
     made = tables.table(["a", "b"], rows, "Long", "long", LINES)
     assert made.count("\\begin{table}") == 2 and "\\label{tab:long-2}" in made
     assert "Long (1/2)" in made and "Long (2/2)" in made
+    # with groups, a part ends where a group does: 7 groups of 6 rows make parts of 30 and 12, never cutting one
+    grouped = [[str(i)] for i in range(42)]
+    keys = [str(i // 6) for i in range(42)]
+    assert [len(p) for p in tables.parts(grouped, keys)] == [30, 12]
+    keys = [str(i // 7) for i in range(42)]  # groups of 7: 28 rows fit a part, the fifth group opens the next
+    assert [len(p) for p in tables.parts(grouped, keys)] == [28, 14]
+    assert [len(p) for p in tables.parts(grouped, ["one"] * 42)] == [30, 12]  # one group longer than a part
 
 
 def _header(tex: str) -> str:
