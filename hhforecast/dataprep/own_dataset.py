@@ -126,6 +126,12 @@ def assess(weekly: pd.DataFrame, allowed_zero_hh: list[dt.date], dataset_path: P
     return quality.Assessment(failed, summary, zero_hh, missing)
 
 
+def _week_and_row(weeks: pd.Series, week: str) -> str:
+    """A week (YYYY-MM-DD) as an error names it: "W (row R)", R its line in the file; the week alone if absent."""
+    matches = (weeks.dt.strftime("%Y-%m-%d") == week).to_numpy().nonzero()[0]
+    return f"{week} (row {file_row(int(matches[0]))})" if len(matches) else week
+
+
 def _where(row: pd.Series, weeks: pd.Series) -> str:
     """One failed check as "column (check) at week W (row R)", or the column and check for a whole-table check.
     A check's index is a row position (the schema's) or a week (the bounds' and the zero-HH check's)."""
@@ -134,19 +140,8 @@ def _where(row: pd.Series, weeks: pd.Series) -> str:
     if not isinstance(index, str) or index in ("", "<NA>"):
         return where
     if index.isdigit() and int(index) < len(weeks):
-        position = int(index)
-    else:
-        matches = (weeks.dt.strftime("%Y-%m-%d") == index).to_numpy().nonzero()[0]
-        if not len(matches):
-            return f"{where} at week {index}"
-        position = int(matches[0])
-    return f"{where} at week {weeks.iloc[position]:%Y-%m-%d} (row {file_row(position)})"
-
-
-def _positions(weekly: pd.DataFrame, weeks: list[str]) -> list[int]:
-    """The row positions of `weeks` (YYYY-MM-DD) in the dataset."""
-    days = weekly["date"].dt.strftime("%Y-%m-%d").tolist()
-    return [days.index(week) for week in weeks]
+        index = f"{weeks.iloc[int(index)]:%Y-%m-%d}"
+    return f"{where} at week {_week_and_row(weeks, index)}"
 
 
 def gaps(weekly: pd.DataFrame) -> list[str]:
@@ -174,10 +169,7 @@ def require_passed(
             file=failures_file,
         )
     if assessment.zero_hh:
-        rows = [
-            f"{week} (row {file_row(int(p))})"
-            for week, p in zip(assessment.zero_hh, _positions(weekly, assessment.zero_hh))
-        ]
+        rows = [_week_and_row(weekly["date"], week) for week in assessment.zero_hh]
         raise DataQualityError(
             f"{dataset_path.as_posix()}, column 'HH': {len(assessment.zero_hh)} week(s) where the fleet flew but HH "
             f"is 0: {', '.join(rows[:SHOWN])}{'...' if len(rows) > SHOWN else ''}; if genuine, list them in "

@@ -46,11 +46,16 @@ def verdict_of(dm: dict[str, Any]) -> str:
 Table = tuple[list[str], list[list[str]]]
 
 
+def models_in(evaluation: dict[str, Any]) -> list[str]:
+    """The network, then the baselines eval.json scored, in forecasting's order."""
+    return [forecasters.NETWORK, *[n for n in forecasters.BASELINES if n in evaluation.get("baselines", {})]]
+
+
 def model_table(evaluation: dict[str, Any]) -> Table:
     """Models × (expected ratio, test MAE, backtest MAE, paired difference vs the network, DM p, verdict)."""
     test, backtest = evaluation["test"], evaluation["backtest"]
     expected = evaluation.get("expected_mae_ratio", {})
-    names = [forecasters.NETWORK, *[n for n in forecasters.BASELINES if n in evaluation["baselines"]]]
+    names = models_in(evaluation)
     truth = has_truth(evaluation)
     header = [
         "model",

@@ -116,11 +116,8 @@ def stacked(label: str, align: str = "c") -> str:
         return latex_escape(label)
     # "{}" after each break: a line opening with "[" (as "[95 % CI]") would be read as the break's spacing.
     inner = " \\\\{} ".join(latex_escape(line) for line in lines)
-    return (
-        f"\\begin{{tabular}}[t]{{@{{}}{align}@{{}}}}{inner}\\end{{tabular}}"
-        if align != "c"
-        else (f"\\begin{{tabular}}[b]{{@{{}}c@{{}}}}{inner}\\end{{tabular}}")
-    )
+    baseline = "b" if align == "c" else "t"  # a header sits on the rule below it; a body cell hangs from its row
+    return f"\\begin{{tabular}}[{baseline}]{{@{{}}{align}@{{}}}}{inner}\\end{{tabular}}"
 
 
 def header_cell(label: str) -> str:
@@ -231,17 +228,13 @@ def rejects_table(quality: dict[str, Any], language: str, lines: list[str]) -> s
 # --- the test window ---------------------------------------------------------------------------
 
 
-def _models(evaluation: dict[str, Any]) -> list[str]:
-    return [forecasters.NETWORK, *[n for n in forecasters.BASELINES if n in evaluation.get("baselines", {})]]
-
-
 def model_comparison(evaluation: dict[str, Any], language: str, lines: list[str]) -> str:
     """Each model's test MAE, RMSE, MAPE and R², and its expected MAE as a ratio to the median oracle's where
     there is a synthetic truth (the oracle's own row too)."""
     truth = results.has_truth(evaluation)
     expected = evaluation.get("expected_mae_ratio", {})
     rows = []
-    for name in _models(evaluation):
+    for name in results.models_in(evaluation):
         scores = evaluation["test"] if name == forecasters.NETWORK else evaluation["baselines"][name]
         row = [
             latex_escape(short_name(name, language)),
@@ -266,7 +259,7 @@ def model_comparison(evaluation: dict[str, Any], language: str, lines: list[str]
     header = [text(k, language) for k in ("model", "col_mae", "col_rmse", "col_mape", "col_r2")]
     header += [text("col_expected_ratio", language)] if truth else []
     caption = text("tab_model_comparison", language).format(n=evaluation.get("test", {}).get("n_weeks", ""))
-    caption += " " + spelled(_models(evaluation), language) + "."
+    caption += " " + spelled(results.models_in(evaluation), language) + "."
     if not truth:
         caption += " " + text("no_truth", language)
     return table(header, rows, caption, "model_comparison", lines)
